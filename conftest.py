@@ -1,0 +1,17 @@
+"""Repo-level pytest configuration for contract-kit's own test suite.
+
+The kit's plugin is loaded through its ``pytest11`` entry point (the package
+is installed editable), exactly as users get it. Hypothesis gets a CI profile
+with a bounded example count and no deadline (shared CI machines are noisy);
+``--hypothesis-profile`` or ``HYPOTHESIS_PROFILE`` choose another.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", deadline=None, max_examples=2_000, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,57 @@
+"""contract-kit: contract tests, a mock server, Hypothesis cases and drift checks for chat completions.
+
+Public names are imported lazily: ``import contract_kit`` (which pytest does
+for the plugin on every run) must stay cheap for runs that never use the kit.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Contract": "contract_kit.contract",
+    "load_contract": "contract_kit.contract",
+    "PROFILES": "contract_kit.spec",
+    "DEFAULT_PROFILE": "contract_kit.spec",
+    "Violation": "contract_kit.violations",
+    "StreamReport": "contract_kit.stream",
+    "assert_valid_response": "contract_kit.assertions",
+    "assert_valid_request": "contract_kit.assertions",
+    "assert_valid_stream": "contract_kit.assertions",
+    "ContractKitError": "contract_kit.errors",
+    "ContractViolationError": "contract_kit.errors",
+    "SpecError": "contract_kit.errors",
+}
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "PROFILES",
+    "Contract",
+    "ContractKitError",
+    "ContractViolationError",
+    "SpecError",
+    "StreamReport",
+    "Violation",
+    "assert_valid_request",
+    "assert_valid_response",
+    "assert_valid_stream",
+    "load_contract",
+]
+
+if TYPE_CHECKING:
+    from contract_kit.assertions import assert_valid_request, assert_valid_response, assert_valid_stream
+    from contract_kit.contract import Contract, load_contract
+    from contract_kit.errors import ContractKitError, ContractViolationError, SpecError
+    from contract_kit.spec import DEFAULT_PROFILE, PROFILES
+    from contract_kit.stream import StreamReport
+    from contract_kit.violations import Violation
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'contract_kit' has no attribute {name!r}")
+    return getattr(import_module(module), name)

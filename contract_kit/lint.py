@@ -1,0 +1,228 @@
+"""``contract-kit lint``: what is wrong with the documented document, and what repairs it.
+
+Three families of findings:
+
+- **validity**: the document as published is not valid OpenAPI; each problem
+  names the overlay action that repairs it;
+- **examples**: the page's own samples checked against the contract (the
+  Python sample sends a message without ``role``);
+- **smells**: schema choices that hurt LLM clients (non-nullable streaming
+  ``finish_reason``, non-nullable ``content``, no error responses, no security
+  scheme), each marked as addressed when the chosen profile's overlays fix it.
+
+Exit codes: 0 nothing to report, 1 findings (errors or warnings), 2 the spec
+or an overlay could not be loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from contract_kit import _resources
+from contract_kit.contract import Contract, build_contract, load_contract
+from contract_kit.jsonpath import compile_path
+from contract_kit.spec import SpecProblem, effective_document, validity_problems
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    family: str  # validity | examples | smells
+    code: str
+    severity: str  # error | warning | info
+    location: str
+    message: str
+    resolution: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolution is not None
+
+
+@dataclass
+class LintReport:
+    document: str
+    profile: str
+    examples: str | None
+    findings: list[Finding]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.severity in ("error", "warning") for f in self.findings) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = {s: sum(f.severity == s for f in self.findings) for s in SEVERITY_ORDER}
+        return {"document": self.document, "profile": self.profile, "examples": self.examples,
+                "findings": [asdict(f) | {"resolved": f.resolved} for f in self.findings],
+                "summary": counts | {"resolved": sum(f.resolved for f in self.findings)},
+                "exit_code": self.exit_code}
+
+
+def lint(spec: str | Path | None = None, profile: str = "observed", examples: str | Path | None = None) -> LintReport:
+    contract = load_contract(profile, spec)
+    findings = validity_findings(contract)
+    examples_dir = _examples_dir(spec, examples)
+    if examples_dir is not None:
+        findings += example_findings(contract, examples_dir)
+    findings += smell_findings(contract)
+    return LintReport(str(contract.files.document), profile, str(examples_dir) if examples_dir else None, findings)
+
+
+# -- validity ------------------------------------------------------------------
+def validity_findings(contract: Contract) -> list[Finding]:
+    """Problems of the published document, each with the repair action that fixes it."""
+    repaired = effective_document(contract.files, "documented").document
+    still_broken = {(p.path, p.message) for p in validity_problems(repaired)}
+    findings = []
+    for problem in validity_problems(contract.original):
+        fixed = (problem.path, problem.message) not in still_broken
+        findings.append(Finding("validity", "openapi-invalid", "error", problem.path, problem.message,
+                                _repair_for(contract, problem) if fixed else None))
+    return findings
+
+
+def _repair_for(contract: Contract, problem: SpecProblem) -> str:
+    from contract_kit.overlay import load_overlay
+
+    for ref in contract.files.repairs:
+        overlay = load_overlay(ref.path)
+        for action in overlay.actions:
+            for match in compile_path(action.target).find(contract.original):
+                if problem.path.startswith(_render(match.path)):
+                    return f"repaired by {ref.path.name} action #{action.index} ({action.target})"
+    return "repaired by the repairs overlay"
+
+
+def _render(parts: tuple[str | int, ...]) -> str:
+    from contract_kit.violations import json_path
+
+    return json_path(parts)
+
+
+# -- examples ------------------------------------------------------------------
+def _examples_dir(spec: str | Path | None, examples: str | Path | None) -> Path | None:
+    if examples is not None:
+        return Path(examples)
+    if spec is None:
+        return _resources.examples_dir()
+    sibling = Path(spec).resolve().parent / "examples"
+    return sibling if sibling.is_dir() else None
+
+
+def example_findings(contract: Contract, folder: Path) -> list[Finding]:
+    """Check ``*request*.json`` files as requests and ``*response*.json`` as responses."""
+    findings = []
+    for path in sorted(folder.glob("*.json")):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if "request" in path.stem:
+            violations = contract.validate_request(body)
+        elif "response" in path.stem:
+            violations = contract.validate_response(body)
+        else:
+            continue
+        for v in violations:
+            severity = "error" if v.severity == "error" else "info"
+            findings.append(Finding("examples", f"example-{v.kind}", severity, f"{path.name} {v.path}",
+                                    f"{v.message} (rule: {v.rule})"))
+    return findings
+
+
+# -- smells ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Smell:
+    code: str
+    message: str
+    present: Callable[[Contract], bool]
+
+
+def _sub(schema: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(schema, dict):
+            return None
+        schema = schema.get(key) if key != "items" else schema.get("items")
+    return schema
+
+
+def _accepts_null(schema: Any) -> bool:
+    import jsonschema_rs
+
+    if schema is None:
+        return True
+    return bool(jsonschema_rs.validator_for(schema).is_valid(None))
+
+
+def _chunk_finish_not_nullable(c: Contract) -> bool:
+    schema = _sub(c.chunk_schema, "properties", "choices", "items", "properties", "finish_reason")
+    return schema is not None and not _accepts_null(schema)
+
+
+def _content_not_nullable(c: Contract) -> bool:
+    schema = _sub(c.response_schema(200), "properties", "choices", "items", "properties", "message", "properties", "content")
+    return schema is not None and not _accepts_null(schema)
+
+
+def _no_error_responses(c: Contract) -> bool:
+    return not any(not status.startswith("2") for status in c.responses)
+
+
+def _no_security(c: Contract) -> bool:
+    return not (c.document.get("security") or (c.document.get("components") or {}).get("securitySchemes"))
+
+
+SMELLS = (
+    Smell("chunk-finish-reason-not-nullable",
+          "streaming chunks' choices[].finish_reason is not nullable, yet every OpenAI-compatible stream "
+          "sends null until the final chunk", _chunk_finish_not_nullable),
+    Smell("message-content-not-nullable",
+          "choices[].message.content is not nullable, although tool-call responses carry content: null",
+          _content_not_nullable),
+    Smell("no-error-responses",
+          "only a 200 response is documented: no 4xx/5xx error responses or error body schema",
+          _no_error_responses),
+    Smell("no-security-scheme",
+          "no security scheme is declared, although the API needs an 'Authorization: Bearer' key",
+          _no_security),
+)
+
+
+def smell_findings(contract: Contract) -> list[Finding]:
+    """Smells of the documented document; resolved when the chosen profile fixes them."""
+    documented = contract if contract.profile == "documented" else _documented_twin(contract)
+    findings = []
+    for smell in SMELLS:
+        if not smell.present(documented):
+            continue
+        fixed = contract.profile != "documented" and not smell.present(contract)
+        resolution = f"addressed in the {contract.profile!r} profile by its overlays" if fixed else None
+        findings.append(Finding("smells", smell.code, "warning", contract.path, smell.message, resolution))
+    return findings
+
+
+def _documented_twin(contract: Contract) -> Contract:
+    return build_contract(effective_document(contract.files, "documented"), operation=contract.path, validate_spec=False)
+
+
+# -- rendering -------------------------------------------------------------------
+FAMILY_TITLES = {"validity": "OpenAPI validity", "examples": "The page's examples", "smells": "Schema smells"}
+
+
+def render_text(report: LintReport) -> str:
+    lines = [f"contract-kit lint: {report.document} (profile: {report.profile})"]
+    for family, title in FAMILY_TITLES.items():
+        items = [f for f in report.findings if f.family == family]
+        lines.append("")
+        lines.append(f"{title}: {len(items) or 'no'} finding{'s' if len(items) != 1 else ''}")
+        for f in sorted(items, key=lambda f: SEVERITY_ORDER[f.severity]):
+            lines.append(f"  {f.severity:<8}{f.location}: {f.message}")
+            if f.resolution:
+                lines.append(f"  {'':<8}-> {f.resolution}")
+    summary = report.to_dict()["summary"]
+    lines.append("")
+    lines.append(f"{summary['error']} error(s), {summary['warning']} warning(s), {summary['info']} info; "
+                 f"{summary['resolved']} resolved by overlays. Exit {report.exit_code}.")
+    return "\n".join(lines)

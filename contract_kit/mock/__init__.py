@@ -1,0 +1,1 @@
+"""The mock completions endpoint: a pure engine plus one adapter per transport."""
