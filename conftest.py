@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import os
 
+import yaml  # noqa: F401 - see below
 from hypothesis import HealthCheck, settings
+
+# pytester's in-process runs drop the modules a run imported; PyYAML's C
+# extension cannot be re-initialised, so a re-imported ``yaml`` would mix old
+# and new classes ("could not determine a constructor for the tag None").
+# Importing it here keeps one ``yaml`` for the whole session.
 
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", deadline=None, max_examples=2_000, suppress_health_check=[HealthCheck.too_slow])

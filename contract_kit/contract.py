@@ -163,19 +163,23 @@ class Contract:
 
     def validate_chunk(self, chunk: Any, index: int = 0) -> list[Violation]:
         check = self.response_check(200, EVENT_STREAM)
-        if check is None:
-            return []
+        if check is None:  # a stream the document does not declare is a finding, not a pass
+            return [self._undocumented_response(200, EVENT_STREAM, f"chunk {index}")]
         return check.violations(chunk, f"chunk {index}") + check.undocumented(chunk, f"chunk {index}")
 
     def validate_stream(self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None) -> StreamReport:
         """Every chunk, the stream invariants and the semantics of the reassembled message."""
-        return check_stream(source, self.response_check(200, EVENT_STREAM), request)
+        check = self.response_check(200, EVENT_STREAM)
+        report = check_stream(source, check, request)
+        if check is None:  # the invariants still run; the missing chunk schema is named first
+            report.violations.insert(0, self._undocumented_response(200, EVENT_STREAM, "stream"))
+        return report
 
     def _undocumented_response(self, status: int | str, content_type: str, where: str) -> Violation:
         key = self.status_key(status)
         if key is None:
             return Violation("$", "status", f"status {status} is not documented (documented: "
-                             f"{', '.join(self.documented_statuses)})", "status",
+                             f"{', '.join(self.documented_statuses)})", where,
                              self.documented_statuses, status, kind="status")
         known = sorted(self.responses[key])
         return Violation("$", "content-type", f"content type {media_type(content_type)!r} is not documented for "

@@ -66,3 +66,57 @@ class SSEError(ContractKitError, ValueError):
 
 class ConfigError(ContractKitError, ValueError):
     """A setting (option, ini key, marker, environment variable) has a bad value."""
+
+
+class MarkerError(ContractKitError, TypeError):
+    """A marker or fixture option has an unknown keyword or a bad value."""
+
+
+# --- record, replay and drift -------------------------------------------------------------------
+
+
+class CassetteError(ContractKitError, ValueError):
+    """A cassette file is malformed, or cannot be written safely.
+
+    ``source`` names the file and ``location`` the place inside it (a line, or
+    an interaction), so the plugin and the CLI print one precise line.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, location: str | None = None) -> None:
+        self.source = source
+        self.location = location
+        where = ""
+        if source:
+            where = source + (f" at {location}" if location else "") + ": "
+        super().__init__(f"{where}{message}")
+
+
+class CassetteNotFoundError(ContractKitError, LookupError, AssertionError):
+    """Replay needs a cassette that is not there; the message names the file and the command that records it."""
+
+
+class CassetteMismatchError(ContractKitError, LookupError, AssertionError):
+    """A replayed request matches no recorded interaction; the message shows a diff against the closest one."""
+
+
+class SecretLeakError(CassetteError):
+    """A cassette, report or overlay would contain the API key, so nothing was written.
+
+    The message never contains the key itself, only where it was found.
+    """
+
+
+class LiveConfigError(ConfigError):
+    """A live mode (record, once, live) is missing a setting, usually ``AIMLAPI_API_KEY``."""
+
+
+class CostGuardError(ContractKitError, AssertionError):
+    """The run reached a cost limit (live calls per run, ``max_tokens`` of a request)."""
+
+
+class LiveAPIError(ContractKitError, AssertionError):
+    """The live API kept failing (5xx, 429, timeout, dropped connection) after bounded retries."""
+
+
+class DriftError(ContractKitError, AssertionError):
+    """New breaking drift was seen under ``--contract-drift=fail``; the message lists the findings."""

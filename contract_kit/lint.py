@@ -24,8 +24,9 @@ from typing import Any
 
 from contract_kit import _resources
 from contract_kit.contract import Contract, build_contract, load_contract
+from contract_kit.errors import OperationNotFoundError, SpecError
 from contract_kit.jsonpath import compile_path
-from contract_kit.spec import SpecProblem, effective_document, validity_problems
+from contract_kit.spec import SpecProblem, effective_document, spec_files, validity_problems
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -64,13 +65,28 @@ class LintReport:
 
 
 def lint(spec: str | Path | None = None, profile: str = "observed", examples: str | Path | None = None) -> LintReport:
-    contract = load_contract(profile, spec)
+    contract = _contract_for_lint(profile, spec)
     findings = validity_findings(contract)
-    examples_dir = _examples_dir(spec, examples)
+    examples_dir = _examples_dir(contract.files.document, examples)
     if examples_dir is not None:
         findings += example_findings(contract, examples_dir)
     findings += smell_findings(contract)
     return LintReport(str(contract.files.document), profile, str(examples_dir) if examples_dir else None, findings)
+
+
+def _contract_for_lint(profile: str, spec: str | Path | None) -> Contract:
+    """The profile's contract, built even when the document is invalid OpenAPI.
+
+    ``load_contract`` refuses an invalid document and points the user here, so
+    lint must not refuse it too: it reports the validity problems as findings.
+    Unreadable files and broken overlays still raise (exit code 2).
+    """
+    try:
+        return load_contract(profile, spec)
+    except OperationNotFoundError:
+        raise
+    except SpecError:
+        return build_contract(effective_document(spec_files(spec), profile), validate_spec=False)
 
 
 # -- validity ------------------------------------------------------------------
@@ -105,12 +121,17 @@ def _render(parts: tuple[str | int, ...]) -> str:
 
 
 # -- examples ------------------------------------------------------------------
-def _examples_dir(spec: str | Path | None, examples: str | Path | None) -> Path | None:
+def _examples_dir(document: Path, examples: str | Path | None) -> Path | None:
+    """``--examples``; else the bundled examples for the bundled document; else ``examples/`` beside it."""
     if examples is not None:
-        return Path(examples)
-    if spec is None:
+        folder = Path(examples)
+        if not folder.is_dir():
+            raise SpecError("examples folder not found; pass --examples with a folder of the page's "
+                            "*request*.json and *response*.json files", source=str(folder))
+        return folder
+    if document.resolve() == _resources.default_document().resolve():
         return _resources.examples_dir()
-    sibling = Path(spec).resolve().parent / "examples"
+    sibling = document.resolve().parent / "examples"
     return sibling if sibling.is_dir() else None
 
 
@@ -118,13 +139,23 @@ def example_findings(contract: Contract, folder: Path) -> list[Finding]:
     """Check ``*request*.json`` files as requests and ``*response*.json`` as responses."""
     findings = []
     for path in sorted(folder.glob("*.json")):
-        body = json.loads(path.read_text(encoding="utf-8"))
+        if "request" not in path.stem and "response" not in path.stem:
+            continue
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            findings.append(Finding("examples", "example-invalid-json", "error",
+                                    f"{path.name} line {exc.lineno}, column {exc.colno}",
+                                    f"the example is not valid JSON: {exc.msg}"))
+            continue
+        except UnicodeDecodeError as exc:
+            findings.append(Finding("examples", "example-invalid-json", "error", path.name,
+                                    f"the example is not UTF-8 ({exc.reason})"))
+            continue
         if "request" in path.stem:
             violations = contract.validate_request(body)
-        elif "response" in path.stem:
-            violations = contract.validate_response(body)
         else:
-            continue
+            violations = contract.validate_response(body)
         for v in violations:
             severity = "error" if v.severity == "error" else "info"
             findings.append(Finding("examples", f"example-{v.kind}", severity, f"{path.name} {v.path}",

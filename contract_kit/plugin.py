@@ -49,6 +49,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"contract_profile = {profile!r} is not a profile; choose one of: {', '.join(PROFILES)}")
 
 
+KIT_FIXTURES = frozenset({"contract", "chat_mock", "chat_server"})
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Load the contract once, before any test runs, if a collected test uses the kit.
+
+    A broken spec or overlay then stops the run with one usage error naming the
+    file and the place, instead of erroring every test with a traceback. Runs
+    that never use the kit never load it.
+    """
+    if any(KIT_FIXTURES.intersection(getattr(item, "fixturenames", ())) for item in session.items):
+        _load(session.config)
+
+
 def setting(config: pytest.Config, name: str) -> Any:
     """Command line first, then the ini key (which carries the default)."""
     value = config.getoption(name, default=None)

@@ -123,7 +123,9 @@ class StreamChecker:
             return
         chunk = self._parse(event, position)
         if chunk is not None:
-            self._add_chunk(chunk, len(report.chunks))
+            # ``chunk N`` always names the N-th event of the stream, so a broken
+            # event (bad JSON, an error object) does not shift the numbers after it.
+            self._add_chunk(chunk, position)
 
     def _parse(self, event: Event, position: int) -> dict[str, Any] | None:
         try:
@@ -188,12 +190,17 @@ class StreamChecker:
         raw_index = choice.get("index", 0)
         index = int(raw_index) if isinstance(raw_index, (int, float)) and not isinstance(raw_index, bool) else 0
         state = self.report.choices.setdefault(index, ChoiceState())
-        if state.finish_reason is not None:
+        finish = choice.get("finish_reason")
+        if state.finish_reason is not None and finish is not None:
+            self.report.violations.append(_stream_violation(
+                "finish-reason-twice", f"choice {index} got a second finish_reason {finish!r} "
+                f"after {state.finish_reason!r}; each choice finishes exactly once",
+                where, f"$.choices[{position}].finish_reason", expected=state.finish_reason, observed=finish))
+        elif state.finish_reason is not None:
             self.report.violations.append(_stream_violation(
                 "after-finish", f"choice {index} continues after its finish_reason {state.finish_reason!r}",
                 where, f"$.choices[{position}]", observed=choice))
         _merge_delta(state, choice.get("delta"))
-        finish = choice.get("finish_reason")
         if finish is not None and state.finish_reason is None:
             state.finish_reason = finish
 

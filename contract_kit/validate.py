@@ -184,23 +184,56 @@ def _declared_keys(schema: dict[str, Any], deref: Any) -> set[str]:
 def _most_relevant_leaf(error: Any) -> Any:
     """Descend from an ``anyOf``/``oneOf`` failure into the branch the payload was meant for.
 
-    The intended branch is the one whose discriminating ``enum``/``const``
-    (e.g. ``role: user``) the payload satisfies; among those, the branch with
-    the fewest errors. Without a clear winner the combinator error itself is
-    kept, since it is then the honest summary.
+    A branch is ruled out when the payload misses its discriminating
+    ``enum``/``const`` one level down (e.g. ``role: user``) or the branch's own
+    ``type`` (a number is not meant for the array branch). Among the branches
+    left, the one with the fewest errors is meant. When every branch misses
+    the same discriminator, the report is that field with every allowed value
+    (``'robot' is not one of ['user', 'system', ...]``). Without a clear winner
+    the combinator error itself is kept, since it is then the honest summary.
     """
     while error.context and error.validator in ("anyOf", "oneOf"):
         branches: dict[int, list[Any]] = {}
         for sub in error.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-        plausible = [errs for errs in branches.values() if not any(_is_discriminator_miss(e, error) for e in errs)]
+        plausible = [errs for errs in branches.values() if not any(_rules_out(e, error) for e in errs)]
         if not plausible:
-            plausible = list(branches.values())
+            merged = _merged_discriminator(error, list(branches.values()))
+            return merged if merged is not None else error
         best = min(plausible, key=len)
-        if len(plausible) > 1 and len(best) == len(max(plausible, key=len)) and not _same_leaf(plausible):
+        ties = [errs for errs in plausible if len(errs) == len(best)]
+        if len(ties) > 1 and not _same_leaf(ties):
             return error
         error = sorted(best, key=lambda e: len(e.absolute_path))[0]
     return error
+
+
+def _rules_out(sub: Any, parent: Any) -> bool:
+    wrong_type = sub.validator == "type" and len(sub.absolute_path) == len(parent.absolute_path)
+    return wrong_type or _is_discriminator_miss(sub, parent)
+
+
+def _merged_discriminator(parent: Any, branches: list[list[Any]]) -> Any:
+    """One ``enum`` error listing every branch's value, when all branches miss at the same field; else None."""
+    import copy
+
+    misses = []
+    for errs in branches:
+        miss = next((e for e in errs if _is_discriminator_miss(e, parent)), None)
+        if miss is None:
+            return None
+        misses.append(miss)
+    if len({tuple(m.absolute_path) for m in misses}) != 1:
+        return None
+    allowed: list[Any] = []
+    for miss in misses:
+        for value in miss.validator_value if miss.validator == "enum" else [miss.validator_value]:
+            if value not in allowed:
+                allowed.append(value)
+    merged = copy.copy(misses[0])
+    merged.validator, merged.validator_value = "enum", allowed
+    merged.message = f"{merged.instance!r} is not one of {allowed!r}"
+    return merged
 
 
 def _same_leaf(groups: list[list[Any]]) -> bool:

@@ -1,0 +1,285 @@
+"""The mock model: a pure function from a chat-completions request to a completion.
+
+No I/O, no clock, no global randomness. The RNG is seeded from the request's
+``seed`` (else ``EngineOptions.seed``) mixed with a stable hash of the
+canonical request JSON, so the same request and seed always give the same
+completion, different requests give different ones, and a recorded test never
+flakes. Keys that only change how the answer is delivered or where it halts
+are left out of the hash: ``stream`` and ``stream_options`` (so the stream's
+deltas concatenate to exactly the JSON body's message for the same request),
+and ``max_tokens``, ``max_completion_tokens`` and ``stop`` (so a bounded or
+stopped answer is a prefix of the unbounded one, as with a seeded real model).
+
+What it honours, because client code depends on each:
+
+* ``max_completion_tokens`` / ``max_tokens`` (floored): reasoning is budgeted
+  first, then content, like a real thinking model; hitting the bound truncates
+  at a token end and sets ``finish_reason: "length"`` (content may be empty).
+* ``stop``: content ends before the first occurrence of any stop string;
+  stop does not apply to reasoning or tool-call arguments.
+* ``tools`` + ``tool_choice``: ``required`` / a named function force calls,
+  ``auto`` (the default with tools) lets the seed choose, ``none`` forbids
+  them; ``parallel_tool_calls`` (default true, as in OpenAI) may give several.
+  Arguments validate against each function's ``parameters``.
+* ``response_format``: ``json_object`` / ``json_schema`` content is JSON (valid
+  for the schema); over budget it shrinks to the smallest valid instance, and
+  past that is truncated with ``finish_reason: "length"`` as real APIs do.
+* images: each ``image_url`` part costs a fixed number of prompt tokens by
+  ``detail`` (``low`` 85, ``high``/``auto``/absent 765, OpenAI's base figures).
+  Prompt tokens = message text tokens + 4 per message + 3 for the reply primer
+  + the tokens of the ``tools`` JSON + image costs.
+* A scenario's fixed reply (``EngineOptions.reply``) replaces generation and is
+  sent verbatim, past any token bound.
+
+The answer itself is chosen in :mod:`contract_kit.mock.answers`; the two
+profiles differ in rendering (:mod:`contract_kit.mock.render`): the observed
+one is what the live API sends (``reasoning_content``, ``meta``), the
+documented one only what the vendor's schema allows. Under the documented
+profile the model does not reason (no field could carry it): reasoning
+tokens are 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from contract_kit.errors import ProfileError
+from contract_kit.mock.answers import (
+    OUT_OF_BUDGET,
+    Answer,
+    EngineRequestError,
+    ToolCall,
+    fixed_answer,
+    generate_answer,
+)
+from contract_kit.mock.content import count_tokens, pick_topic, truncate_tokens, write_reasoning
+from contract_kit.mock.render import render_chunks, render_json
+from contract_kit.mock.scenarios import FixedReply, Reply
+
+__all__ = [
+    "Completion",
+    "EngineOptions",
+    "EngineRequestError",
+    "ToolCall",
+    "Usage",
+    "complete",
+    "render_chunks",
+    "render_json",
+]
+
+PROFILES = ("observed", "documented")
+DEFAULT_MODEL = "alibaba/qwen3-vl-32b-thinking"
+FIXED_CREATED = 1764625236
+"""The vendor example's ``created``: the default clock, so runs are reproducible."""
+IMAGE_TOKENS = {"low": 85, "high": 765, "auto": 765}
+MESSAGE_OVERHEAD = 4
+REPLY_PRIMER = 3
+_UNHASHED_KEYS = frozenset({"stream", "stream_options", "max_tokens", "max_completion_tokens", "stop"})
+
+
+def fixed_clock() -> int:
+    return FIXED_CREATED
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    profile: str = "observed"
+    seed: int = 0
+    clock: Callable[[], int] = fixed_clock
+    reply: FixedReply | None = None
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ProfileError(f"unknown profile {self.profile!r}; choose one of {', '.join(PROFILES)}")
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    reasoning_tokens: int = 0
+    image_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def text_tokens(self) -> int:
+        """Completion tokens that are not reasoning (content, refusal, tool calls)."""
+        return self.completion_tokens - self.reasoning_tokens
+
+    @property
+    def prompt_text_tokens(self) -> int:
+        return self.prompt_tokens - self.image_tokens
+
+
+@dataclass(frozen=True)
+class Completion:
+    content: str
+    reasoning: str
+    tool_calls: tuple[ToolCall, ...]
+    refusal: str | None
+    finish_reason: str
+    usage: Usage
+    id: str
+    created: int
+    model: str
+
+
+def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -> Completion:
+    """Generate the completion for ``request``; the same inputs always give the same output."""
+    opts = options or EngineOptions()
+    rng = request_rng(request, opts.seed)
+    completion_id = "chatcmpl-" + uuid_like(rng)
+    topic, has_image = _topic(request, rng)
+    reasoning = _reasoning(rng, topic, opts)
+    if opts.reply is not None:
+        answer = fixed_answer(opts.reply, rng)
+    else:
+        reasoning, answer = _within_budget(request, rng, reasoning, topic, has_image)
+    prompt, images = prompt_tokens(request)
+    reasoning_tokens = count_tokens(reasoning)
+    usage = Usage(prompt, reasoning_tokens + answer.tokens, reasoning_tokens, images)
+    return Completion(
+        content=answer.content,
+        reasoning=reasoning,
+        tool_calls=answer.tool_calls,
+        refusal=answer.refusal,
+        finish_reason=answer.finish_reason,
+        usage=usage,
+        id=completion_id,
+        created=opts.clock(),
+        model=response_model(request, opts.profile),
+    )
+
+
+def _within_budget(
+    request: Mapping[str, Any], rng: random.Random, reasoning: str, topic: str, has_image: bool
+) -> tuple[str, Answer]:
+    """Reasoning first, then the answer in what is left, as a thinking model spends its budget.
+
+    Reasoning that fills the whole budget leaves no room: the model was still
+    thinking when it was stopped, so the answer is empty and ends ``length``.
+    """
+    budget = token_budget(request)
+    if budget is not None and count_tokens(reasoning) >= budget:
+        return truncate_tokens(reasoning, budget), OUT_OF_BUDGET
+    remaining = None if budget is None else budget - count_tokens(reasoning)
+    return reasoning, generate_answer(request, rng, topic, has_image, remaining)
+
+
+def _reasoning(rng: random.Random, topic: str, opts: EngineOptions) -> str:
+    """The chain of thought (observed profile only); a scenario may fix it."""
+    if opts.profile != "observed":
+        return ""
+    if isinstance(opts.reply, Reply) and opts.reply.reasoning is not None:
+        return opts.reply.reasoning
+    return write_reasoning(rng, topic, rng.randint(30, 140))
+
+
+# --- determinism ------------------------------------------------------------------------------
+
+
+def request_rng(request: Mapping[str, Any], default_seed: int) -> random.Random:
+    """An RNG for this request: seed (request's, else the default) mixed with the request's hash."""
+    seed = request.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        seed = default_seed
+    hashed = {key: value for key, value in request.items() if key not in _UNHASHED_KEYS}
+    canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    digest = hashlib.sha256(f"{seed}\x00{canonical}".encode()).digest()
+    return random.Random(int.from_bytes(digest, "big"))
+
+
+def uuid_like(rng: random.Random) -> str:
+    """A UUID-shaped hex id (the live API's ``chatcmpl-`` ids look like this)."""
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def response_model(request: Mapping[str, Any], profile: str) -> str:
+    """The ``model`` to report: the request's, minus the vendor prefix under ``observed``.
+
+    The vendor's example response says ``qwen3-vl-32b-thinking`` for a request
+    naming ``alibaba/qwen3-vl-32b-thinking``; the documented schema only asks
+    for a string, so the documented profile echoes the request.
+    """
+    model = request.get("model")
+    name = model if isinstance(model, str) and model else DEFAULT_MODEL
+    return name.split("/", 1)[-1] if profile == "observed" else name
+
+
+# --- budget and prompt ------------------------------------------------------------------------
+
+
+def token_budget(request: Mapping[str, Any]) -> int | None:
+    """The completion token bound: the smaller of ``max_completion_tokens`` and floored ``max_tokens``."""
+    bounds = [
+        math.floor(value)
+        for value in (request.get("max_completion_tokens"), request.get("max_tokens"))
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ]
+    return max(0, min(bounds)) if bounds else None
+
+
+def prompt_tokens(request: Mapping[str, Any]) -> tuple[int, int]:
+    """(prompt tokens in total, of which image tokens); see the module docstring for the rule."""
+    messages = request.get("messages")
+    text, images = REPLY_PRIMER, 0
+    for message in messages if isinstance(messages, list) else []:
+        if not isinstance(message, Mapping):
+            continue
+        text += MESSAGE_OVERHEAD + count_tokens(_message_text(message))
+        images += sum(_image_cost(part) for part in _parts(message.get("content")))
+    tools = request.get("tools")
+    if isinstance(tools, list) and tools:
+        text += count_tokens(json.dumps(tools, sort_keys=True, default=str))
+    return text + images, images
+
+
+def _message_text(message: Mapping[str, Any]) -> str:
+    pieces = [str(message.get("role", "")), str(message.get("name") or "")]
+    content = message.get("content")
+    if isinstance(content, str):
+        pieces.append(content)
+    pieces += [str(part.get("text") or part.get("refusal") or "") for part in _parts(content)]
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if isinstance(function, Mapping):
+            pieces += [str(function.get("name", "")), str(function.get("arguments", ""))]
+    return " ".join(pieces)
+
+
+def _parts(content: Any) -> list[Mapping[str, Any]]:
+    return [part for part in content if isinstance(part, Mapping)] if isinstance(content, list) else []
+
+
+def _image_cost(part: Mapping[str, Any]) -> int:
+    if part.get("type") != "image_url":
+        return 0
+    image = part.get("image_url")
+    detail = image.get("detail", "auto") if isinstance(image, Mapping) else "auto"
+    return IMAGE_TOKENS.get(detail, IMAGE_TOKENS["auto"])
+
+
+def _topic(request: Mapping[str, Any], rng: random.Random) -> tuple[str, bool]:
+    """A keyword from the last user message, and whether that message shows an image."""
+    messages = request.get("messages")
+    users = [m for m in messages if isinstance(m, Mapping) and m.get("role") == "user"] if isinstance(messages, list) else []
+    if not users:
+        return pick_topic("", rng), False
+    last = users[-1]
+    content = last.get("content")
+    text = content if isinstance(content, str) else " ".join(str(p.get("text", "")) for p in _parts(content))
+    has_image = any(part.get("type") == "image_url" for part in _parts(content))
+    topic = pick_topic(text, rng)
+    return ("the image" if has_image and topic == "this question" else topic), has_image
+
+

@@ -1,0 +1,140 @@
+"""The objects behind the ``chat_mock`` and ``chat_server`` fixtures.
+
+Both wrap one :class:`MockService` (the shared engine and HTTP semantics):
+``ChatMock`` routes it in-process for httpx (respx) and the ``openai`` SDK
+(httpx2 patch); ``ChatServer`` serves it over real HTTP on a loopback port for
+any client. Scenarios are scripted the same way on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from contract_kit.errors import MarkerError
+from contract_kit.mock import scenarios as sc
+from contract_kit.mock.router import DEFAULT_BASE_URL, RoutedMock, routed
+from contract_kit.mock.service import Call, MockService
+
+if TYPE_CHECKING:
+    from contract_kit.contract import Contract
+    from contract_kit.mock.server import BackgroundServer
+
+MARKER_OPTIONS = ("seed", "require_auth", "base_urls", "scenarios")
+
+
+class _Scripted:
+    """Scenario scripting shared by the in-process and the served mock."""
+
+    service: MockService
+
+    def queue(self, *plans: Any) -> _Scripted:
+        """One plan per upcoming call, in order: a scenario, a list of scenarios, or their JSON form."""
+        self.service.scenarios.enqueue(*plans)
+        return self
+
+    def always(self, *scenarios: Any) -> _Scripted:
+        """Scenarios applied to every call until :meth:`reset` (e.g. ``latency(ttft=0.2)``)."""
+        self.service.scenarios.set_default(*scenarios)
+        return self
+
+    def reply(self, text: str, reasoning: str | None = None) -> _Scripted:
+        return self.queue(sc.reply(text, reasoning))
+
+    def tool_call(self, name: str, arguments: dict[str, Any] | None = None) -> _Scripted:
+        return self.queue(sc.tool_call(name, arguments))
+
+    def refusal(self, text: str) -> _Scripted:
+        return self.queue(sc.refusal(text))
+
+    def error(self, status: int, message: str | None = None, retry_after: float | None = None) -> _Scripted:
+        return self.queue(sc.error(status, message=message, retry_after=retry_after))
+
+    def reset(self) -> None:
+        """Forget queued scenarios, the sticky default and the recorded calls."""
+        self.service.scenarios.clear()
+        self.service.clear_calls()
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call the mock answered, oldest first (request JSON, status, body or chunks)."""
+        return self.service.calls
+
+    @property
+    def last_call(self) -> Call:
+        calls = self.calls
+        if not calls:
+            raise AssertionError("the chat mock received no call")
+        return calls[-1]
+
+
+class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
+    """The completions mock routed in-process for httpx and the ``openai`` SDK (through httpx2)."""
+
+    def __init__(self, contract: Contract, *, seed: int = 0, require_auth: bool = True,
+                 base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,), scenarios: Sequence[Any] = ()) -> None:
+        self.contract = contract
+        self.service = MockService(contract, seed=seed, require_auth=require_auth)
+        self.base_urls = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
+        self.routed: RoutedMock | None = None
+        self._routing: AbstractContextManager[RoutedMock] | None = None
+        if scenarios:
+            self.queue(*scenarios)
+
+    @classmethod
+    def from_options(cls, contract: Contract, *, default_seed: int = 0, **options: Any) -> ChatMock:
+        """Build from marker keyword arguments; an unknown keyword fails at once, naming the valid ones."""
+        unknown = sorted(set(options) - set(MARKER_OPTIONS))
+        if unknown:
+            raise MarkerError(f"chat_mock got unknown option(s) {', '.join(map(repr, unknown))}; "
+                              f"valid: profile, {', '.join(MARKER_OPTIONS)}")
+        seed = options.pop("seed", None)
+        return cls(contract, seed=default_seed if seed is None else int(seed), **options)
+
+    def __enter__(self) -> ChatMock:
+        self._routing = routed(self.service, self.base_urls)
+        self.routed = self._routing.__enter__()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._routing is not None:
+            self._routing.__exit__(exc_type, exc, tb)
+        self._routing = None
+
+    @property
+    def base_url(self) -> str:
+        """The first mocked base URL; give it to clients as ``base_url``."""
+        return str(self.base_urls[0])
+
+
+class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
+    """The completions mock served over HTTP on a free loopback port."""
+
+    def __init__(self, contract: Contract, *, seed: int = 0, require_auth: bool = True,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        from contract_kit.mock.asgi import make_app
+        from contract_kit.mock.server import BackgroundServer
+
+        self.contract = contract
+        self.service = MockService(contract, seed=seed, require_auth=require_auth)
+        self.server: BackgroundServer = BackgroundServer(make_app(self.service), host=host, port=port)
+
+    def __enter__(self) -> ChatServer:
+        self.server.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.server.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/v1``: what an OpenAI-compatible client takes as its base URL."""
+        return self.server.base_url
+
+    @property
+    def url(self) -> str:
+        return self.server.url

@@ -1,0 +1,128 @@
+"""The pytest plugin, tested from the outside with pytester."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_contract_fixture_gives_the_default_observed_profile(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_profile(contract):
+            assert contract.profile == "observed"
+            assert "429" in contract.documented_statuses
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_profile_option_and_ini_key_with_the_command_line_winning(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ncontract_profile = documented\n")
+    pytester.makepyfile(
+        """
+        import sys
+        def test_profile(contract):
+            print("PROFILE=" + contract.profile)
+        """
+    )
+    pytester.runpytest("-s").stdout.fnmatch_lines(["*PROFILE=documented*"])
+    pytester.runpytest("-s", "--contract-profile", "observed").stdout.fnmatch_lines(["*PROFILE=observed*"])
+
+
+def test_unknown_profile_is_a_usage_error_listing_the_choices(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ncontract_profile = live\n")
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*contract_profile = 'live' is not a profile; choose one of: documented, observed*"])
+
+
+def test_command_line_rejects_an_unknown_profile(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest("--contract-profile", "nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*invalid choice: 'nope'*"])
+
+
+def test_spec_option_points_at_another_document(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    document = json.loads((ROOT / "openapi" / "aimlapi-qwen3-vl-32b-thinking.json").read_text())
+    schema = document["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema["properties"]["model"]["enum"] = ["alibaba/qwen3-vl-8b-thinking"]
+    spec = tmp_path / "other-model.json"
+    spec.write_text(json.dumps(document))
+    pytester.makepyfile(
+        """
+        def test_models(contract):
+            assert contract.models == ["alibaba/qwen3-vl-8b-thinking"]
+        """
+    )
+    pytester.runpytest("--contract-spec", str(spec)).assert_outcomes(passed=1)
+
+
+def test_a_broken_spec_is_a_usage_error_naming_the_file_not_a_traceback(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    spec = tmp_path / "broken.yaml"
+    spec.write_text("openapi: 3.0.0\npaths: [\n")
+    pytester.makepyfile("def test_x(contract):\n    pass\n")
+    result = pytester.runpytest_subprocess("--contract-spec", str(spec))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: contract-kit: {spec} at line 3, column 1: invalid YAML*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_assertion_helper_fails_with_a_readable_violation_list(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_bad_response(contract):
+            contract.assert_response({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+                                      "choices": [{"index": 0, "finish_reason": "done",
+                                                   "message": {"role": 5, "content": "hi"}}],
+                                      "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 3}})
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*ContractViolationError: response breaks the 'observed' contract:*",
+        "*[[]response[]] $.choices[[]0[]].finish_reason:*(rule: enum)*",
+        "*[[]response[]] $.choices[[]0[]].message.role:*(rule: type)*",
+        "*[[]response[]] $.usage.total_tokens: total_tokens 3 != prompt_tokens 1 + completion_tokens 1*",
+    ])
+
+
+def test_a_run_that_never_uses_the_kit_imports_nothing_but_the_plugin(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compare the modules loaded with the plugin and with ``-p no:contract_kit``: only the plugin differs."""
+    pytester.makepyfile(
+        """
+        import json, os, sys
+        def test_untouched():
+            with open(os.environ["MODULES_OUT"], "w") as out:
+                json.dump(sorted(sys.modules), out)
+        """
+    )
+    loaded = {}
+    for label, extra in (("with", []), ("without", ["-p", "no:contract_kit"])):
+        out = pytester.path / f"{label}.json"
+        monkeypatch.setenv("MODULES_OUT", str(out))
+        pytester.runpytest_subprocess("-p", "no:cacheprovider", *extra).assert_outcomes(passed=1)
+        loaded[label] = set(json.loads(out.read_text()))
+    added = loaded["with"] - loaded["without"]
+    assert added <= {"contract_kit", "contract_kit.plugin"}, sorted(added)
+
+
+def test_options_are_listed_in_their_own_help_group(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["contract-kit:*", "*--contract-spec*", "*--contract-profile*"])
+
+
+@pytest.mark.skipif(shutil.which("contract-kit") is None, reason="console script not installed")
+def test_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--trace-config", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*contract_kit*plugin*"])
