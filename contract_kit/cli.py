@@ -3,7 +3,8 @@
 Exit codes, for every subcommand: 0 success, 1 the check found problems
 (lint findings, failing properties, new breaking drift), 2 a usage error or a
 spec / overlay / cassette file that cannot be loaded (one line naming the file
-and the place, never a traceback).
+and the place, never a traceback), 3 an internal error (a bug: the traceback
+is printed so it can be reported).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from contract_kit.spec import DEFAULT_PROFILE, PROFILES
+from contract_kit.profiles import DEFAULT_PROFILE, PROFILES
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 Command = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Command] = {}
@@ -111,6 +112,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"contract-kit {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`contract-kit lint | head`): not an error of ours.
+        _silence_stdout()
+        return EXIT_OK
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        print(f"contract-kit {args.command}: internal error (exit {EXIT_INTERNAL}); "
+              "this is a bug in contract-kit, please report it with the traceback above", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _load_extensions() -> None:

@@ -93,13 +93,6 @@ class Contract:
         model = (schema.get("properties") or {}).get("model") or {}
         return [m for m in model.get("enum", []) if isinstance(m, str)]
 
-    @property
-    def endpoint_path(self) -> str:
-        """The operation path relative to the server URL (``/chat/completions`` for base ``.../v1``)."""
-        if self.base_path and self.path.startswith(self.base_path):
-            return self.path
-        return self.path
-
     # -- assertions (fail a test with a readable violation list) --------------
     def assert_request(self, body: Any) -> None:
         from contract_kit.assertions import assert_valid_request

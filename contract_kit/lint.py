@@ -172,10 +172,27 @@ class Smell:
 
 
 def _sub(schema: Any, *keys: str) -> Any:
+    """The subschema at ``keys``, through ``#/$defs/`` references, standalone (it keeps the root's ``$defs``).
+
+    Documents built on ``$ref`` (``#/components/schemas/...``, converted to
+    ``#/$defs/...``) must be smelled like inline ones.
+    """
+    root = schema
     for key in keys:
+        schema = _deref(root, schema)
         if not isinstance(schema, dict):
             return None
-        schema = schema.get(key) if key != "items" else schema.get("items")
+        schema = schema.get(key)
+    defs = root.get("$defs") if isinstance(root, dict) else None
+    return {**schema, "$defs": defs} if isinstance(schema, dict) and defs else schema
+
+
+def _deref(root: Any, schema: Any) -> Any:
+    for _ in range(32):  # a bound, for reference cycles
+        ref = schema.get("$ref") if isinstance(schema, dict) else None
+        if not (isinstance(ref, str) and ref.startswith("#/$defs/") and isinstance(root, dict)):
+            return schema
+        schema = (root.get("$defs") or {}).get(ref[len("#/$defs/"):])
     return schema
 
 

@@ -19,9 +19,7 @@ if TYPE_CHECKING:
     from contract_kit.contract import Contract
     from contract_kit.mock.fixture import ChatMock, ChatServer
 
-PROFILES = ("documented", "observed")
-DEFAULT_PROFILE = "observed"
-DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
+from contract_kit.profiles import DEFAULT_PROFILE, PROFILES
 
 # (option name, ini key, help, choices, default)
 _OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = (
@@ -47,6 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = setting(config, "contract_profile")
     if profile not in PROFILES:
         raise pytest.UsageError(f"contract_profile = {profile!r} is not a profile; choose one of: {', '.join(PROFILES)}")
+    seed = setting(config, "contract_seed")
+    if not str(seed).isdigit():
+        raise pytest.UsageError(f"contract_seed = {seed!r} is not a whole number >= 0; e.g. --contract-seed 42")
 
 
 KIT_FIXTURES = frozenset({"contract", "chat_mock", "chat_server"})
@@ -90,8 +91,12 @@ def chat_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> It
     """The completions mock, routed in-process for httpx (respx) and the openai SDK (httpx2)."""
     from contract_kit.mock.fixture import ChatMock
 
+    from contract_kit.errors import MarkerError
+
     options = _marker_kwargs(request, "chat_mock")
     profile = options.pop("profile", None)
+    if profile is not None and profile not in PROFILES:
+        raise MarkerError(f"@pytest.mark.chat_mock(profile={profile!r}): choose one of: {', '.join(PROFILES)}")
     mock = ChatMock.from_options(_load(pytestconfig, profile), default_seed=int(setting(pytestconfig, "contract_seed")),
                                  **options)
     with mock:

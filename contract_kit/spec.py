@@ -8,10 +8,11 @@ Profiles:
   beyond the document, each action with its evidence). This is the default.
 
 The spec path is configurable. Overlays are looked up beside the document
-(``repairs.yaml``, ``observed.yaml``); a document without its own overlays
-gets the bundled ones applied leniently, so another model's page of the same
-vendor picks up the same repairs, and a foreign document is left alone where
-the targets do not exist.
+(``repairs.yaml``, ``observed.yaml``). A document without its own overlays
+gets the bundled ones, applied leniently, only when it is the same vendor's
+(its first server is the bundled document's host): another model's page picks
+up the same repairs and observations, while another vendor's document is never
+given this vendor's error bodies or security scheme.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from typing import Any
 
 from contract_kit import _resources
 from contract_kit.errors import ProfileError, SpecError
+from contract_kit.profiles import DEFAULT_PROFILE, PROFILES
 
-PROFILES: tuple[str, ...] = ("documented", "observed")
-DEFAULT_PROFILE = "observed"
+__all__ = ["DEFAULT_PROFILE", "PROFILES", "EffectiveDocument", "OverlayRef", "SpecFiles", "spec_files"]
+
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 
 
@@ -74,8 +76,9 @@ def check_profile(profile: str) -> str:
 def spec_files(spec: str | Path | None = None, overlays: Iterable[str | Path] = ()) -> SpecFiles:
     """Resolve a spec path (file or folder, or None for the bundled default) to its files."""
     document = _resolve_document(spec)
-    repairs = _sibling_or_bundled(document, _resources.REPAIRS_NAME)
-    observed = _sibling_or_bundled(document, _resources.OBSERVED_NAME)
+    same_vendor = _same_vendor(document)
+    repairs = _sibling_or_bundled(document, _resources.REPAIRS_NAME, same_vendor)
+    observed = _sibling_or_bundled(document, _resources.OBSERVED_NAME, same_vendor)
     extra = tuple(OverlayRef(Path(p)) for p in overlays)
     return SpecFiles(document=document, repairs=repairs, observed=observed, extra=extra)
 
@@ -117,14 +120,32 @@ def _looks_like_openapi(path: Path) -> bool:
     return isinstance(data, dict) and "openapi" in data
 
 
-def _sibling_or_bundled(document: Path, name: str) -> tuple[OverlayRef, ...]:
+def _sibling_or_bundled(document: Path, name: str, same_vendor: bool) -> tuple[OverlayRef, ...]:
     sibling = document.parent / name
     if sibling.is_file():
         return (OverlayRef(sibling, strict=True),)
     bundled = _resources.openapi_dir() / name
-    if bundled.is_file():
-        return (OverlayRef(bundled, strict=False),)
+    if same_vendor and bundled.is_file():
+        return (OverlayRef(bundled, strict=document.resolve() == _resources.default_document().resolve()),)
     return ()
+
+
+def _same_vendor(document: Path) -> bool:
+    """True when the document's first server is the bundled document's host."""
+    if document.resolve() == _resources.default_document().resolve():
+        return True
+    from urllib.parse import urlsplit
+
+    def host(data: Any) -> str | None:
+        servers = data.get("servers") if isinstance(data, dict) else None
+        if not servers or not isinstance(servers[0], dict):
+            return None
+        return urlsplit(str(servers[0].get("url", ""))).hostname
+
+    try:
+        return host(read_document(document)) == host(read_document(_resources.default_document()))
+    except SpecError:
+        return False
 
 
 def read_document(path: Path) -> Any:
@@ -147,12 +168,26 @@ def _parse_json(text: str, path: Path) -> Any:
         raise SpecError(f"invalid JSON: {exc.msg}", source=str(path), location=f"line {exc.lineno}, column {exc.colno}") from None
 
 
+def _yaml_loader() -> Any:
+    """The safe loader without YAML's timestamp type.
+
+    OpenAPI has no date type: ``version: 2024-05-01`` or ``example: 2024-05-01``
+    is a string (openapi-core's own loader reads it so), not a ``date`` that
+    breaks spec validation and JSON output.
+    """
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers = {first: [(tag, regex) for tag, regex in entries if tag != "tag:yaml.org,2002:timestamp"]
+                 for first, entries in base.yaml_implicit_resolvers.items()}
+    return type("NoTimestampLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+
+
 def _parse_yaml(text: str, path: Path) -> Any:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return stringify_keys(yaml.load(text, Loader=loader))
+        return stringify_keys(yaml.load(text, Loader=_yaml_loader()))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         location = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None

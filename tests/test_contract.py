@@ -179,6 +179,20 @@ def test_yaml_with_unquoted_status_keys_loads_the_same(tmp_path: Path, documente
     assert contract.request_schema == documented.request_schema
 
 
+def test_yaml_dates_stay_strings(tmp_path: Path) -> None:
+    """OpenAPI has no date type: an unquoted ``2024-05-01`` is a string, as openapi-core reads it."""
+    text = yaml.safe_dump(_foreign_document()).replace("version: '2.0'", "version: 2024-05-01")
+    text = text.replace("model:\n          type: string\n", "model:\n          example: 2024-05-01\n          type: string\n")
+    assert "version: 2024-05-01" in text and "example: 2024-05-01" in text
+    spec = tmp_path / "dated.yaml"
+    spec.write_text(text, encoding="utf-8")
+    contract = load_contract("documented", spec)
+    assert contract.document["info"]["version"] == "2024-05-01"
+    model = contract.request_schema["$defs"]["Request"]["properties"]["model"]  # type: ignore[index]
+    assert model["examples"] == ["2024-05-01"]
+    json.dumps(contract.document)  # the effective document stays JSON
+
+
 def _other_model_document(model: str) -> dict[str, Any]:
     document = _original()
     body = document["paths"][PATH]["post"]["requestBody"]["content"]["application/json"]["schema"]
@@ -274,16 +288,6 @@ def _foreign_document() -> dict[str, Any]:
     }
 
 
-def _bundled_path_actions() -> list[str]:
-    """The bundled actions that target the vendor's own path (absent from a foreign document)."""
-    skipped = []
-    for overlay_path in (REPAIRS, OBSERVED):
-        for action in load_overlay(overlay_path).actions:
-            if action.target.startswith("$.paths"):
-                skipped.append(f"{overlay_path.name} action #{action.index}: {action.target}")
-    return skipped
-
-
 @pytest.fixture
 def foreign_spec(tmp_path: Path) -> Path:
     spec = tmp_path / "foreign" / "openapi.yaml"
@@ -309,12 +313,13 @@ def test_foreign_document_loads_and_validates(foreign_spec: Path) -> None:
     assert schema_errors == []
 
 
-def test_foreign_document_lists_the_bundled_actions_that_did_not_apply(foreign_spec: Path) -> None:
-    expected = _bundled_path_actions()
-    assert expected[0].startswith("repairs.yaml action #0")
-    assert load_contract("observed", foreign_spec).skipped_actions == expected
-    documented = load_contract("documented", foreign_spec)
-    assert documented.skipped_actions == [a for a in expected if a.startswith("repairs.yaml")]
+def test_foreign_document_gets_none_of_this_vendors_overlays(foreign_spec: Path) -> None:
+    """Another vendor's document is not given AIML's error bodies, security scheme or observations."""
+    observed = load_contract("observed", foreign_spec)
+    assert observed.files.repairs == () and observed.files.observed == ()
+    assert observed.skipped_actions == []
+    assert "securitySchemes" not in (observed.document.get("components") or {})
+    assert observed.document == load_contract("documented", foreign_spec).document
 
 
 def test_foreign_document_status_resolution(foreign_spec: Path) -> None:

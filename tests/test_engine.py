@@ -33,7 +33,7 @@ MODEL = "alibaba/qwen3-vl-32b-thinking"
 PROFILES = ("observed", "documented")
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-WEATHER = {
+WEATHER: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -49,7 +49,7 @@ WEATHER = {
         },
     },
 }
-SEARCH = {
+SEARCH: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "search",
@@ -60,7 +60,7 @@ SEARCH = {
         },
     },
 }
-NOTE = {"type": "function", "function": {"name": "take_note", "parameters": {}}}
+NOTE: dict[str, Any] = {"type": "function", "function": {"name": "take_note", "parameters": {}}}
 IMAGE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
 
@@ -133,7 +133,8 @@ def test_reasoning_is_observed_only() -> None:
 @pytest.mark.parametrize("bound", [1, 3, 20, 60, 400])
 def test_max_tokens_bounds_the_completion(profile: str, bound: int) -> None:
     for key in ("max_tokens", "max_completion_tokens"):
-        completion = run(chat(**{key: bound}), profile)
+        limit: dict[str, Any] = {key: bound}
+        completion = run(chat(**limit), profile)
         assert completion.usage.completion_tokens <= bound
         unbounded = run(chat(), profile)
         assert unbounded.reasoning.startswith(completion.reasoning)

@@ -114,7 +114,7 @@ def test_a_run_that_never_uses_the_kit_imports_nothing_but_the_plugin(
         pytester.runpytest_subprocess("-p", "no:cacheprovider", *extra).assert_outcomes(passed=1)
         loaded[label] = set(json.loads(out.read_text()))
     added = loaded["with"] - loaded["without"]
-    assert added <= {"contract_kit", "contract_kit.plugin"}, sorted(added)
+    assert added <= {"contract_kit", "contract_kit.plugin", "contract_kit.profiles"}, sorted(added)
 
 
 def test_options_are_listed_in_their_own_help_group(pytester: pytest.Pytester) -> None:
@@ -126,3 +126,25 @@ def test_options_are_listed_in_their_own_help_group(pytester: pytest.Pytester) -
 def test_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--trace-config", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*contract_kit*plugin*"])
+
+
+def test_a_non_numeric_seed_is_one_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest("--contract-seed", "abc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*contract_seed = 'abc' is not a whole number*"])
+
+
+def test_a_marker_with_an_unknown_profile_fails_that_test_with_a_marker_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.chat_mock(profile="bogus")
+        def test_x(chat_mock):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*MarkerError: @pytest.mark.chat_mock(profile='bogus'): choose one of: documented, observed*"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -82,13 +82,13 @@ def test_bad_arguments_name_the_accepted_ones() -> None:
         (lambda: error(200), "from 400 to 599"),
         (lambda: error(True), "from 400 to 599"),
         (lambda: error(429, retry_after=-1), ">= 0"),
-        (lambda: latency(ttft="slow"), "seconds"),
+        (lambda: latency(ttft=cast(Any, "slow")), "seconds"),
         (lambda: cut_stream(after=-1), "int >= 0"),
-        (lambda: malformed_chunk(at=1.5), "int >= 0"),
-        (lambda: reply(3), "must be a string"),
+        (lambda: malformed_chunk(at=cast(Any, 1.5)), "int >= 0"),
+        (lambda: reply(cast(Any, 3)), "must be a string"),
         (lambda: refusal(""), "non-empty"),
         (lambda: tool_call("f", {"x": object()}), "JSON-serializable"),
-        (lambda: tool_call("f", [1]), "must be a dict"),
+        (lambda: tool_call("f", cast(Any, [1])), "must be a dict"),
     ],
 )
 def test_bad_values_fail_at_once(make: Any, needle: str) -> None:

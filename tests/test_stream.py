@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -281,6 +283,24 @@ def test_network_reads_as_an_iterable(observed: Contract) -> None:
     pieces = encode_json_chunks(BASE)
     report = observed.validate_stream(iter(pieces))
     assert report.violations == [] and report.content == "Hi"
+
+
+def test_stream_without_a_documented_chunk_schema(tmp_path: Path) -> None:
+    """A document that declares no event stream: the stream is named as undocumented, never passed silently."""
+    ok = {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
+    document = {"openapi": "3.0.3", "info": {"title": "json only", "version": "1"},
+                "paths": {"/chat/completions": {"post": {"responses": {"200": ok}}}}}
+    spec = tmp_path / "json-only.json"
+    spec.write_text(json.dumps(document), encoding="utf-8")
+    contract = load_contract("documented", spec)
+    assert contract.chunk_schema is None
+    report = contract.validate_stream(sse(BASE))
+    assert [(v.rule, v.kind, v.where, v.expected) for v in report.violations] == [
+        ("content-type", "content-type", "stream", ["application/json"])]
+    assert report.content == "Hi"
+    assert [(v.rule, v.where) for v in contract.validate_chunk(BASE[0], 4)] == [("content-type", "chunk 4")]
+    broken = contract.validate_stream(sse(BASE, done=False))
+    assert [v.rule for v in broken.violations] == ["content-type", "done"]
 
 
 # -- semantics of the reassembled stream -------------------------------------------

@@ -429,7 +429,7 @@ def test_semantic_checks_apply_to_success_responses_only(observed: Contract, res
 
 
 # -- chunks --------------------------------------------------------------------------
-CHUNK = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",
+CHUNK: dict[str, Any] = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",
          "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}]}
 
 
@@ -479,6 +479,17 @@ def test_assert_valid_stream_returns_the_report(observed: Contract) -> None:
     assert report.content == "Hi"
     with pytest.raises(ContractViolationError, match="did not end with data: \\[DONE\\]"):
         assert_valid_stream(b"".join(encode_json_chunks([CHUNK, final], done=False)), observed)
+
+
+def test_contract_assertion_methods(observed: Contract, response: dict[str, Any]) -> None:
+    observed.assert_request(_example("javascript_request.json"))
+    observed.assert_response(response)
+    with pytest.raises(ContractViolationError, match=r"\$\.messages\[0\]"):
+        observed.assert_request(_example("python_request.json"))
+    with pytest.raises(ContractViolationError, match="status 302 is not documented"):
+        observed.assert_response(response, status=302)
+    final = {**CHUNK, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    assert observed.assert_stream(b"".join(encode_json_chunks([CHUNK, final]))).content == "Hi"
 
 
 # -- violations and SchemaCheck units -------------------------------------------------------

@@ -34,7 +34,10 @@ What it honours, because client code depends on each:
 The answer itself is chosen in :mod:`contract_kit.mock.answers`; the two
 profiles differ in rendering (:mod:`contract_kit.mock.render`): the observed
 one is what the live API sends (``reasoning_content``, ``meta``), the
-documented one only what the vendor's schema allows. Under the documented
+documented one only what the vendor's schema allows — which, for streams,
+means ONE chunk carrying the whole message and the finish reason (plus the
+usage chunk), the only stream both its chunk schema and the stream invariants
+accept; :mod:`~contract_kit.mock.render` explains why. Under the documented
 profile the model does not reason (no field could carry it): reasoning
 tokens are 0.
 """

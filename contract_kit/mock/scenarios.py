@@ -29,7 +29,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from contract_kit.errors import ConfigError
 from contract_kit.mock.types import MockResponse
@@ -256,22 +256,21 @@ class Plan:
         return [to_json(part) for part in self.parts() if part is not None]
 
 
+_SLOTS: dict[type, str] = {kind: "outcome" for kind in (Reply, ToolCallReply, Refusal, ErrorReply)}
+_SLOTS.update({Latency: "latency", CutStream: "cut", MalformedChunk: "malformed"})
+
+
 def _slot(scenario: Any) -> str:
-    if isinstance(scenario, (Reply, ToolCallReply, Refusal, ErrorReply)):
-        return "outcome"
-    if isinstance(scenario, Latency):
-        return "latency"
-    if isinstance(scenario, CutStream):
-        return "cut"
-    if isinstance(scenario, MalformedChunk):
-        return "malformed"
-    raise ConfigError(f"not a scenario: {scenario!r}; build one with {', '.join(FACTORIES)}")
+    slot = _SLOTS.get(type(scenario))
+    if slot is None:
+        raise ConfigError(f"not a scenario: {scenario!r}; build one with {', '.join(FACTORIES)}")
+    return slot
 
 
 def parse_scenario(data: Any) -> Scenario:
     """A scenario object, or its JSON form ``{"scenario": ..., **arguments}``."""
-    if isinstance(data, (Reply, ToolCallReply, Refusal, ErrorReply, Latency, CutStream, MalformedChunk)):
-        return data
+    if type(data) in _SLOTS:
+        return cast(Scenario, data)
     if not isinstance(data, Mapping) or SCENARIO_KEY not in data:
         raise ConfigError(f'a scenario is an object like {{"{SCENARIO_KEY}": "error", "status": 429}}, got {data!r}')
     kwargs = {key: value for key, value in data.items() if key != SCENARIO_KEY}

@@ -56,6 +56,7 @@ from contract_kit.mock.engine import (
 )
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
 from contract_kit.mock.scenarios import (
+    SCENARIO_KEY,
     ErrorReply,
     Plan,
     ScenarioQueue,

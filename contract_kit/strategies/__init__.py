@@ -1,0 +1,1 @@
+"""Hypothesis strategies for chat-completions requests, responses and streams."""

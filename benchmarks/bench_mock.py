@@ -1,0 +1,462 @@
+"""The mock: in-process against a bare respx route, served against Prism and a static ASGI app.
+
+In-process rows time one ``httpx.Client`` round trip (JSON, and a stream read
+to the end) through respx to the kit's ``ChatMock`` (auth checked, request
+validated, content generated, call recorded), against a bare respx route that
+returns the same bytes statically. Each candidate's mock is active only during
+its own timed batch, so the two never share a router; batches are interleaved.
+
+Served rows run every server in a process of its own and the load generator
+(``loadgen.py``) in another, so nothing shares a GIL with the server under
+test. All three servers are up at once; they are measured one after another,
+interleaved over rounds (JSON and stream), and each row reports the median
+over rounds.
+
+``python bench_mock.py static-server --port P --payload FILE`` is the static
+ASGI app, started by ``run()`` as a subprocess under the kit's own uvicorn
+settings (``contract_kit.mock.server.serve``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import Timing, ratio_line
+from loadgen import LoadResult
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PRISM_DIR = ROOT / ".bench" / "prism"
+PRISM_VERSION = "5.16.0"
+
+URL = "https://api.aimlapi.com/v1/chat/completions"
+PATH = "/v1/chat/completions"
+AUTH = {"Authorization": "Bearer sk-bench"}
+REQUEST: dict[str, Any] = {
+    "model": "alibaba/qwen3-vl-32b-thinking",
+    "messages": [{"role": "user", "content": "In two sentences, why do contract tests catch API drift early?"}],
+    "max_tokens": 64,
+}
+STREAM_REQUEST: dict[str, Any] = {**REQUEST, "stream": True}
+
+CONNECTIONS = 8
+WARMUP_S = 1.0
+DURATION_S = float(os.environ.get("BENCH_MOCK_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_MOCK_ROUNDS", "3"))
+STARTUP_TIMEOUT_S = 60.0
+NPM_TIMEOUT_S = 600.0
+ISSUE_INPROCESS_MAX_COST = 3.0
+ISSUE_SERVED_MIN_RATIO = 5.0
+
+Candidate = tuple[Callable[[], AbstractContextManager[Any]], Callable[[], object]]
+
+
+# --- in-process ---------------------------------------------------------------------------------
+
+def interleaved(candidates: Mapping[str, Candidate], *, rounds: int = 7, budget_s: float = 0.3) -> dict[str, Timing]:
+    """``harness.compare`` for candidates that need a context (a mock) active
+    while they run: the context is entered outside the timed region, and one
+    untimed call after entering absorbs first-call costs."""
+    sizes: dict[str, int] = {}
+    for name, (context, func) in candidates.items():
+        with context():
+            func()
+            start, calls = time.perf_counter(), 0
+            while time.perf_counter() - start < budget_s / 10:
+                func()
+                calls += 1
+        sizes[name] = max(1, calls)
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, (context, func) in candidates.items():
+            n = sizes[name]
+            with context():
+                func()
+                start = time.perf_counter()
+                for _ in range(n):
+                    func()
+                samples[name].append((time.perf_counter() - start) / n)
+    return {name: Timing(name, statistics.median(values)) for name, values in samples.items()}
+
+
+@contextmanager
+def bare_route(content: bytes, content_type: str) -> Iterator[Any]:
+    """The anchor: a respx route that answers with static bytes."""
+    import httpx
+    import respx
+
+    with respx.mock(assert_all_called=False) as router:
+        router.post(URL).mock(return_value=httpx.Response(200, content=content, headers={"content-type": content_type}))
+        yield router
+
+
+def in_process_lines() -> list[str]:
+    import httpx
+
+    from contract_kit import load_contract
+    from contract_kit.mock.fixture import ChatMock
+
+    contract = load_contract("observed")
+    ours_client, bare_client = httpx.Client(), httpx.Client()
+
+    def ours_context() -> ChatMock:
+        return ChatMock(contract, require_auth=True)
+
+    def post(client: httpx.Client) -> httpx.Response:
+        return client.post(URL, json=REQUEST, headers=AUTH)
+
+    def stream(client: httpx.Client) -> bytes:
+        with client.stream("POST", URL, json=STREAM_REQUEST, headers=AUTH) as response:
+            return b"".join(response.iter_bytes())
+
+    with ours_context():  # what the kit answers: the bare route replays the same bytes
+        json_response = post(ours_client)
+        with ours_client.stream("POST", URL, json=STREAM_REQUEST, headers=AUTH) as streamed:
+            stream_body = streamed.read()
+    _expect(json_response.status_code == 200, f"the mock answered {json_response.status_code}: {json_response.text}")
+    _expect(stream_body.endswith(b"data: [DONE]\n\n"), "the mock's stream did not end with data: [DONE]")
+    stream_content_type = streamed.headers.get("content-type", "text/event-stream")
+
+    lines = []
+    rows: list[tuple[str, Candidate, Candidate]] = [
+        ("json",
+         (ours_context, lambda: post(ours_client)),
+         (lambda: bare_route(json_response.content, "application/json"), lambda: post(bare_client))),
+        ("stream",
+         (ours_context, lambda: stream(ours_client)),
+         (lambda: bare_route(stream_body, stream_content_type), lambda: stream(bare_client))),
+    ]
+    for mode, ours, bare in rows:
+        timings = interleaved({"contract-kit": ours, "bare-respx": bare})
+        cost = timings["contract-kit"].per_call_s / timings["bare-respx"].per_call_s
+        verdict = "met" if cost <= ISSUE_INPROCESS_MAX_COST else "NOT met"
+        lines.append(
+            ratio_line(f"mock/in-process-{mode} vs bare-respx", timings["contract-kit"], timings["bare-respx"])
+            + f" cost={cost:.2f}x (ours/bare; issue #3 limit <= {ISSUE_INPROCESS_MAX_COST:g}x: {verdict})"
+        )
+    ours_client.close()
+    bare_client.close()
+    return lines
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise RuntimeError(f"bench_mock: {message}")
+
+
+# --- served: the servers ------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    note: str = ""
+
+    def log_tail(self, lines: int = 5) -> str:
+        try:
+            return " | ".join(self.log.read_text(errors="replace").strip().splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(stack: ExitStack, name: str, argv: list[str], port: int, workdir: Path, note: str = "") -> Server:
+    """Start ``argv`` as a subprocess; the stack kills it however ``run`` ends."""
+    log = workdir / f"{name}.log"
+    with log.open("wb") as err:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, cwd=workdir)
+    stack.callback(stop_process, process)
+    return Server(name, port, process, log, note)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def wait_accepting(server: Server, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+    """Bounded wait until the port accepts connections; fail early if the process died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode} during startup: {server.log_tail()}")
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{server.name} did not accept connections on port {server.port} within {timeout_s:g}s")
+
+
+def kit_argv(port: int) -> list[str]:
+    """``contract-kit serve --no-auth``: make_app(MockService(observed, require_auth=False)) under uvicorn."""
+    code = "import sys; from contract_kit.cli import main; sys.exit(main(sys.argv[1:]))"
+    return [sys.executable, "-c", code, "serve", "--port", str(port), "--no-auth"]
+
+
+def static_payload(workdir: Path) -> Path:
+    """The kit's own answers to the two benchmark requests, for the static app to replay."""
+    from contract_kit import load_contract
+    from contract_kit.mock.service import MockService
+    from contract_kit.mock.types import MockRequest
+
+    service = MockService(load_contract("observed"), require_auth=False)
+
+    def answer(body: dict[str, Any]) -> Any:
+        return service(MockRequest("POST", f"http://127.0.0.1{PATH}", PATH,
+                                   {"content-type": "application/json"}, json.dumps(body).encode()))
+
+    plain, streamed = answer(REQUEST), answer(STREAM_REQUEST)
+    _expect(plain.body is not None and streamed.chunks is not None, "the mock did not answer JSON and a stream")
+    path = workdir / "static-payload.json"
+    path.write_text(json.dumps({
+        "json": plain.body.decode(),
+        "chunks": [chunk.decode() for chunk in streamed.chunks],
+        "stream_content_type": streamed.header("content-type") or "text/event-stream",
+    }))
+    return path
+
+
+def prism_entry() -> tuple[Path | None, str]:
+    """Prism's CLI script, installing it once into ``.bench/prism``; or ``None`` and why not."""
+    package = PRISM_DIR / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
+    if shutil.which("node") is None:
+        return None, "node not found; install Node.js to measure Prism"
+
+    def installed() -> Path | None:
+        try:
+            meta = json.loads(package.read_text())
+        except (OSError, ValueError):
+            return None
+        if meta.get("version") != PRISM_VERSION:
+            return None
+        bin_field = meta.get("bin")
+        script = bin_field.get("prism") if isinstance(bin_field, dict) else bin_field
+        return (package.parent / script).resolve() if isinstance(script, str) else None
+
+    entry = installed()
+    if entry is not None:
+        return entry, ""
+    npm = shutil.which("npm")
+    if npm is None:
+        return None, "npm not found; install Node.js and npm to measure Prism"
+    PRISM_DIR.mkdir(parents=True, exist_ok=True)
+    command = [npm, "install", "--prefix", str(PRISM_DIR), f"@stoplight/prism-cli@{PRISM_VERSION}",
+               "--no-audit", "--no-fund", "--loglevel=error"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"'npm install @stoplight/prism-cli@{PRISM_VERSION}' timed out after {NPM_TIMEOUT_S:g}s"
+    entry = installed()
+    if done.returncode != 0 or entry is None:
+        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+        return None, f"'npm install @stoplight/prism-cli@{PRISM_VERSION}' failed (exit {done.returncode}): {tail}"
+    return entry, ""
+
+
+def node_version() -> str:
+    node = shutil.which("node")
+    if node is None:
+        return "?"
+    return subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+# --- served: measuring --------------------------------------------------------------------------
+
+@dataclass
+class Series:
+    """Every round of one (server, mode)."""
+
+    results: list[LoadResult] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return statistics.median(r.rps for r in self.results)
+
+    @property
+    def p99_ms(self) -> float:
+        return statistics.median(r.p99_ms for r in self.results)
+
+    def problems(self) -> str:
+        errors = sum(r.errors for r in self.results)
+        statuses: dict[str, int] = {}
+        for result in self.results:
+            for status, count in result.statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+        bad = {s: c for s, c in statuses.items() if s != "200"}
+        parts = [f"{errors} connection errors"] if errors else []
+        parts += [f"{c} x HTTP {s}" for s, c in sorted(bad.items())]
+        return ", ".join(parts)
+
+
+def load(port: int, body: dict[str, Any]) -> LoadResult:
+    argv = [sys.executable, str(HERE / "loadgen.py"), "--port", str(port), "--path", PATH,
+            "--body", json.dumps(body), "--header", f"Authorization: {AUTH['Authorization']}",
+            "--connections", str(CONNECTIONS), "--warmup", str(WARMUP_S), "--duration", str(DURATION_S)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=WARMUP_S + DURATION_S + 60, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"loadgen failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
+    return LoadResult.from_json(done.stdout.strip().splitlines()[-1])
+
+
+def served_line(mode: str, ours: Series, anchor_name: str, anchor: Series, note: str) -> str:
+    ratio = ours.rps / anchor.rps if anchor.rps else float("inf")
+    line = (f"mock/served-{mode} vs {anchor_name}: ours={ours.rps:,.0f} req/s p99={ours.p99_ms:.1f}ms "
+            f"{anchor_name}={anchor.rps:,.0f} req/s p99={anchor.p99_ms:.1f}ms ratio={ratio:,.2f}x "
+            f"(req/s ours/{anchor_name}, {CONNECTIONS} keep-alive conns, median of {len(ours.results)} x "
+            f"{DURATION_S:g}s{'; ' + note if note else ''})")
+    problems = [f"{name}: {text}" for name, text in (("ours", ours.problems()), (anchor_name, anchor.problems())) if text]
+    return line + (f" WARNING {'; '.join(problems)}" if problems else "")
+
+
+def describe(result: LoadResult) -> str:
+    sample = result.sample
+    if sample is None:
+        return "no response"
+    kind = sample.content_type.split(";")[0] or "?"
+    return f"{kind} {sample.body_bytes:,} B{' chunked' if sample.chunked else ''}"
+
+
+def served_lines() -> list[str]:
+    lines: list[str] = []
+    modes = {"json": REQUEST, "stream": STREAM_REQUEST}
+    # The stack is left first: the servers are stopped before their directory goes.
+    with tempfile.TemporaryDirectory(prefix="bench-mock-") as tmp, ExitStack() as stack:
+        workdir = Path(tmp)
+        payload = static_payload(workdir)
+        kit_port, static_port = free_port(), free_port()
+        static_argv = [sys.executable, str(Path(__file__).resolve()), "static-server",
+                       "--port", str(static_port), "--payload", str(payload)]
+        servers = [
+            start_server(stack, "contract-kit", kit_argv(kit_port), kit_port, workdir),
+            start_server(stack, "static-asgi-ceiling", static_argv, static_port, workdir),
+        ]
+        entry, skip_reason = prism_entry()
+        if entry is not None:
+            from contract_kit import load_contract
+
+            spec = workdir / "documented.json"
+            spec.write_text(json.dumps(load_contract("documented").document))
+            port = free_port()
+            argv = [shutil.which("node") or "node", str(entry), "mock", str(spec), "-h", "127.0.0.1",
+                    "-p", str(port), "--verboseLevel", "silent"]
+            servers.append(start_server(stack, "prism", argv, port, workdir,
+                                        note=f"prism {PRISM_VERSION} on node {node_version()}, -v silent"))
+        for server in servers:
+            wait_accepting(server)
+
+        series = {(s.name, mode): Series() for s in servers for mode in modes}
+        for _ in range(ROUNDS):
+            for mode, body in modes.items():
+                for server in servers:
+                    series[(server.name, mode)].results.append(load(server.port, body))
+
+        names = [s.name for s in servers]
+        for mode in modes:
+            ours = series[("contract-kit", mode)]
+            shape = f"ours {describe(ours.results[0])}"
+            if "prism" in names:
+                prism = series[("prism", mode)]
+                note = next(s.note for s in servers if s.name == "prism")
+                if mode == "json":
+                    verdict = "met" if ours.rps >= ISSUE_SERVED_MIN_RATIO * prism.rps else "NOT met"
+                    note += f"; issue #3 target >= {ISSUE_SERVED_MIN_RATIO:g}x: {verdict}"
+                else:
+                    sample = prism.results[0].sample
+                    if sample is None or "event-stream" not in sample.content_type:
+                        note += "; prism answers stream:true with plain JSON, not SSE, so it does less work"
+                note += f"; {shape}, prism {describe(prism.results[0])}"
+                lines.append(served_line(mode, ours, "prism", prism, note))
+            else:
+                lines.append(f"mock/served-{mode} vs prism: skipped ({skip_reason})")
+            ceiling = series[("static-asgi-ceiling", mode)]
+            note = f"same uvicorn config, same bytes; {shape}"
+            lines.append(served_line(mode, ours, "static-asgi-ceiling", ceiling, note))
+    return lines
+
+
+# --- the static ASGI app (run as a subprocess) --------------------------------------------------
+
+def static_app(json_body: bytes, chunks: list[bytes], stream_content_type: str) -> Callable[..., Any]:
+    """Answers every request with fixed bytes: the stream when the body asks
+    for one, else the JSON. Reads the body, parses nothing, validates nothing."""
+    json_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(json_body)).encode())]
+    stream_headers = [(b"content-type", stream_content_type.encode()), (b"cache-control", b"no-cache")]
+
+    async def app(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        if b'"stream": true' in body or b'"stream":true' in body:
+            await send({"type": "http.response.start", "status": 200, "headers": stream_headers})
+            for chunk in chunks:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        else:
+            await send({"type": "http.response.start", "status": 200, "headers": json_headers})
+            await send({"type": "http.response.body", "body": json_body, "more_body": False})
+
+    return app
+
+
+def serve_static(argv: list[str]) -> int:
+    from contract_kit.mock.server import serve
+
+    parser = argparse.ArgumentParser(prog="bench_mock.py static-server")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--payload", type=Path, required=True)
+    args = parser.parse_args(argv)
+    payload = json.loads(args.payload.read_text())
+    app = static_app(payload["json"].encode(), [c.encode() for c in payload["chunks"]], payload["stream_content_type"])
+    serve(app, port=args.port)
+    return 0
+
+
+def run() -> list[str]:
+    return in_process_lines() + served_lines()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["static-server"]:
+        raise SystemExit(serve_static(sys.argv[2:]))
+    print("\n".join(run()))

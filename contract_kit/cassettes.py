@@ -1,0 +1,427 @@
+"""The cassette format: recorded interactions that people can review and replay reproduces exactly.
+
+VCR.py joins a stream into one body when it records, so the chunk boundaries
+a client saw are gone, and it stores bodies as escaped strings. A cassette
+here is YAML, versioned from day one, with:
+
+- JSON bodies stored as structure (``body:``), plus the ``body_style`` that
+  re-serializes them to the exact bytes received; when no style reproduces
+  them the bytes are kept as ``text:`` as well;
+- an SSE response stored as its ``events`` (each event's data, parsed JSON,
+  one line per event) **and** its ``reads``: the raw bytes of every network
+  read (``text:`` when UTF-8, else ``base64:``) with its arrival time ``at``,
+  in seconds after the request was sent. Replay sends the reads as they came,
+  so a client sees the same chunk boundaries (and, optionally, the timing);
+- other bodies as ``text:`` (UTF-8) or ``base64:``.
+
+``reads`` are the truth for replay, ``events`` for review; a cassette whose
+two disagree is rejected on load. A hand-written cassette may omit ``reads``:
+replay then sends one ``data: ...`` block per event.
+
+Files are written by :mod:`contract_kit.cassette_files`; this module only
+turns cassettes into text and back, naming file and line on any error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from contract_kit.errors import CassetteError
+from contract_kit.redact import Redactor
+
+FORMAT_VERSION = 1
+HEADER_COMMENT = (
+    "# contract-kit cassette (format version 1): the HTTP interactions one test had with the live API.\n"
+    "# Reviewable: bodies are structure, a stream is its events plus the raw network reads that replay sends.\n"
+    "# Secrets are redacted before writing; re-record with: pytest --contract-mode=record <test>\n"
+)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STYLES = ("compact", "spaced", "pretty")
+
+
+@dataclass
+class Read:
+    """One network read: its bytes and when they arrived (seconds after the request was sent)."""
+
+    at: float
+    data: bytes
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    raw: bytes | None = None
+
+    def body_bytes(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        return b"" if self.body is None else json.dumps(self.body, ensure_ascii=False).encode()
+
+
+@dataclass
+class RecordedResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    body_style: str | None = None
+    raw: bytes | None = None
+    events: list[Any] | None = None
+    reads: list[Read] | None = None
+    cut: bool = False
+    elapsed: float = 0.0
+
+    @property
+    def is_stream(self) -> bool:
+        return self.events is not None or self.reads is not None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def chunks(self) -> list[bytes]:
+        """The writes replay sends: every recorded read, or the body as one write."""
+        if self.reads is not None:
+            return [read.data for read in self.reads]
+        if self.events is not None:
+            return [_event_block(event) for event in self.events]
+        body = self.body_bytes()
+        return [body] if body else []
+
+    def body_bytes(self) -> bytes:
+        if self.reads is not None or self.events is not None:
+            return b"".join(self.chunks())
+        if self.raw is not None:
+            return self.raw
+        if self.body is None:
+            return b""
+        return encode_json(self.body, self.body_style or "compact")
+
+
+@dataclass
+class Interaction:
+    request: RecordedRequest
+    response: RecordedResponse
+    test: str | None = None
+
+
+@dataclass
+class Cassette:
+    name: str
+    interactions: list[Interaction] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+# --- JSON body styles ---------------------------------------------------------------------------
+
+
+def check_style(style: str) -> list[str]:
+    """Split a style name into its parts; ``ValueError`` for an unknown one."""
+    base, *flags = style.split("-")
+    if base not in _STYLES or any(flag not in ("ascii", "nl") for flag in flags):
+        raise ValueError(f"unknown body_style {style!r}")
+    return [base, *flags]
+
+
+def encode_json(body: Any, style: str) -> bytes:
+    """Serialize ``body`` in a named style: ``compact|spaced|pretty``, ``-ascii``, ``-nl`` suffixes."""
+    base, *flags = check_style(style)
+    kwargs: dict[str, Any] = {"ensure_ascii": "ascii" in flags}
+    if base == "compact":
+        kwargs["separators"] = (",", ":")
+    elif base == "pretty":
+        kwargs["indent"] = 2
+    text = json.dumps(body, **kwargs) + ("\n" if "nl" in flags else "")
+    return text.encode("utf-8")
+
+
+def detect_style(body: Any, raw: bytes) -> str | None:
+    """The style that re-serializes ``body`` to exactly ``raw``, or ``None``."""
+    for base in _STYLES:
+        for suffix in ("", "-ascii", "-nl", "-ascii-nl"):
+            if encode_json(body, base + suffix) == raw:
+                return base + suffix
+    return None
+
+
+def _event_block(event: Any) -> bytes:
+    data = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False)
+    return f"data: {data}\n\n".encode()
+
+
+def events_of(data: bytes) -> list[Any]:
+    """The data of each SSE event, parsed as JSON when it is JSON (``[DONE]`` stays a string)."""
+    from contract_kit.sse import decode
+
+    out: list[Any] = []
+    for event in decode(data):
+        try:
+            out.append(json.loads(event.data))
+        except ValueError:
+            out.append(event.data)
+    return out
+
+
+# --- to text ------------------------------------------------------------------------------------
+
+
+class _Flow(dict):  # type: ignore[type-arg]
+    """A mapping emitted on one line (``{a: 1, b: [2]}``): one stream event per line in a diff."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value and "\r" not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True))
+
+
+def _bytes_field(data: bytes) -> dict[str, str]:
+    try:
+        return {"text": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(data).decode("ascii")}
+
+
+def request_to_dict(request: RecordedRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {"method": request.method, "path": request.path, "headers": dict(request.headers)}
+    if request.raw is not None:
+        out.update(_bytes_field(request.raw))
+    elif request.body is not None:
+        out["body"] = request.body
+    return out
+
+
+def response_to_dict(response: RecordedResponse) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": response.status, "headers": dict(response.headers)}
+    if response.elapsed:
+        out["elapsed"] = round(response.elapsed, 4)
+    if response.cut:
+        out["cut"] = True
+    if response.events is not None:
+        out["events"] = [_Flow(event) if isinstance(event, dict) else event for event in response.events]
+    if response.reads is not None:
+        out["reads"] = [{"at": round(read.at, 4), **_bytes_field(read.data)} for read in response.reads]
+        return out
+    if response.body is not None:
+        out["body"] = response.body
+        if response.raw is None:
+            out["body_style"] = response.body_style or "compact"
+    if response.raw is not None:
+        out.update(_bytes_field(response.raw))
+    return out
+
+
+def cassette_to_dict(cassette: Cassette) -> dict[str, Any]:
+    interactions = []
+    for item in cassette.interactions:
+        entry: dict[str, Any] = {}
+        if item.test and item.test != cassette.name:
+            entry["test"] = item.test
+        entry["request"] = request_to_dict(item.request)
+        entry["response"] = response_to_dict(item.response)
+        interactions.append(entry)
+    return {"version": FORMAT_VERSION, "name": cassette.name, **cassette.meta, "interactions": interactions}
+
+
+def dump_cassette(cassette: Cassette, redactor: Redactor | None = None, *, source: str = "<cassette>") -> str:
+    """The YAML text of a cassette; with a redactor, refuses (``SecretLeakError``) text holding the key."""
+    text = HEADER_COMMENT + yaml.dump(
+        cassette_to_dict(cassette), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31
+    )
+    if redactor is not None:
+        redactor.check_text(text, what="cassette", source=source)
+        for item in cassette.interactions:  # a key split across two reads is not literal in the text
+            redactor.check_text(item.response.body_bytes().decode("utf-8", "replace"), what="cassette", source=source)
+    return text
+
+
+# --- from text ----------------------------------------------------------------------------------
+
+
+def load_cassette(path: str | Path) -> Cassette:
+    """Read and check a cassette file; any problem is one ``CassetteError`` naming file and line."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CassetteError("the file does not exist", source=source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CassetteError(f"cannot read the cassette ({exc})", source=source) from None
+    cassette = parse_cassette(text, source)
+    cassette.path = Path(path)
+    return cassette
+
+
+def parse_cassette(text: str, source: str = "<cassette>") -> Cassette:
+    try:
+        data = yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CassetteError(f"malformed YAML: {problem}; fix the file or delete it and record again",
+                            source=source, location=where) from None
+    try:
+        return _Parser(source).cassette(data)
+    except _Problem as problem:
+        raise CassetteError(f"{problem.message}; fix the file or delete it and record again",
+                            source=source, location=_locate(text, problem.path)) from None
+
+
+class _Problem(Exception):
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+class _Parser:
+    """Checks the loaded structure field by field; a ``_Problem`` carries the path to locate."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def cassette(self, data: Any) -> Cassette:
+        if not isinstance(data, dict):
+            raise _Problem((), "a cassette must be a mapping with version, name and interactions")
+        version = data.get("version")
+        if version != FORMAT_VERSION:
+            hint = "upgrade contract-kit or record again" if isinstance(version, int) else "add 'version: 1'"
+            raise _Problem(("version",), f"unsupported cassette version {version!r} (this kit reads {FORMAT_VERSION}); {hint}")
+        items = data.get("interactions")
+        if not isinstance(items, list):
+            raise _Problem(("interactions",), "'interactions' must be a list")
+        meta = {k: v for k, v in data.items() if k not in ("version", "name", "interactions")}
+        interactions = [self.interaction(item, ("interactions", i)) for i, item in enumerate(items)]
+        return Cassette(str(data.get("name", "")), interactions, meta)
+
+    def interaction(self, item: Any, path: tuple[str | int, ...]) -> Interaction:
+        self.mapping(item, path, "an interaction")
+        test = item.get("test")
+        return Interaction(self.request(item.get("request"), (*path, "request")),
+                           self.response(item.get("response"), (*path, "response")),
+                           str(test) if test is not None else None)
+
+    def mapping(self, value: Any, path: tuple[str | int, ...], what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _Problem(path, f"{what} must be a mapping, got {type(value).__name__}")
+        return value
+
+    def headers(self, value: Any, path: tuple[str | int, ...]) -> dict[str, str]:
+        if value is None:
+            return {}
+        self.mapping(value, path, "headers")
+        return {str(k).lower(): str(v) for k, v in value.items()}
+
+    def raw(self, data: dict[str, Any], path: tuple[str | int, ...]) -> bytes | None:
+        if "text" in data:
+            if not isinstance(data["text"], str):
+                raise _Problem((*path, "text"), "'text' must be a string")
+            return bytes(data["text"].encode("utf-8"))
+        if "base64" in data:
+            try:
+                return base64.b64decode(str(data["base64"]), validate=True)
+            except (binascii.Error, ValueError):
+                raise _Problem((*path, "base64"), "'base64' is not valid base64") from None
+        return None
+
+    def request(self, value: Any, path: tuple[str | int, ...]) -> RecordedRequest:
+        data = self.mapping(value, path, "'request'")
+        method, target = data.get("method"), data.get("path")
+        if not isinstance(method, str) or not isinstance(target, str) or not target.startswith("/"):
+            raise _Problem(path, "a request needs 'method' (e.g. POST) and 'path' (starting with /)")
+        return RecordedRequest(method.upper(), target, self.headers(data.get("headers"), (*path, "headers")),
+                               data.get("body"), self.raw(data, path))
+
+    def response(self, value: Any, path: tuple[str | int, ...]) -> RecordedResponse:
+        data = self.mapping(value, path, "'response'")
+        status = data.get("status")
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            raise _Problem((*path, "status"), f"'status' must be an HTTP status code, got {status!r}")
+        response = RecordedResponse(status, self.headers(data.get("headers"), (*path, "headers")),
+                                    data.get("body"), data.get("body_style"), self.raw(data, path),
+                                    cut=bool(data.get("cut", False)), elapsed=float(data.get("elapsed") or 0.0))
+        if response.body_style is not None:
+            try:
+                check_style(str(response.body_style))
+            except ValueError:
+                raise _Problem((*path, "body_style"), f"unknown body_style {response.body_style!r}; "
+                               f"use one of {', '.join(_STYLES)} (optionally with -ascii, -nl)") from None
+        if "events" in data:
+            if not isinstance(data["events"], list):
+                raise _Problem((*path, "events"), "'events' must be a list")
+            response.events = list(data["events"])
+        if "reads" in data:
+            response.reads = self.reads(data["reads"], (*path, "reads"))
+            if response.events is not None and events_of(response.body_bytes()) != response.events:
+                raise _Problem((*path, "events"), "'events' and 'reads' disagree (edit both, or delete "
+                               "'reads' to replay the events as written)")
+        if response.raw is not None and response.body is not None:
+            try:
+                same = json.loads(response.raw) == response.body
+            except ValueError:
+                same = False
+            if not same:
+                raise _Problem((*path, "body"), "'body' and 'text' disagree; keep one of them")
+        return response
+
+    def reads(self, value: Any, path: tuple[str | int, ...]) -> list[Read]:
+        if not isinstance(value, list):
+            raise _Problem(path, "'reads' must be a list of {at, text} or {at, base64}")
+        reads = []
+        for index, item in enumerate(value):
+            entry = self.mapping(item, (*path, index), "a read")
+            data = self.raw(entry, (*path, index))
+            at = entry.get("at", 0.0)
+            if data is None or not isinstance(at, (int, float)) or isinstance(at, bool):
+                raise _Problem((*path, index), "a read needs 'at' (seconds) and 'text' or 'base64'")
+            reads.append(Read(float(at), data))
+        return reads
+
+
+def _locate(text: str, path: Iterable[str | int]) -> str | None:
+    """The line of the deepest node on ``path`` that exists (composed only on the error path)."""
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return "line 1"
+    for part in path:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+    return f"line {node.start_mark.line + 1}"
+
+
+def headers_of(pairs: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
+    """Lower-case header mapping; repeated headers are joined with ``, `` as HTTP allows."""
+    items = pairs.items() if isinstance(pairs, Mapping) else pairs
+    out: dict[str, str] = {}
+    for name, value in items:
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out

@@ -1,0 +1,213 @@
+"""Turn a JSON Schema into a Hypothesis strategy, built to satisfy it rather than filtered into it.
+
+This is the generic half of request generation: any property the contract
+declares gets values from here, so a parameter that only another model's
+document has is generated without code. Constraints are built in
+(``sampled_from`` for enums, bounded ``integers``/``floats``, fixed keys for
+``required``), never reached with ``filter``, so generation stays fast and
+every example shrinks toward the smallest valid value: optional keys vanish,
+lists empty, the first enum value and the first branch win.
+
+The semantic half (images, names, tool-call coherence) plugs in through
+``overrides``: a location such as ``tools[].function.name`` mapped to a
+function that, given the schema there, returns a better strategy (or ``None``
+to keep the generic one). Locations name properties with dots and list items
+with ``[]``; ``anyOf``/``oneOf`` branches share their parent's location.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from hypothesis import strategies as st
+
+from contract_kit.strategies.schema import NumberRange, Schema, SchemaView, enum_values, number_range, types_of
+
+Override = Callable[[Schema], "st.SearchStrategy[Any] | None"]
+OPEN_RANGE_WIDTH = 1024
+"""How far an open numeric range reaches from its one bound (or from 0 when both are open)."""
+DEFAULT_MAX_ITEMS = 3
+
+
+def child(location: str, name: str) -> str:
+    return f"{location}.{name}" if location else name
+
+
+def item(location: str) -> str:
+    return f"{location}[]"
+
+
+class Compiler:
+    """Strategies for the values one schema accepts, cached per (schema node, location)."""
+
+    def __init__(
+        self,
+        view: SchemaView,
+        *,
+        text: st.SearchStrategy[str] | None = None,
+        overrides: Mapping[str, Override] | None = None,
+        formats: Mapping[str, st.SearchStrategy[str]] | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+    ) -> None:
+        self.view = view
+        self.text = text if text is not None else st.text(max_size=20)
+        self.overrides = dict(overrides or {})
+        self.formats = dict(formats or {})
+        self.max_items = max_items
+        self._cache: dict[tuple[int, str], st.SearchStrategy[Any]] = {}
+
+    def value(self, schema: Any, location: str = "") -> st.SearchStrategy[Any]:
+        """Any value ``schema`` accepts, at ``location`` (which picks the overrides)."""
+        key = (id(schema), location)
+        strategy = self._cache.get(key)
+        if strategy is None:
+            strategy = self._build(self.view.resolve(schema), location)
+            self._cache[key] = strategy
+        return strategy
+
+    def _build(self, schema: Schema, location: str) -> st.SearchStrategy[Any]:
+        values = enum_values(schema)
+        if values is not None:
+            return st.sampled_from(values)
+        branches = self.view.branches(schema)
+        if len(branches) > 1 or branches[0] is not schema:
+            return st.one_of([self.value(branch, location) for branch in branches])
+        if "allOf" in schema:
+            return self.value(merge_all_of(self.view, schema), location)
+        kinds = types_of(schema) or _implied_types(schema)
+        return st.one_of([self._typed(schema, kind, location) for kind in kinds])
+
+    def _typed(self, schema: Schema, kind: str, location: str) -> st.SearchStrategy[Any]:
+        override = self.overrides.get(location)
+        if override is not None and kind != "null":
+            strategy = override({**schema, "type": kind})
+            if strategy is not None:
+                return strategy
+        if kind == "object":
+            return self.object(schema, location)
+        if kind == "array":
+            return self.array(schema, location)
+        if kind == "string":
+            return self.string(schema)
+        if kind in ("integer", "number"):
+            return numbers(number_range({**schema, "type": kind}))
+        if kind == "boolean":
+            return st.booleans()
+        return st.none()
+
+    def object(
+        self,
+        schema: Any,
+        location: str = "",
+        *,
+        fixed: Mapping[str, st.SearchStrategy[Any]] | None = None,
+        optional: Mapping[str, st.SearchStrategy[Any]] | None = None,
+        omit: Collection[str] = (),
+    ) -> st.SearchStrategy[dict[str, Any]]:
+        """An object of ``schema``: required keys always, optional keys sometimes.
+
+        ``fixed`` keys are always present with the given strategy, ``optional``
+        replaces the strategy of an optional key, ``omit`` leaves keys out; that
+        is how the semantic layer ties fields together.
+        """
+        schema = self.view.resolve(schema)
+        props = self.view.properties(schema)
+        if not props and not fixed:
+            return free_objects(self.text) if schema.get("additionalProperties") is not False else st.just({})
+        fixed, optional = dict(fixed or {}), dict(optional or {})
+        required = set(self.view.required(schema)) - set(omit)
+        always = {name: self.value(props[name], child(location, name)) for name in props if name in required}
+        always.update(fixed)
+        sometimes = {
+            name: optional[name] if name in optional else self.value(sub, child(location, name))
+            for name, sub in props.items()
+            if name not in always and name not in omit
+        }
+        return st.fixed_dictionaries(always, optional=sometimes)
+
+    def array(self, schema: Schema, location: str) -> st.SearchStrategy[list[Any]]:
+        items = self.view.items(schema)
+        elements = self.value(items, item(location)) if items is not None else json_scalars(self.text)
+        low = int(schema.get("minItems", 0))
+        high = int(schema.get("maxItems", max(low, self.max_items)))
+        return st.lists(elements, min_size=low, max_size=max(low, high))
+
+    def string(self, schema: Schema) -> st.SearchStrategy[str]:
+        fmt = schema.get("format")
+        if isinstance(fmt, str) and fmt in self.formats:
+            return self.formats[fmt]
+        if isinstance(schema.get("pattern"), str):
+            return st.from_regex(schema["pattern"], fullmatch=True)
+        low, high = schema.get("minLength"), schema.get("maxLength")
+        if low is None and high is None:
+            return self.text
+        return st.text(min_size=int(low or 0), max_size=None if high is None else int(high))
+
+
+def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:
+    """Numbers inside the range, with its inclusive bounds as explicit, likely choices.
+
+    A ``number`` range also yields integers, since that is what clients mostly send.
+    """
+    if bounds is None:
+        bounds = NumberRange(None, None)
+    low, high = _closed_range(bounds)
+    choices: list[st.SearchStrategy[Any]] = []
+    edges = bounds.inclusive_bounds()
+    if edges:
+        choices.append(st.sampled_from(edges))
+    first_int = math.floor(low) + 1 if bounds.low_exclusive and float(low).is_integer() else math.ceil(low)
+    last_int = math.ceil(high) - 1 if bounds.high_exclusive and float(high).is_integer() else math.floor(high)
+    if first_int <= last_int:
+        choices.append(st.integers(first_int, last_int))
+    if not bounds.integer:
+        choices.append(st.floats(low, high, exclude_min=bounds.low_exclusive, exclude_max=bounds.high_exclusive,
+                                 allow_nan=False, allow_infinity=False))
+    return st.one_of(choices)
+
+
+def _closed_range(bounds: NumberRange) -> tuple[float, float]:
+    low, high = bounds.low, bounds.high
+    if low is None and high is None:
+        return 0, OPEN_RANGE_WIDTH
+    if low is None:
+        assert high is not None
+        return high - OPEN_RANGE_WIDTH, high
+    if high is None:
+        return low, low + OPEN_RANGE_WIDTH
+    return low, high
+
+
+def json_scalars(text: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
+    return st.one_of(text, st.integers(-1000, 1000), st.booleans(), st.none())
+
+
+def free_objects(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """A small JSON object, for an object schema that declares no properties."""
+    keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
+    return st.dictionaries(keys, json_scalars(text), max_size=3)
+
+
+def merge_all_of(view: SchemaView, schema: Schema) -> dict[str, Any]:
+    """A flat schema for ``allOf`` (properties and required merged; other keywords, last wins)."""
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    for part in schema.get("allOf", []):
+        part = view.resolve(part)
+        merged.setdefault("properties", {}).update(part.get("properties") or {})
+        merged["required"] = sorted({*merged.get("required", []), *part.get("required", [])})
+        merged.update({k: v for k, v in part.items() if k not in ("properties", "required")})
+    return merged
+
+
+def _implied_types(schema: Schema) -> tuple[str, ...]:
+    """A schema without ``type`` that still says what it is (``properties`` means object)."""
+    if "properties" in schema or "required" in schema:
+        return ("object",)
+    if "items" in schema:
+        return ("array",)
+    return ("string",) if schema else ("string", "integer", "boolean")
+
+
+__all__ = ["Compiler", "Override", "child", "free_objects", "item", "json_scalars", "numbers"]

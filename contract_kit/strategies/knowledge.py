@@ -1,0 +1,296 @@
+"""What the kit knows about chat requests that the schema cannot say.
+
+The schema says ``image_url.url`` is a string; a server needs a decodable
+image. It says ``tool_choice`` may name a function; a server needs one that
+was declared. Every such assumption the generator adds on top of the contract
+lives in this module, with its source, so a reviewer sees them all in one
+place and everything else stays derived from the loaded contract:
+
+- roles play parts: instructions (``system``/``developer``) come first, users
+  and assistants take turns, a ``tool`` message answers an id the assistant
+  called just before (OpenAI chat-completions conventions);
+- image parts carry real images: ``data:`` URIs of decodable PNG, JPEG, GIF
+  and WEBP (the formats the vendor's ``detail`` description lists) or
+  http(s) URLs of such files;
+- function, participant and response-format names match
+  ``^[a-zA-Z0-9_-]{1,64}$`` (the vendor's ``name`` descriptions);
+- function ``parameters`` and ``json_schema.schema`` are JSON Schemas, and a
+  ``strict`` one requires every property and allows no others (OpenAI
+  structured outputs);
+- ``stop`` holds up to 4 non-empty sequences (the vendor's description);
+- ``tool_choice`` and ``parallel_tool_calls`` go with ``tools``,
+  ``stream_options`` with ``stream: true`` (OpenAI rejects them otherwise).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import zlib
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from hypothesis import strategies as st
+
+from contract_kit.strategies.compile import Override
+from contract_kit.strategies.schema import Schema, types_of
+
+# --- roles, parts, request fields ---------------------------------------------------------------
+
+INSTRUCTION_ROLES = ("system", "developer")
+USER, ASSISTANT, TOOL = "user", "assistant", "tool"
+TEXT_PART, IMAGE_PART, REFUSAL_PART = "text", "image_url", "refusal"
+MAX_STOP_SEQUENCES = 4
+MAX_TOOLS = 3
+
+# Request fields whose values depend on other fields; the request builder sets
+# them together instead of drawing each on its own.
+COUPLED_FIELDS = ("model", "messages", "tools", "tool_choice", "parallel_tool_calls", "stream", "stream_options")
+STRICT_KEY = "strict"
+FUNCTION_SCHEMA_KEY = "parameters"
+FORMAT_SCHEMA_KEY = "schema"
+
+# --- text and names ------------------------------------------------------------------------------
+
+# Multi-byte characters on purpose: a stream split mid-character must still decode.
+PHRASES = (
+    "Hi! What do you think about mankind?", "Describe this image.", "What is the weather in Paris today?",
+    "Résumé, naïve café: Straße.", "東京の天気は？", "数据分析 step-by-step", "Привет! Как дела?", "🙂🚀 emoji test",
+    "Return the table as JSON.", "Line one\nline two", "Tabs\tand \"quotes\"", "½ + ¼ = ¾", "Καλημέρα κόσμε",
+    "שלום עולם", "Summarize the chart in one sentence.", "ok",
+)
+LETTERS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 .,;:!?-'\"\n éüßçñ 中文字 ж π 😀"
+NAME_PARTS = ("get", "search", "weather", "lookup", "user", "order", "status", "convert", "units", "fetch", "docs")
+
+
+@cache
+def texts() -> st.SearchStrategy[str]:
+    """Readable multilingual text, and now and then arbitrary Unicode; never empty."""
+    return st.one_of(
+        st.sampled_from(PHRASES),
+        st.text(LETTERS, min_size=1, max_size=40),
+        st.text(st.characters(codec="utf-8"), min_size=1, max_size=24),
+    )
+
+
+@cache
+def names() -> st.SearchStrategy[str]:
+    """Identifiers like ``get_weather2``: ``^[a-zA-Z0-9_-]{1,64}$``."""
+    joined = st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=3).map("_".join)
+    return st.tuples(joined, st.sampled_from(("", "2", "-v1", "_x"))).map("".join)
+
+
+@cache
+def call_ids() -> st.SearchStrategy[str]:
+    """The suffix of a tool-call id; the builder prefixes ``call_<n>_`` so ids never collide."""
+    return st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=4, max_size=24)
+
+
+def stop_values(schema: Schema) -> st.SearchStrategy[Any] | None:
+    """``stop``: one non-empty sequence, or a list of at most four."""
+    if types_of(schema) == ("string",):
+        return texts()
+    if types_of(schema) == ("array",):
+        return st.lists(texts(), min_size=1, max_size=MAX_STOP_SEQUENCES)
+    return None
+
+
+# --- images --------------------------------------------------------------------------------------
+
+# Made once with Pillow and checked to decode in tests/test_strategies.py.
+# JPEG and WEBP need real encoders, so they are constants; PNG and GIF are built
+# per example below, with the drawn size and colour.
+JPEG_IMAGES = (
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABsSFBcUERsXFhceHBsgKEIrKCUlKFE6PTBCYFVlZF9VXVtqeJmBanGQc1tdhbWGkJ6jq62rZ4C8yb"
+    "qmx5moq6T/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAAP/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AP//Z",
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDACgcHiMeGSgjISMtKygwPGRBPDc3PHtYXUlkkYCZlo+AjIqgtObDoKrarYqMyP/L2u71////m8H//"
+    "//6/+b9//j/2wBDASstLTw1PHZBQXb4pYyl+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj/wAARCAAB"
+    "AAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAT/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAAAgT/xAAU"
+    "EQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCYAF7/2Q==",
+)
+WEBP_IMAGES = (
+    "UklGRhwAAABXRUJQVlA4TBAAAAAvAAAAAAdQwOh//wMR0f8A",
+    "UklGRjQAAABXRUJQVlA4ICgAAABwAQCdASoCAAIAB0CWJaACdAFAAAD+5zD/+Fa/la/lavG4ElaswgAA",
+    "UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAEAdQ5CqUp4CBiOh/AAA=",
+)
+IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp")
+IMAGE_HOSTS = ("example.com", "images.example.org", "cdn.example.net")
+_PNG_CHANNELS = {0: 1, 2: 3, 6: 4}  # grey, RGB, RGBA at 8 bits
+
+
+def png_bytes(width: int, height: int, color_type: int, color: tuple[int, int, int, int]) -> bytes:
+    """A valid PNG of one colour, built with zlib: signature, IHDR, IDAT, IEND."""
+    channels = _PNG_CHANNELS[color_type]
+    pixel = bytes(color[:channels]) if channels > 1 else bytes(color[:1])
+    rows = b"".join(b"\x00" + pixel * width for _ in range(height))  # filter 0 on every row
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(rows)) + \
+        _png_chunk(b"IEND", b"")
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def gif_bytes(color: tuple[int, int, int]) -> bytes:
+    """A valid 1x1 GIF89a whose one pixel has ``color``.
+
+    The image data is the LZW code stream clear(4), 0, end(5) at 3 bits per
+    code, packed least significant bit first: ``0x44 0x01``.
+    """
+    screen = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0)  # global table of 2 colours
+    palette = bytes(color) + b"\x00\x00\x00"
+    image = b"," + struct.pack("<HHHHB", 0, 0, 1, 1, 0)
+    return screen + palette + image + b"\x02\x02\x44\x01\x00;"
+
+
+def data_uri(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@cache
+def image_data_uris() -> st.SearchStrategy[str]:
+    """``data:`` URIs of small, decodable PNG, JPEG, GIF and WEBP images."""
+    channel = st.integers(0, 255)
+    pngs = st.builds(png_bytes, st.integers(1, 4), st.integers(1, 4), st.sampled_from(sorted(_PNG_CHANNELS)),
+                     st.tuples(channel, channel, channel, channel))
+    gifs = st.builds(gif_bytes, st.tuples(channel, channel, channel))
+    return st.one_of(
+        pngs.map(lambda data: data_uri("image/png", data)),
+        st.sampled_from(JPEG_IMAGES).map(lambda b64: f"data:image/jpeg;base64,{b64}"),
+        gifs.map(lambda data: data_uri("image/gif", data)),
+        st.sampled_from(WEBP_IMAGES).map(lambda b64: f"data:image/webp;base64,{b64}"),
+    )
+
+
+@cache
+def image_links() -> st.SearchStrategy[str]:
+    """http(s) URLs of image files on reserved example domains (nothing is ever fetched)."""
+    path = st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=3).map("/".join)
+    query = st.sampled_from(("", "?v=2", "?size=small&format=raw"))
+    return st.builds("{}://{}/{}.{}{}".format, st.sampled_from(("https", "http")), st.sampled_from(IMAGE_HOSTS),
+                     path, st.sampled_from(IMAGE_EXTENSIONS), query)
+
+
+@cache
+def image_urls() -> st.SearchStrategy[str]:
+    return st.one_of(image_data_uris(), image_links())
+
+
+# --- JSON Schemas: function parameters and response formats -------------------------------------
+
+
+@cache
+def json_schemas(*, strict: bool, depth: int = 2) -> st.SearchStrategy[dict[str, Any]]:
+    """Object JSON Schemas of the kind tools and structured outputs use.
+
+    ``strict`` follows OpenAI's structured-output rules: every property is
+    required and no other is allowed, at every level. The smallest one is
+    ``{"type": "object", "properties": {}}``.
+    """
+    leaf = st.one_of(
+        st.just({"type": "string"}),
+        st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=4, unique=True).map(
+            lambda values: {"type": "string", "enum": values}),
+        st.tuples(st.integers(-10, 10), st.integers(0, 100)).map(
+            lambda r: {"type": "integer", "minimum": r[0], "maximum": r[0] + r[1]}),
+        st.just({"type": "number"}),
+        st.just({"type": "boolean"}),
+        st.just({"type": "array", "items": {"type": "string"}}),
+        st.sampled_from(PHRASES).map(lambda text: {"type": "string", "description": text}),
+    )
+    inner = leaf if depth <= 1 else st.one_of(leaf, json_schemas(strict=strict, depth=depth - 1))
+    properties = st.dictionaries(st.sampled_from(NAME_PARTS), inner, max_size=4)
+    return st.builds(_object_schema, properties, st.booleans(), st.booleans(), st.just(strict))
+
+
+def _object_schema(properties: dict[str, Any], require_first: bool, closed: bool, strict: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if strict:
+        schema["required"] = list(properties)
+        schema["additionalProperties"] = False
+        return schema
+    if require_first and properties:
+        schema["required"] = [next(iter(properties))]
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def draw_instance(draw: st.DrawFn, schema: Mapping[str, Any]) -> Any:
+    """A value the schema accepts, for the JSON Schemas :func:`json_schemas` makes.
+
+    Drawn field by field rather than through a compiled strategy: the schema
+    is new in every example, and building strategies per example is what
+    would make generation slow.
+    """
+    if "enum" in schema:
+        return draw(st.sampled_from(schema["enum"]))
+    kind = schema.get("type", "object")
+    if kind == "object":
+        required = set(schema.get("required", ()))
+        return {name: draw_instance(draw, sub) for name, sub in (schema.get("properties") or {}).items()
+                if name in required or draw(st.booleans())}
+    if kind == "array":
+        return [draw_instance(draw, schema.get("items") or {}) for _ in range(draw(st.integers(0, 2)))]
+    if kind == "integer":
+        return draw(st.integers(schema.get("minimum", -1000), schema.get("maximum", 1000)))
+    if kind == "number":
+        return draw(st.floats(-1e6, 1e6, allow_nan=False))
+    if kind == "boolean":
+        return draw(st.booleans())
+    return draw(texts())
+
+
+def arguments(draw: st.DrawFn, parameters: Mapping[str, Any]) -> str:
+    """Tool-call ``arguments``: JSON text of a value the function's own ``parameters`` accept."""
+    return json.dumps(draw_instance(draw, parameters), ensure_ascii=False)
+
+
+# --- references a schema cannot express -------------------------------------------------------------
+
+
+class DeclaredTool:
+    """Stands for "the name of one of the request's tools" until the tools are drawn."""
+
+    def __repr__(self) -> str:
+        return "<a declared tool name>"
+
+
+DECLARED_TOOL = DeclaredTool()
+
+
+def name_declared_tools(value: Any, choose: Any) -> Any:
+    """``value`` with every :data:`DECLARED_TOOL` replaced by ``choose()``, one of the declared names."""
+    if value is DECLARED_TOOL:
+        return choose()
+    if isinstance(value, dict):
+        return {key: name_declared_tools(sub, choose) for key, sub in value.items()}
+    if isinstance(value, list):
+        return [name_declared_tools(sub, choose) for sub in value]
+    return value
+
+
+# --- the compiler's hooks --------------------------------------------------------------------------
+
+
+def _always(strategy: st.SearchStrategy[Any]) -> Override:
+    return lambda schema: strategy
+
+
+def overrides() -> dict[str, Override]:
+    """Locations whose values the kit knows better than their schema does."""
+    return {
+        "messages[].content[].image_url.url": _always(image_urls()),
+        "messages[].name": _always(names()),
+        "tools[].function.name": _always(names()),
+        "tool_choice.function.name": _always(st.just(DECLARED_TOOL)),
+        "response_format.json_schema.name": _always(names()),
+        "stop": stop_values,
+    }
+
+
+def formats() -> dict[str, st.SearchStrategy[str]]:
+    return {"uri": image_links(), "url": image_links()}

@@ -1,0 +1,169 @@
+"""Reading a converted request schema: what the contract allows, asked in plain terms.
+
+Every strategy learns the models, roles, part types, enum values and numeric
+bounds from here, never from a literal in the code, so a document for another
+model (other enum values, other bounds, an extra parameter) changes the
+generated cases with no code change. The schema is the JSON Schema 2020-12
+that :mod:`contract_kit.oas30` produced: ``nullable`` has become a type list
+or an ``anyOf`` with a ``null`` branch, and references point into ``$defs``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Schema = Mapping[str, Any]
+COMBINATORS = ("anyOf", "oneOf")
+_EMPTY: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The numbers a schema accepts; ``None`` bounds are open."""
+
+    low: float | None
+    high: float | None
+    low_exclusive: bool = False
+    high_exclusive: bool = False
+    integer: bool = False
+
+    @property
+    def bounded(self) -> bool:
+        return self.low is not None or self.high is not None
+
+    def inclusive_bounds(self) -> list[float]:
+        """The bounds a value may equal: the places off-by-one bugs live."""
+        bounds = []
+        if self.low is not None and not self.low_exclusive:
+            bounds.append(self.low)
+        if self.high is not None and not self.high_exclusive:
+            bounds.append(self.high)
+        return [int(b) if self.integer or float(b).is_integer() else b for b in bounds]
+
+
+class SchemaView:
+    """A request schema with its ``$defs``, and the questions strategies ask of it."""
+
+    def __init__(self, root: Mapping[str, Any] | bool) -> None:
+        self.root: Schema = root if isinstance(root, Mapping) else _EMPTY
+
+    def resolve(self, schema: Any) -> Schema:
+        """Follow local ``$ref``s; ``true`` and anything unreadable become the empty schema."""
+        seen = 0
+        while isinstance(schema, Mapping) and "$ref" in schema and seen < 32:
+            schema = self._target(str(schema["$ref"]))
+            seen += 1
+        return schema if isinstance(schema, Mapping) else _EMPTY
+
+    def _target(self, ref: str) -> Any:
+        if not ref.startswith("#/"):
+            return _EMPTY
+        node: Any = self.root
+        for part in ref[2:].split("/"):
+            node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, Mapping) else None
+        return node
+
+    def properties(self, schema: Any) -> dict[str, Schema]:
+        schema = self.resolve(schema)
+        return {name: self.resolve(sub) for name, sub in (schema.get("properties") or {}).items()}
+
+    def prop(self, schema: Any, name: str) -> Schema | None:
+        return self.properties(schema).get(name)
+
+    def required(self, schema: Any) -> list[str]:
+        return list(self.resolve(schema).get("required") or [])
+
+    def branches(self, schema: Any) -> list[Schema]:
+        """The alternatives of an ``anyOf``/``oneOf`` (the schema itself when it has none)."""
+        schema = self.resolve(schema)
+        for keyword in COMBINATORS:
+            if isinstance(schema.get(keyword), list):
+                return [self.resolve(branch) for branch in schema[keyword]]
+        return [schema]
+
+    def non_null_branches(self, schema: Any) -> list[Schema]:
+        return [branch for branch in self.branches(schema) if types_of(branch) != ("null",)]
+
+    def items(self, schema: Any) -> Schema | None:
+        items = self.resolve(schema).get("items")
+        return self.resolve(items) if isinstance(items, (Mapping, bool)) else None
+
+    def array_branch(self, schema: Any) -> Schema | None:
+        """The branch of a value that may be a list (message content: a string or a list of parts)."""
+        return next((b for b in self.branches(schema) if "array" in types_of(b)), None)
+
+    def tagged_branches(self, schema: Any, tag: str) -> dict[str, Schema]:
+        """Branches keyed by the one value their ``tag`` property allows (``role``, part ``type``)."""
+        found: dict[str, Schema] = {}
+        for branch in self.branches(schema):
+            value = single_value(self.prop(branch, tag))
+            if isinstance(value, str):
+                found[value] = branch
+        return found
+
+    def walk_properties(self, schema: Any, prefix: str = "") -> Iterator[tuple[str, Schema]]:
+        """Every (dotted name, schema) of an object's properties, depth first, through branches."""
+        for branch in self.branches(schema):
+            for name, sub in self.properties(branch).items():
+                yield prefix + name, sub
+                yield from self.walk_properties(sub, prefix + name + ".")
+
+
+def types_of(schema: Any) -> tuple[str, ...]:
+    """The ``type`` keyword as a tuple (empty when the schema does not say)."""
+    if not isinstance(schema, Mapping):
+        return ()
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return (kind,)
+    if isinstance(kind, list):
+        return tuple(t for t in kind if isinstance(t, str))
+    return ()
+
+
+def enum_values(schema: Any) -> list[Any] | None:
+    """``enum`` (or ``const`` as a one-value enum); ``None`` when the value is free."""
+    if not isinstance(schema, Mapping):
+        return None
+    if "const" in schema:
+        return [schema["const"]]
+    values = schema.get("enum")
+    return list(values) if isinstance(values, list) else None
+
+
+def single_value(schema: Any) -> Any:
+    """The one value a discriminating property allows (``role: {"enum": ["user"]}``), else ``None``."""
+    values = enum_values(schema)
+    return values[0] if values is not None and len(values) == 1 else None
+
+
+def number_range(schema: Any) -> NumberRange | None:
+    """The numeric bounds of an ``integer``/``number`` schema (draft 4 boolean exclusives too)."""
+    kinds = types_of(schema)
+    if "integer" not in kinds and "number" not in kinds:
+        return None
+    low, low_exclusive = _bound(schema, "minimum", "exclusiveMinimum")
+    high, high_exclusive = _bound(schema, "maximum", "exclusiveMaximum")
+    return NumberRange(low, high, low_exclusive, high_exclusive, integer="number" not in kinds)
+
+
+def _bound(schema: Schema, inclusive: str, exclusive: str) -> tuple[float | None, bool]:
+    value = schema.get(exclusive)
+    if _is_number(value):
+        return float(value), True
+    bound = schema.get(inclusive)
+    if _is_number(bound):
+        return float(bound), value is True
+    return None, False
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_free_object(schema: Any) -> bool:
+    """An object that says nothing about its keys (``parameters``, ``json_schema.schema``)."""
+    return isinstance(schema, Mapping) and "object" in types_of(schema) and not schema.get("properties")
