@@ -104,6 +104,28 @@ def bare_route(content: bytes, content_type: str) -> Iterator[Any]:
         yield router
 
 
+@contextmanager
+def bare_chunked_route(reads: list[bytes], content_type: str) -> Iterator[Any]:
+    """The streaming anchor: a respx route that streams the same static chunks, one read each.
+
+    A stream is many reads by nature; comparing it with one static body would
+    charge the mock for httpx's per-chunk cost, which any streamed answer pays.
+    """
+    import httpx
+    import respx
+
+    class StaticChunks(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield from reads
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=StaticChunks(), headers={"content-type": content_type})
+
+    with respx.mock(assert_all_called=False) as router:
+        router.post(URL).mock(side_effect=answer)
+        yield router
+
+
 def in_process_lines() -> list[str]:
     import httpx
 
@@ -126,7 +148,8 @@ def in_process_lines() -> list[str]:
     with ours_context():  # what the kit answers: the bare route replays the same bytes
         json_response = post(ours_client)
         with ours_client.stream("POST", URL, json=STREAM_REQUEST, headers=AUTH) as streamed:
-            stream_body = streamed.read()
+            stream_reads = list(streamed.iter_raw())
+            stream_body = b"".join(stream_reads)
     _expect(json_response.status_code == 200, f"the mock answered {json_response.status_code}: {json_response.text}")
     _expect(stream_body.endswith(b"data: [DONE]\n\n"), "the mock's stream did not end with data: [DONE]")
     stream_content_type = streamed.headers.get("content-type", "text/event-stream")
@@ -139,6 +162,9 @@ def in_process_lines() -> list[str]:
         ("stream",
          (ours_context, lambda: stream(ours_client)),
          (lambda: bare_route(stream_body, stream_content_type), lambda: stream(bare_client))),
+        ("stream-chunked",
+         (ours_context, lambda: stream(ours_client)),
+         (lambda: bare_chunked_route(stream_reads, stream_content_type), lambda: stream(bare_client))),
     ]
     for mode, ours, bare in rows:
         timings = interleaved({"contract-kit": ours, "bare-respx": bare})

@@ -7,6 +7,7 @@ compactly to bytes, which is what the mock sends. Errors are re-raised as
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -16,7 +17,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise ValueError(str(exc)) from None
+        raise json.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
 
 
 def dumps(value: Any) -> bytes:

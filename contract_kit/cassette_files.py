@@ -41,7 +41,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._\-\[\]]")
 
 def cassette_name(nodeid: str) -> str:
     """A file name for a node id; readable, stable, and distinct for distinct node ids."""
-    natural = nodeid.replace(".py::", "__").replace("::", "__").replace("/", "_").replace("\\", "_")
+    path, sep, rest = nodeid.partition("::")
+    path = path.removesuffix(".py").replace("/", "_").replace("\\", "_")
+    natural = path + ("__" + rest.replace("::", "__") if sep else "")
     safe = _UNSAFE.sub("_", natural).lstrip(".") or "cassette"
     if safe != natural or len(safe) > MAX_NAME:
         digest = hashlib.sha1(nodeid.encode("utf-8")).hexdigest()[:8]

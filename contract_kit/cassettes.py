@@ -25,7 +25,6 @@ turns cassettes into text and back, naming file and line on any error.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +33,6 @@ from typing import Any
 
 import yaml
 
-from contract_kit.errors import CassetteError
 from contract_kit.redact import Redactor
 
 FORMAT_VERSION = 1
@@ -43,8 +41,7 @@ HEADER_COMMENT = (
     "# Reviewable: bodies are structure, a stream is its events plus the raw network reads that replay sends.\n"
     "# Secrets are redacted before writing; re-record with: pytest --contract-mode=record <test>\n"
 )
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STYLES = ("compact", "spaced", "pretty")
+STYLES = ("compact", "spaced", "pretty")
 
 
 @dataclass
@@ -129,7 +126,7 @@ class Cassette:
 def check_style(style: str) -> list[str]:
     """Split a style name into its parts; ``ValueError`` for an unknown one."""
     base, *flags = style.split("-")
-    if base not in _STYLES or any(flag not in ("ascii", "nl") for flag in flags):
+    if base not in STYLES or any(flag not in ("ascii", "nl") for flag in flags):
         raise ValueError(f"unknown body_style {style!r}")
     return [base, *flags]
 
@@ -148,7 +145,7 @@ def encode_json(body: Any, style: str) -> bytes:
 
 def detect_style(body: Any, raw: bytes) -> str | None:
     """The style that re-serializes ``body`` to exactly ``raw``, or ``None``."""
-    for base in _STYLES:
+    for base in STYLES:
         for suffix in ("", "-ascii", "-nl", "-ascii-nl"):
             if encode_json(body, base + suffix) == raw:
                 return base + suffix
@@ -253,168 +250,21 @@ def dump_cassette(cassette: Cassette, redactor: Redactor | None = None, *, sourc
     return text
 
 
-# --- from text ----------------------------------------------------------------------------------
+# --- from text (the checks live in contract_kit.cassette_parse) ----------------------------------
 
 
 def load_cassette(path: str | Path) -> Cassette:
     """Read and check a cassette file; any problem is one ``CassetteError`` naming file and line."""
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CassetteError("the file does not exist", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CassetteError(f"cannot read the cassette ({exc})", source=source) from None
-    cassette = parse_cassette(text, source)
-    cassette.path = Path(path)
-    return cassette
+    from contract_kit.cassette_parse import load
+
+    return load(path)
 
 
 def parse_cassette(text: str, source: str = "<cassette>") -> Cassette:
-    try:
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CassetteError(f"malformed YAML: {problem}; fix the file or delete it and record again",
-                            source=source, location=where) from None
-    try:
-        return _Parser(source).cassette(data)
-    except _Problem as problem:
-        raise CassetteError(f"{problem.message}; fix the file or delete it and record again",
-                            source=source, location=_locate(text, problem.path)) from None
+    """Check cassette text; ``source`` names it in errors."""
+    from contract_kit.cassette_parse import parse
 
-
-class _Problem(Exception):
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-
-
-class _Parser:
-    """Checks the loaded structure field by field; a ``_Problem`` carries the path to locate."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def cassette(self, data: Any) -> Cassette:
-        if not isinstance(data, dict):
-            raise _Problem((), "a cassette must be a mapping with version, name and interactions")
-        version = data.get("version")
-        if version != FORMAT_VERSION:
-            hint = "upgrade contract-kit or record again" if isinstance(version, int) else "add 'version: 1'"
-            raise _Problem(("version",), f"unsupported cassette version {version!r} (this kit reads {FORMAT_VERSION}); {hint}")
-        items = data.get("interactions")
-        if not isinstance(items, list):
-            raise _Problem(("interactions",), "'interactions' must be a list")
-        meta = {k: v for k, v in data.items() if k not in ("version", "name", "interactions")}
-        interactions = [self.interaction(item, ("interactions", i)) for i, item in enumerate(items)]
-        return Cassette(str(data.get("name", "")), interactions, meta)
-
-    def interaction(self, item: Any, path: tuple[str | int, ...]) -> Interaction:
-        self.mapping(item, path, "an interaction")
-        test = item.get("test")
-        return Interaction(self.request(item.get("request"), (*path, "request")),
-                           self.response(item.get("response"), (*path, "response")),
-                           str(test) if test is not None else None)
-
-    def mapping(self, value: Any, path: tuple[str | int, ...], what: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise _Problem(path, f"{what} must be a mapping, got {type(value).__name__}")
-        return value
-
-    def headers(self, value: Any, path: tuple[str | int, ...]) -> dict[str, str]:
-        if value is None:
-            return {}
-        self.mapping(value, path, "headers")
-        return {str(k).lower(): str(v) for k, v in value.items()}
-
-    def raw(self, data: dict[str, Any], path: tuple[str | int, ...]) -> bytes | None:
-        if "text" in data:
-            if not isinstance(data["text"], str):
-                raise _Problem((*path, "text"), "'text' must be a string")
-            return bytes(data["text"].encode("utf-8"))
-        if "base64" in data:
-            try:
-                return base64.b64decode(str(data["base64"]), validate=True)
-            except (binascii.Error, ValueError):
-                raise _Problem((*path, "base64"), "'base64' is not valid base64") from None
-        return None
-
-    def request(self, value: Any, path: tuple[str | int, ...]) -> RecordedRequest:
-        data = self.mapping(value, path, "'request'")
-        method, target = data.get("method"), data.get("path")
-        if not isinstance(method, str) or not isinstance(target, str) or not target.startswith("/"):
-            raise _Problem(path, "a request needs 'method' (e.g. POST) and 'path' (starting with /)")
-        return RecordedRequest(method.upper(), target, self.headers(data.get("headers"), (*path, "headers")),
-                               data.get("body"), self.raw(data, path))
-
-    def response(self, value: Any, path: tuple[str | int, ...]) -> RecordedResponse:
-        data = self.mapping(value, path, "'response'")
-        status = data.get("status")
-        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-            raise _Problem((*path, "status"), f"'status' must be an HTTP status code, got {status!r}")
-        response = RecordedResponse(status, self.headers(data.get("headers"), (*path, "headers")),
-                                    data.get("body"), data.get("body_style"), self.raw(data, path),
-                                    cut=bool(data.get("cut", False)), elapsed=float(data.get("elapsed") or 0.0))
-        if response.body_style is not None:
-            try:
-                check_style(str(response.body_style))
-            except ValueError:
-                raise _Problem((*path, "body_style"), f"unknown body_style {response.body_style!r}; "
-                               f"use one of {', '.join(_STYLES)} (optionally with -ascii, -nl)") from None
-        if "events" in data:
-            if not isinstance(data["events"], list):
-                raise _Problem((*path, "events"), "'events' must be a list")
-            response.events = list(data["events"])
-        if "reads" in data:
-            response.reads = self.reads(data["reads"], (*path, "reads"))
-            if response.events is not None and events_of(response.body_bytes()) != response.events:
-                raise _Problem((*path, "events"), "'events' and 'reads' disagree (edit both, or delete "
-                               "'reads' to replay the events as written)")
-        if response.raw is not None and response.body is not None:
-            try:
-                same = json.loads(response.raw) == response.body
-            except ValueError:
-                same = False
-            if not same:
-                raise _Problem((*path, "body"), "'body' and 'text' disagree; keep one of them")
-        return response
-
-    def reads(self, value: Any, path: tuple[str | int, ...]) -> list[Read]:
-        if not isinstance(value, list):
-            raise _Problem(path, "'reads' must be a list of {at, text} or {at, base64}")
-        reads = []
-        for index, item in enumerate(value):
-            entry = self.mapping(item, (*path, index), "a read")
-            data = self.raw(entry, (*path, index))
-            at = entry.get("at", 0.0)
-            if data is None or not isinstance(at, (int, float)) or isinstance(at, bool):
-                raise _Problem((*path, index), "a read needs 'at' (seconds) and 'text' or 'base64'")
-            reads.append(Read(float(at), data))
-        return reads
-
-
-def _locate(text: str, path: Iterable[str | int]) -> str | None:
-    """The line of the deepest node on ``path`` that exists (composed only on the error path)."""
-    try:
-        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    if node is None:
-        return "line 1"
-    for part in path:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        if child is None:
-            break
-        node = child
-    return f"line {node.start_mark.line + 1}"
+    return parse(text, source)
 
 
 def headers_of(pairs: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:

@@ -145,4 +145,8 @@ def _load_extensions() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    # Run as a script, this file is ``__main__``, while subcommand modules
+    # register on ``contract_kit.cli``: delegate to that module's ``main``.
+    from contract_kit.cli import main as _main
+
+    raise SystemExit(_main())

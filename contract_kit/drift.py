@@ -203,6 +203,12 @@ class DriftChecker:
 
         return cls(load_contract("documented", spec), load_contract("observed", spec))
 
+    def applies_to(self, interaction: Interaction) -> bool:
+        """Only the contract's operation is checked (a test may also call ``/models``, say)."""
+        path = interaction.request.path.split("?", 1)[0].rstrip("/")
+        tail = "/" + "/".join(self.observed.path.rstrip("/").split("/")[-2:])  # /chat/completions
+        return path.endswith(tail)
+
     def check(self, interaction: Interaction) -> list[Finding]:
         """The findings of one response, one per key (so ``count`` counts responses)."""
         request = interaction.request.body if isinstance(interaction.request.body, dict) else None
@@ -231,7 +237,10 @@ class DriftChecker:
         if mtype == "text/event-stream":
             found = [v for v in contract.validate_stream(response.chunks(), request).violations]
             return [v for v in found if v.severity == "error" or v.kind == "undocumented"]
-        return contract.validate_response_bytes(response.body_bytes(), response.status, mtype)
+        if mtype == "application/json" or mtype.endswith("+json"):
+            return contract.validate_response_bytes(response.body_bytes(), response.status, mtype)
+        text = response.body_bytes().decode("utf-8", "replace")  # a documented non-JSON media type
+        return contract.validate_response(text, response.status, mtype)
 
 
 def _body_hint(interaction: Interaction) -> dict[str, Any]:
@@ -334,3 +343,17 @@ class DriftCollector:
             self.dropped += int(report.get("dropped_findings", 0))
             for data in report.get("findings", []):
                 self._merge_one(Finding.from_dict(data), None)
+
+
+def check_cassettes(paths: Iterable[Path], checker: DriftChecker, collector: DriftCollector) -> int:
+    """Re-check recorded cassettes offline against the current contract; returns the interactions checked."""
+    from contract_kit.cassettes import load_cassette
+
+    checked = 0
+    for path in paths:
+        cassette = load_cassette(path)
+        for index, interaction in enumerate(cassette.interactions):
+            source = f"{path.name}#{index}"
+            collector.add(checker.check(interaction), source)
+            checked += 1
+    return checked

@@ -63,8 +63,8 @@ def render_table(collector: DriftCollector) -> list[str]:
     for finding in findings:
         cells = ("known" if finding.known else "NEW", finding.severity, finding.kind, finding.where,
                  finding.status, finding.path, f"{finding.count}/{collector.responses}", finding.observed)
-        lines.append(" ".join(_cell(value, width).ljust(width) for value, (_, width) in zip(cells, _COLUMNS))
-                     .rstrip())
+        row = " ".join(_cell(value, width).ljust(width) for value, (_, width) in zip(cells, _COLUMNS, strict=True))
+        lines.append(row.rstrip())
     if collector.dropped:
         lines.append(f"... {collector.dropped} more finding(s) were dropped to keep the report bounded")
     return lines

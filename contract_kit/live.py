@@ -71,7 +71,7 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1``; ``None`` means the server asked for too long."""
         if retry_after is not None:
             return None if retry_after > self.max_retry_after else max(0.0, retry_after)
-        return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return float(min(self.max_backoff, self.backoff * 2.0 ** (attempt - 1)))
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
@@ -92,7 +92,7 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, moment.timestamp() - time.time())
+    return max(0.0, float(moment.timestamp()) - time.time())
 
 
 class LiveBudget:
@@ -238,7 +238,7 @@ class LiveClient:
             self._read_body(response, exchange, start)
             exchange.elapsed = time.perf_counter() - start
             return exchange
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise _Fault("timeout", f"no answer within {self.policy.timeout:g}s (timeout)") from None
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
             raise _Fault("connection", f"{type(exc).__name__}: the connection failed or dropped") from None

@@ -85,10 +85,7 @@ def key_of(request: MockRequest | RecordedRequest, ignore: Sequence[str] = DEFAU
         query = urlsplit(request.url).query
         body = _parsed(request.body)
         return RequestKey(request.method.upper(), request.path + (f"?{query}" if query else ""), canonical(body, ignore))
-    if request.raw is not None:
-        body = _parsed(request.raw)
-    else:
-        body = request.body
+    body = _parsed(request.raw) if request.raw is not None else request.body
     return RequestKey(request.method.upper(), request.path, canonical(body, ignore))
 
 

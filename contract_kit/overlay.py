@@ -11,18 +11,15 @@ strings, so int keys inside an action's ``update`` are turned into strings when 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from contract_kit.errors import OverlayError
 from contract_kit.jsonpath import Match, compile_path, find, member_key
+from contract_kit.textdata import parse_text
 
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TOP_FIELDS = ("overlay", "info", "extends", "actions")
 _ACTION_FIELDS = ("target", "description", "update", "remove")
 
@@ -59,27 +56,7 @@ def load_overlay(path: str | Path) -> Overlay:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise OverlayError(f"cannot read the overlay: {exc}", source=source) from None
-    return parse_overlay(_parse_text(text, source, json_only=source.endswith(".json")), source)
-
-
-def _parse_text(text: str, source: str, *, json_only: bool) -> Any:
-    """JSON files go through ``json`` because YAML rejects some valid JSON (tabs as indentation)."""
-    if json_only:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            raise OverlayError(f"malformed JSON: {exc.msg}", source=source, location=where) from None
-    try:
-        return yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-        problem: str = getattr(exc, "problem", None) or str(exc)
-        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and start is not None:
-            problem += f" ({context} started at line {start.line + 1}, column {start.column + 1})"
-        raise OverlayError(f"malformed YAML: {problem}", source=source, location=place) from None
+    return parse_overlay(parse_text(text, source, OverlayError), source)
 
 
 def parse_overlay(data: Any, source: str = "<memory>") -> Overlay:

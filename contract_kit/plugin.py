@@ -10,22 +10,65 @@ per-test settings), then the built-in default.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from contract_kit.contract import Contract
     from contract_kit.mock.fixture import ChatMock, ChatServer
+    from contract_kit.session import CassetteUse, RecorderSession
 
 from contract_kit.profiles import DEFAULT_PROFILE, PROFILES
+
+DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
+MODES = ("replay", "record", "once", "live")
+DRIFT_POLICIES = ("fail", "warn", "off")
+# Shared with contract_kit.recorder_hooks; defined here so hooks can tell "unused" without importing it.
+SESSION_KEY: pytest.StashKey[RecorderSession] = pytest.StashKey()
+USE_KEY: pytest.StashKey[CassetteUse] = pytest.StashKey()
+RUN_DIR_KEY: pytest.StashKey[Path] = pytest.StashKey()
 
 # (option name, ini key, help, choices, default)
 _OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = (
     ("--contract-spec", "contract_spec", "OpenAPI JSON/YAML file or folder (default: the bundled vendor document)", None, None),
     ("--contract-profile", "contract_profile", f"contract profile (default: {DEFAULT_PROFILE})", PROFILES, DEFAULT_PROFILE),
     ("--contract-seed", "contract_seed", "default seed of the mock's generated content (default: 0)", None, "0"),
+    # record / replay / drift (contract_kit.session; the hook bodies are in contract_kit.recorder_hooks)
+    ("--contract-mode", "contract_mode", "replay (offline, default), record, once (record missing cassettes) "
+     "or live (check drift, write nothing)", MODES, "replay"),
+    ("--contract-base-url", "contract_base_url", "live API root (default: $AIMLAPI_BASE_URL, else "
+     f"{DEFAULT_BASE_URL}; the command line wins over the environment, which wins over ini)", None, None),
+    ("--cassette-dir", "contract_cassette_dir", "cassette folder, relative to the rootdir (default: fixtures/cassettes)",
+     None, "fixtures/cassettes"),
+    ("--contract-drift", "contract_drift", "drift policy: fail (new breaking drift fails the test; the default), "
+     "warn, or off", DRIFT_POLICIES, "fail"),
+    ("--contract-drift-report", "contract_drift_report", "write the JSON drift report (top-level 'findings') here",
+     None, None),
+    ("--contract-drift-overlay", "contract_drift_overlay", "write a proposed OpenAPI Overlay for new drift here",
+     None, None),
+    ("--contract-match-ignore", "contract_match_ignore", "request body fields replay matching ignores, comma "
+     "separated, dotted for nested (default: user)", None, "user"),
+    ("--contract-redact", "contract_redact", "regex of secrets to redact in cassettes (ini: one per line); "
+     "Authorization and key/token/secret/auth headers are always redacted", None, None),
+    ("--contract-max-live-calls", "contract_max_live_calls", "cost guard: live calls per run (default: 50)",
+     None, "50"),
+    ("--contract-max-tokens", "contract_max_tokens", "cost guard: refuse live requests asking for more "
+     "max_tokens (default: 1024; 0 = no limit)", None, "1024"),
+    ("--contract-retries", "contract_retries", "retries of a failing live call (default: 2)", None, "2"),
+    ("--contract-backoff", "contract_backoff", "first retry wait in seconds, doubled each time (default: 1)",
+     None, "1.0"),
+    ("--contract-timeout", "contract_timeout", "live call timeout in seconds (default: 60)", None, "60"),
+    ("--contract-replay-timing", "contract_replay_timing", "replay delays as a factor of the recorded ones "
+     "(default: 0 = full speed)", None, "0"),
+    # the contract suite (contract_kit.suite_tests)
+    ("--contract-target", "contract_target", "where the contract suite sends requests: mock (in-process, the "
+     "default) or an API root URL such as https://api.aimlapi.com/v1", None, None),
+    ("--contract-examples", "contract_examples", "examples per contract-suite property (default: the active "
+     "Hypothesis profile's max_examples)", None, None),
 )
 
 
@@ -34,6 +77,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option, ini, help_text, choices, default in _OPTIONS:
         group.addoption(option, dest=ini, default=None, choices=choices, help=f"{help_text}. ini: {ini}")
         parser.addini(ini, help=help_text, default=default)
+    group.addoption("--contract-suite", action="store_true", default=False, dest="contract_suite",
+                    help="also run the contract suite (contract_kit.suite_tests) against --contract-target")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,9 +90,31 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = setting(config, "contract_profile")
     if profile not in PROFILES:
         raise pytest.UsageError(f"contract_profile = {profile!r} is not a profile; choose one of: {', '.join(PROFILES)}")
+    config.addinivalue_line(
+        "markers",
+        "contract_cassette(*, name=None, ignore=None, timing=None): per-test settings of the chat_cassette "
+        "fixture (cassette name, ignored body fields, replay timing); the nearest marker wins",
+    )
+    for name, choices in (("contract_mode", MODES), ("contract_drift", DRIFT_POLICIES)):
+        value = setting(config, name)
+        if value not in choices:
+            raise pytest.UsageError(f"{name} = {value!r} is not one of the choices: {', '.join(choices)}")
+    if setting(config, "contract_mode") != "replay":
+        from contract_kit.recorder_hooks import configure
+
+        configure(config)
     seed = setting(config, "contract_seed")
     if not str(seed).isdigit():
         raise pytest.UsageError(f"contract_seed = {seed!r} is not a whole number >= 0; e.g. --contract-seed 42")
+    examples = setting(config, "contract_examples")
+    if examples is not None and not (str(examples).isdigit() and int(examples) > 0):
+        raise pytest.UsageError(f"contract_examples = {examples!r} is not a whole number > 0; e.g. --contract-examples 200")
+    if config.getoption("contract_suite", default=False):
+        from importlib.util import find_spec
+
+        spec = find_spec("contract_kit.suite_tests")
+        if spec is not None and spec.origin:
+            config.args.append(spec.origin)
 
 
 KIT_FIXTURES = frozenset({"contract", "chat_mock", "chat_server"})
@@ -89,9 +156,8 @@ def contract(pytestconfig: pytest.Config) -> Contract:
 @pytest.fixture
 def chat_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[ChatMock]:
     """The completions mock, routed in-process for httpx (respx) and the openai SDK (httpx2)."""
-    from contract_kit.mock.fixture import ChatMock
-
     from contract_kit.errors import MarkerError
+    from contract_kit.mock.fixture import ChatMock
 
     options = _marker_kwargs(request, "chat_mock")
     profile = options.pop("profile", None)
@@ -120,3 +186,80 @@ def _marker_kwargs(request: pytest.FixtureRequest, name: str) -> dict[str, Any]:
             raise TypeError(f"@pytest.mark.{name} takes keyword arguments only, got {marker.args!r}")
         merged.update(marker.kwargs)
     return merged
+
+
+# --- record / replay / drift: one-line hooks; the bodies live in contract_kit.recorder_hooks ---------
+
+
+@pytest.fixture
+def chat_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
+    """Route the endpoint to this test's cassette: replayed offline, or recorded live (``--contract-mode``)."""
+    from contract_kit.recorder_hooks import cassette_fixture
+
+    yield from cassette_fixture(request)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    if USE_KEY not in item.stash:
+        return (yield)
+    from contract_kit.recorder_hooks import after_call
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        after_call(item, interrupted=True)
+        raise
+    except BaseException:
+        after_call(item, interrupted=False)
+        raise
+    after_call(item, interrupted=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if USE_KEY in item.stash:
+        from contract_kit.recorder_hooks import make_report
+
+        make_report(item, report)
+    return report
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    if RUN_DIR_KEY in node.config.stash:
+        node.workerinput["contract_kit_run_dir"] = str(node.config.stash[RUN_DIR_KEY])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    if "contract_kit" in getattr(node, "workeroutput", {}):
+        from contract_kit.recorder_hooks import testnodedown
+
+        testnodedown(node)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    wanted = setting(config, "contract_drift_report") or setting(config, "contract_drift_overlay")
+    if SESSION_KEY in config.stash or wanted:
+        from contract_kit.recorder_hooks import sessionfinish
+
+        sessionfinish(session)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if SESSION_KEY in config.stash:
+        from contract_kit.recorder_hooks import terminal_summary
+
+        terminal_summary(terminalreporter, config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUN_DIR_KEY in config.stash and not hasattr(config, "workerinput"):
+        import shutil
+
+        shutil.rmtree(config.stash[RUN_DIR_KEY], ignore_errors=True)

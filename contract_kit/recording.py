@@ -30,7 +30,6 @@ from contract_kit.cassettes import (
     RecordedResponse,
     detect_style,
     events_of,
-    headers_of,
 )
 from contract_kit.errors import ContractKitError, CostGuardError, LiveAPIError
 from contract_kit.live import Exchange, LiveClient

@@ -111,6 +111,11 @@ class CassetteUse:
     errors: list[ContractKitError] = field(default_factory=list)
     aborted: bool = False
     requests: list[MockRequest] = field(default_factory=list)
+    """Every request the test sent to the endpoint, secrets redacted."""
+
+    def __repr__(self) -> str:
+        return (f"<CassetteUse {self.nodeid} mode={self.mode} path={self.path} "
+                f"interactions={len(self.interactions)} findings={len(self.findings)} errors={len(self.errors)}>")
 
     def failure(self, policy: str) -> ContractKitError | None:
         """The error that fails the test: a kit error first, then new breaking drift under ``fail``."""
@@ -122,14 +127,15 @@ class CassetteUse:
                               f"--contract-drift=warn reports without failing):\n{finding_lines(bad)}")
         return None
 
-    def warn(self, policy: str) -> None:
-        """One warning per new finding that does not fail the test."""
+    def warn(self, policy: str, filename: str = "", lineno: int = 0) -> None:
+        """One warning per new finding that does not fail the test, pointing at the test."""
         if policy == "off":
             return
         failing_keys = {f.key for f in failing(self.findings, policy)}
         for finding in self.findings:
             if not finding.known and finding.key not in failing_keys:
-                warnings.warn(DriftWarning(f"contract drift: {finding_lines([finding]).strip()[2:]}"), stacklevel=2)
+                message = DriftWarning(f"contract drift: {finding_lines([finding]).strip()[2:]}")
+                warnings.warn_explicit(message, DriftWarning, filename or self.nodeid, lineno)
 
 
 class RecorderSession:
@@ -201,7 +207,7 @@ class RecorderSession:
         client = LiveClient(settings.base_url, self.api_key(), policy=policy, budget=self.budget)
 
         def observe(interaction: Interaction) -> None:
-            if settings.drift == "off":
+            if settings.drift == "off" or not self.checker().applies_to(interaction):
                 return
             found = self.checker().check(interaction)
             use.findings.extend(found)
@@ -215,8 +221,7 @@ class RecorderSession:
     @contextmanager
     def routed(self, use: CassetteUse) -> Iterator[CassetteUse]:
         """Route the endpoint (the configured and the default base URL) to the test's handler."""
-        with routed(use.handler, self.bases()) as mock:
-            use.requests = mock.requests
+        with routed(use.handler, self.bases()):
             yield use
 
     def finish(self, use: CassetteUse) -> Path | None:
@@ -295,8 +300,13 @@ class _Guarded:
         self.collector = collector
 
     def __call__(self, request: MockRequest) -> MockResponse:
+        # Keep no unredacted copy of the caller's headers in this frame (a real key may be in them).
+        scrubbed = MockRequest(request.method, request.url, request.path, Redactor().headers(request.headers),
+                               request.body)
+        del request
+        self.use.requests.append(scrubbed)
         try:
-            return self.inner(request)
+            return self.inner(scrubbed)
         except ContractKitError as exc:
             if exc not in self.use.errors:
                 self.use.errors.append(exc)

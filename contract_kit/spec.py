@@ -17,7 +17,6 @@ given this vendor's error bodies or security scheme.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 from contract_kit import _resources
 from contract_kit.errors import ProfileError, SpecError
 from contract_kit.profiles import DEFAULT_PROFILE, PROFILES
+from contract_kit.textdata import parse_text
 
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "EffectiveDocument", "OverlayRef", "SpecFiles", "spec_files"]
 
@@ -156,43 +156,7 @@ def read_document(path: Path) -> Any:
         raise SpecError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"the file is not UTF-8 ({exc.reason})", source=str(path)) from None
-    if path.suffix == ".json":
-        return _parse_json(text, path)
-    return _parse_yaml(text, path)
-
-
-def _parse_json(text: str, path: Path) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"invalid JSON: {exc.msg}", source=str(path), location=f"line {exc.lineno}, column {exc.colno}") from None
-
-
-def _yaml_loader() -> Any:
-    """The safe loader without YAML's timestamp type.
-
-    OpenAPI has no date type: ``version: 2024-05-01`` or ``example: 2024-05-01``
-    is a string (openapi-core's own loader reads it so), not a ``date`` that
-    breaks spec validation and JSON output.
-    """
-    import yaml
-
-    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    resolvers = {first: [(tag, regex) for tag, regex in entries if tag != "tag:yaml.org,2002:timestamp"]
-                 for first, entries in base.yaml_implicit_resolvers.items()}
-    return type("NoTimestampLoader", (base,), {"yaml_implicit_resolvers": resolvers})
-
-
-def _parse_yaml(text: str, path: Path) -> Any:
-    import yaml
-
-    try:
-        return stringify_keys(yaml.load(text, Loader=_yaml_loader()))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        location = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"invalid YAML: {problem}", source=str(path), location=location) from None
+    return stringify_keys(parse_text(text, str(path)))
 
 
 def stringify_keys(value: Any) -> Any:

@@ -63,7 +63,7 @@ def test_sdk_non_streaming_response_is_valid_and_plausible(mock: ChatMock | Chat
     body = completion.model_dump(exclude_unset=True)
     contract.assert_response(body)
     content = completion.choices[0].message.content or ""
-    assert len(content.split()) >= 3 and "string" != content
+    assert len(content.split()) >= 3 and content != "string"
     assert completion.usage is not None
     assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
 

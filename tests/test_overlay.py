@@ -288,13 +288,13 @@ def test_malformed_yaml_names_file_line_and_column(tmp_path: Path) -> None:
         load_overlay(path)
     message = str(info.value)
     assert message.startswith(f"{path} at line 3, column ")
-    assert "malformed YAML" in message
+    assert "invalid YAML" in message
     assert info.value.source == str(path)
 
 
 def test_malformed_json_names_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, '{"overlay": "1.0.0",\n  "info": }', name="fix.json")
-    with pytest.raises(OverlayError, match=r"fix\.json at line 2, column 11: malformed JSON"):
+    with pytest.raises(OverlayError, match=r"fix\.json at line 2, column 11: invalid JSON"):
         load_overlay(path)
 
 

@@ -148,3 +148,18 @@ def test_a_marker_with_an_unknown_profile_fails_that_test_with_a_marker_error(py
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*MarkerError: @pytest.mark.chat_mock(profile='bogus'): choose one of: documented, observed*"])
+
+
+def test_contract_suite_flag_adds_the_suite_to_the_users_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_mine():\n    pass\n")
+    result = pytester.runpytest_subprocess("--contract-suite", "--contract-examples", "10", "-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*::test_mine PASSED*", "*::test_valid_requests_get_conforming_answers PASSED*",
+                                "*::test_invalid_requests_get_4xx_error_bodies PASSED*", "*::test_stream_and_json_answers_agree PASSED*"])
+
+
+def test_contract_examples_must_be_positive(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest("--contract-examples", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*contract_examples = '0' is not a whole number > 0*"])

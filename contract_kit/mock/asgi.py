@@ -1,7 +1,11 @@
 """Serve a Handler as a raw ASGI 3 application (no web framework needed).
 
-The app translates only, with two exceptions that a handler cannot do itself:
+The app translates only, with three exceptions that a handler cannot do itself:
 
+* more than ``max_headers`` headers, or more than ``max_header_bytes`` of
+  header names and values, get a 431 before the body is read. uvicorn's
+  httptools parser sets no limit of its own, so without this a header flood
+  or a 100 KB header would reach the handler as a normal request;
 * a body over ``max_body_bytes`` gets a 413 before the handler is called,
   because the point of the limit is not to buffer the body at all;
 * a handler exception becomes a 500 with an OpenAI-style JSON error, so the
@@ -40,6 +44,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_HEADERS = 100  # Apache's LimitRequestFields; clients and SDKs send about a dozen
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024  # names plus values; four times h11's and Node's 16 KB head limit
 logger = logging.getLogger("contract_kit.mock")
 
 
@@ -75,11 +81,20 @@ def _error(status: int, message: str, *, code: str) -> MockResponse:
 
 
 class MockASGIApp:
-    """The ASGI callable; ``handler`` and ``max_body_bytes`` stay inspectable."""
+    """The ASGI callable; ``handler`` and the limits stay inspectable."""
 
-    def __init__(self, handler: Handler, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_headers: int = DEFAULT_MAX_HEADERS,
+        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+    ) -> None:
         self.handler = handler
         self.max_body_bytes = max_body_bytes
+        self.max_headers = max_headers
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -90,6 +105,11 @@ class MockASGIApp:
             await send({"type": "websocket.close", "code": 1003})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        too_many = self._too_many_headers(scope.get("headers", []))
+        if too_many is not None:
+            await send(_start_message(too_many))
+            await _send_body(send, too_many)
+            return
         try:
             body = await _read_body(scope, receive, self.max_body_bytes)
         except _ClientGone:
@@ -102,6 +122,16 @@ class MockASGIApp:
         response, start = self._answer(_to_mock_request(scope, body))
         await send(start)
         await _send_body(send, response)
+
+    def _too_many_headers(self, headers: list[tuple[bytes, bytes]]) -> MockResponse | None:
+        size = sum(len(name) + len(value) for name, value in headers)
+        if len(headers) > self.max_headers:
+            message = f"The request has {len(headers)} headers; the mock server's limit is {self.max_headers}."
+        elif size > self.max_header_bytes:
+            message = f"The request headers are {size} bytes; the mock server's limit is {self.max_header_bytes}."
+        else:
+            return None
+        return _error(431, message, code="request_header_fields_too_large")
 
     def _too_large(self) -> MockResponse:
         message = f"Request body is larger than the mock server's limit of {self.max_body_bytes} bytes."
@@ -125,10 +155,18 @@ class MockASGIApp:
             return failure, _start_message(failure)
 
 
-def make_app(handler: Handler, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> MockASGIApp:
+def make_app(
+    handler: Handler,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_headers: int = DEFAULT_MAX_HEADERS,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+) -> MockASGIApp:
     """Build the ASGI app for ``handler`` (see the module doc for what it adds)."""
     _hide_deliberate_cuts()
-    return MockASGIApp(handler, max_body_bytes=max_body_bytes)
+    return MockASGIApp(
+        handler, max_body_bytes=max_body_bytes, max_headers=max_headers, max_header_bytes=max_header_bytes
+    )
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

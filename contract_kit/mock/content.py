@@ -18,6 +18,8 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
+from string import Formatter
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -82,7 +84,7 @@ def tokenize(text: str) -> list[str]:
 
 def count_tokens(text: str) -> int:
     """How many tokens ``text`` costs; ``max_tokens`` and usage are measured with this."""
-    return sum(1 for _ in _TOKEN.finditer(text))
+    return len(_TOKEN.findall(text))
 
 
 def truncate_tokens(text: str, limit: int) -> str:
@@ -148,18 +150,31 @@ def pick_topic(text: str, rng: random.Random) -> str:
     return rng.choice(longest).lower()
 
 
+@cache
+def _fields(template: str) -> frozenset[str]:
+    """The placeholders a template uses, parsed once: only those draw from the RNG."""
+    return frozenset(name for _, name, _, _ in Formatter().parse(template) if name)
+
+
 def _fill(template: str, topic: str, rng: random.Random) -> str:
-    noun, noun2 = rng.sample(NOUNS, 2)
-    return template.format(
-        topic=topic,
-        Topic=topic[:1].upper() + topic[1:],
-        adj=rng.choice(ADJECTIVES),
-        noun=noun,
-        noun2=noun2,
-        Noun=noun.capitalize(),
-        verb=rng.choice(VERBS),
-        adv=rng.choice(ADVERBS),
-    )
+    fields = _fields(template)
+    values: dict[str, str] = {}
+    if "topic" in fields or "Topic" in fields:
+        values["topic"] = topic
+        values["Topic"] = topic[:1].upper() + topic[1:]
+    if fields & _NOUN_FIELDS:
+        noun, noun2 = rng.sample(NOUNS, 2)
+        values.update(noun=noun, noun2=noun2, Noun=noun.capitalize())
+    if "adj" in fields:
+        values["adj"] = rng.choice(ADJECTIVES)
+    if "verb" in fields:
+        values["verb"] = rng.choice(VERBS)
+    if "adv" in fields:
+        values["adv"] = rng.choice(ADVERBS)
+    return template.format_map(values)
+
+
+_NOUN_FIELDS = frozenset({"noun", "noun2", "Noun"})
 
 
 class _Deck:
@@ -185,16 +200,19 @@ def write_prose(rng: random.Random, topic: str, tokens: int, *, about_image: boo
     """
     sentences, bullets = _Deck(CONTENT_TEMPLATES, rng), _Deck(BULLET_TEMPLATES, rng)
     parts: list[str] = []
+    counted = 0  # parts meet at whitespace, so their token counts add up
     if about_image:
         parts.append(_fill(rng.choice(IMAGE_OPENERS), topic, rng) + " ")
-    while count_tokens("".join(parts)) < tokens:
+        counted += count_tokens(parts[-1])
+    while counted < tokens:
         if parts and rng.random() < 0.2:
             items = [_fill(bullets.deal(), topic, rng) for _ in range(rng.randint(2, 3))]
             parts.append("\n\n" + "\n".join(items) + "\n\n")
-            continue
-        paragraph = [_fill(sentences.deal(), topic, rng) for _ in range(rng.randint(2, 4))]
-        joiner = "" if not parts or parts[-1].endswith("\n") else "\n\n"
-        parts.append(joiner + " ".join(paragraph))
+        else:
+            paragraph = [_fill(sentences.deal(), topic, rng) for _ in range(rng.randint(2, 4))]
+            joiner = "" if not parts or parts[-1].endswith("\n") else "\n\n"
+            parts.append(joiner + " ".join(paragraph))
+        counted += count_tokens(parts[-1])
     return "".join(parts).strip()
 
 
@@ -202,8 +220,10 @@ def write_reasoning(rng: random.Random, topic: str, tokens: int) -> str:
     """A chain of thought of about ``tokens`` tokens, in the vendor example's voice."""
     deck = _Deck(REASONING_TEMPLATES[1:], rng)
     sentences = [_fill(REASONING_TEMPLATES[0], topic, rng)]
-    while count_tokens(" ".join(sentences)) < tokens:
+    counted = count_tokens(sentences[0])  # sentences meet at a space, so counts add up
+    while counted < tokens:
         sentences.append(_fill(deck.deal(), topic, rng))
+        counted += count_tokens(sentences[-1])
     return " ".join(sentences) + "\n"
 
 

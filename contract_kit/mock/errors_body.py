@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from contract_kit import _json
 from contract_kit.mock.types import MockResponse
 
 _DEFAULTS: dict[int, tuple[str, str | None, str]] = {
@@ -87,8 +88,7 @@ def error_bytes(
 
 def json_response(status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> MockResponse:
     """A JSON ``MockResponse`` (compact UTF-8, ``application/json``)."""
-    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return MockResponse(status, [("content-type", "application/json"), *(headers or [])], payload)
+    return MockResponse(status, [("content-type", "application/json"), *(headers or [])], _json.dumps(body))
 
 
 def error_response(

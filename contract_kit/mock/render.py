@@ -7,8 +7,9 @@ completion (content, reasoning, refusal, each tool call's arguments).
 **observed** — what the live API sends, after the vendor's example response:
 ``message`` carries ``reasoning_content``; a tool-call or refusal message has
 ``content: null``; the body adds ``system_fingerprint: null`` and
-``meta.usage.tokens_used``; usage details carry ``text_tokens`` (plus
-``image_tokens`` when images were sent). The stream follows the OpenAI
+``meta.usage.tokens_used``; usage details carry ``text_tokens`` (image tokens
+count in ``prompt_tokens`` but get no field of their own: nothing shows the
+live API names one). The stream follows the OpenAI
 convention: a first delta ``{"role": "assistant", "content": ""}``, then
 ``reasoning_content`` deltas, then ``content`` (or ``refusal``) deltas, then per
 tool call one delta with ``index, id, type, function.name`` and empty
@@ -125,8 +126,6 @@ def _documented_json(completion: Completion) -> dict[str, Any]:
 def observed_usage(usage: Usage) -> dict[str, Any]:
     """Usage as the live API reports it, with ``text_tokens`` in both detail objects."""
     prompt_details: dict[str, int] = {"text_tokens": usage.prompt_text_tokens}
-    if usage.image_tokens:
-        prompt_details["image_tokens"] = usage.image_tokens
     return {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,

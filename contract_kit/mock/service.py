@@ -28,6 +28,8 @@ Control routes, for tests driving a server they cannot reach in-process:
 ``POST /_contract/scenarios`` (a list of per-call plans, or
 ``{"queue": [...], "default": [...]}``), ``GET``/``DELETE /_contract/scenarios``,
 ``GET``/``DELETE /_contract/calls``. They need no auth and are not recorded.
+Only the newest ``max_calls`` exchanges (default 1,000) are kept, so a
+long-running ``contract-kit serve`` does not grow without bound.
 
 An invalid request never gets a 5xx: every failure before the engine is a 4xx,
 and the engine only raises :class:`EngineRequestError` (a 400). A 500
@@ -41,10 +43,12 @@ import math
 import re
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from contract_kit import _json
 from contract_kit.errors import ConfigError
 from contract_kit.mock.engine import (
     EngineOptions,
@@ -61,13 +65,14 @@ from contract_kit.mock.scenarios import (
     Plan,
     ScenarioQueue,
     apply_faults,
-    parse_header,
+    parse_plan,
 )
 from contract_kit.mock.types import MockRequest, MockResponse
-from contract_kit.sse import encode_json_chunks
+from contract_kit.sse import DONE
 from contract_kit.violations import Violation
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_CALLS = 1000
 SCENARIO_HEADER = "x-contract-scenario"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key"})
 _BEARER = re.compile(r"Bearer[ \t]+(\S+)[ \t]*", re.IGNORECASE)
@@ -141,6 +146,7 @@ class MockService:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         scenarios: ScenarioQueue | None = None,
         clock: Callable[[], int] = fixed_clock,
+        max_calls: int = DEFAULT_MAX_CALLS,
     ) -> None:
         if isinstance(contract_or_profile, str):
             from contract_kit.contract import load_contract
@@ -152,12 +158,12 @@ class MockService:
         self.max_body_bytes = max_body_bytes
         self.scenarios = scenarios if scenarios is not None else ScenarioQueue()
         self.clock = clock
-        self._calls: list[Call] = []
+        self._calls: deque[Call] = deque(maxlen=max_calls)
         self._lock = threading.Lock()
 
     @property
     def calls(self) -> list[Call]:
-        """A snapshot of the recorded calls, oldest first."""
+        """A snapshot of the recorded calls, oldest first (the newest ``max_calls`` of them)."""
         with self._lock:
             return list(self._calls)
 
@@ -252,8 +258,11 @@ class MockService:
 
     def _plan(self, request: MockRequest) -> Plan:
         header = request.headers.get(SCENARIO_HEADER)
-        try:
-            override = None if header is None else parse_header(header)
+        try:  # parsed as strictly as bodies: a lone surrogate (\ud800) must not reach a reply it breaks
+            override = None if header is None else parse_plan(_json.loads(header))
+        except json.JSONDecodeError as exc:
+            message = f"{SCENARIO_HEADER} is not JSON ({exc.msg} at column {exc.colno})"
+            raise _Reject(error_response(400, message, code="invalid_scenario")) from None
         except ConfigError as exc:
             raise _Reject(error_response(400, f"{SCENARIO_HEADER}: {exc}", code="invalid_scenario")) from None
         return self.scenarios.next_plan(override)
@@ -266,7 +275,7 @@ class MockService:
         except EngineRequestError as exc:
             raise _Reject(error_response(400, str(exc), param=exc.param)) from None
         if body.get("stream") is True:
-            events = encode_json_chunks(render_chunks(completion, body, options), done=True)
+            events = sse_events(render_chunks(completion, body, options))
             return MockResponse(200, list(_STREAM_HEADERS), chunks=events)
         return json_response(200, render_json(completion, body, options))
 
@@ -274,7 +283,7 @@ class MockService:
 
     def _control(self, request: MockRequest) -> MockResponse:
         """``/_contract/scenarios`` and ``/_contract/calls``: drive the mock over HTTP."""
-        resource = request.path.rstrip("/").rsplit(CONTROL_PREFIX, 1)[1]
+        resource = request.path.rsplit(CONTROL_PREFIX, 1)[1].strip("/")
         method = request.method.upper()
         handlers: dict[tuple[str, str], Callable[[MockRequest], MockResponse]] = {
             ("scenarios", "POST"): self._enqueue,
@@ -296,7 +305,7 @@ class MockService:
     def _enqueue(self, request: MockRequest) -> MockResponse:
         """A list of per-call plans, one plan, or ``{"queue": [...], "default": [...]}``."""
         try:
-            data = json.loads(request.body or b"null")
+            data = _json.loads(request.body or b"null")
             if isinstance(data, dict) and SCENARIO_KEY not in data:
                 unknown = sorted(set(data) - {"queue", "default"})
                 if unknown:
@@ -349,9 +358,23 @@ def violation_param(violation: Violation) -> str | None:
     return path or None
 
 
+_DONE_EVENT = f"data: {DONE}\n\n".encode()
+
+
+def sse_events(chunks: list[dict[str, Any]]) -> list[bytes]:
+    """One ``data:`` event per chunk, then ``[DONE]``: each item is one network write.
+
+    orjson serializes the engine's chunks (plain JSON values by construction)
+    several times faster than ``json``; this is the mock's hot path.
+    """
+    events = [b"data: " + _json.dumps(chunk) + b"\n\n" for chunk in chunks]
+    events.append(_DONE_EVENT)
+    return events
+
+
 def _parse_body(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw)
+        body = _json.loads(raw)
     except (ValueError, RecursionError) as exc:
         hint = exc.msg if isinstance(exc, json.JSONDecodeError) else "too deeply nested"
         message = (

@@ -18,8 +18,11 @@ class MockRequest:
     method: str
     url: str
     path: str
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=False)  # may hold the API key: never in a repr or traceback
     body: bytes = b""
+
+    def __repr__(self) -> str:
+        return f"MockRequest({self.method} {self.url}, headers=<{len(self.headers)} hidden>, body={len(self.body)} bytes)"
 
 
 @dataclass

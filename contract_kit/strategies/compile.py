@@ -23,7 +23,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract_kit.strategies.schema import NumberRange, Schema, SchemaView, enum_values, number_range, types_of
+from contract_kit.strategies.schema import (
+    NumberRange,
+    Schema,
+    SchemaView,
+    enum_values,
+    number_range,
+    types_of,
+)
 
 Override = Callable[[Schema], "st.SearchStrategy[Any] | None"]
 OPEN_RANGE_WIDTH = 1024
@@ -115,7 +122,7 @@ class Compiler:
         schema = self.view.resolve(schema)
         props = self.view.properties(schema)
         if not props and not fixed:
-            return free_objects(self.text) if schema.get("additionalProperties") is not False else st.just({})
+            return free_objects(self.text) if schema.get("additionalProperties") is not False else st.builds(dict)
         fixed, optional = dict(fixed or {}), dict(optional or {})
         required = set(self.view.required(schema)) - set(omit)
         always = {name: self.value(props[name], child(location, name)) for name in props if name in required}
@@ -139,7 +146,7 @@ class Compiler:
         if isinstance(fmt, str) and fmt in self.formats:
             return self.formats[fmt]
         if isinstance(schema.get("pattern"), str):
-            return st.from_regex(schema["pattern"], fullmatch=True)
+            return st.from_regex(str(schema["pattern"]), fullmatch=True)
         low, high = schema.get("minLength"), schema.get("maxLength")
         if low is None and high is None:
             return self.text

@@ -25,11 +25,13 @@ place and everything else stays derived from the loaded contract:
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import struct
 import zlib
 from collections.abc import Mapping
 from functools import cache
+from itertools import permutations
 from typing import Any
 
 from hypothesis import strategies as st
@@ -43,7 +45,7 @@ INSTRUCTION_ROLES = ("system", "developer")
 USER, ASSISTANT, TOOL = "user", "assistant", "tool"
 TEXT_PART, IMAGE_PART, REFUSAL_PART = "text", "image_url", "refusal"
 MAX_STOP_SEQUENCES = 4
-MAX_TOOLS = 3
+MAX_TOOLS = 2
 
 # Request fields whose values depend on other fields; the request builder sets
 # them together instead of drawing each on its own.
@@ -57,12 +59,14 @@ FORMAT_SCHEMA_KEY = "schema"
 # Multi-byte characters on purpose: a stream split mid-character must still decode.
 PHRASES = (
     "Hi! What do you think about mankind?", "Describe this image.", "What is the weather in Paris today?",
-    "Résumé, naïve café: Straße.", "東京の天気は？", "数据分析 step-by-step", "Привет! Как дела?", "🙂🚀 emoji test",
+    "Résumé, naïve café: Straße.", "東京の天気", "数据分析 step-by-step", "Привет! Как дела?", "🙂🚀 emoji test",
     "Return the table as JSON.", "Line one\nline two", "Tabs\tand \"quotes\"", "½ + ¼ = ¾", "Καλημέρα κόσμε",
     "שלום עולם", "Summarize the chart in one sentence.", "ok",
 )
 LETTERS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 .,;:!?-'\"\n éüßçñ 中文字 ж π 😀"
 NAME_PARTS = ("get", "search", "weather", "lookup", "user", "order", "status", "convert", "units", "fetch", "docs")
+NAMES = (*NAME_PARTS, *(f"{verb}_{noun}" for verb in NAME_PARTS[:4] for noun in NAME_PARTS[4:]), "get-v2", "A_1",
+         "x" * 64)
 
 
 @cache
@@ -77,9 +81,20 @@ def texts() -> st.SearchStrategy[str]:
 
 @cache
 def names() -> st.SearchStrategy[str]:
-    """Identifiers like ``get_weather2``: ``^[a-zA-Z0-9_-]{1,64}$``."""
-    joined = st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=3).map("_".join)
-    return st.tuples(joined, st.sampled_from(("", "2", "-v1", "_x"))).map("".join)
+    """Identifiers like ``get_weather2``: ``^[a-zA-Z0-9_-]{1,64}$`` (one choice per name: generation stays fast)."""
+    return st.sampled_from(NAMES)
+
+
+@cache
+def distinct_names(most: int) -> st.SearchStrategy[tuple[str, ...]]:
+    """One to ``most`` different names for a request's tools, drawn in one choice per count.
+
+    Unique by construction: drawing names one by one and rejecting repeats
+    would make Hypothesis filter, which is slow and noisy.
+    """
+    groups = [st.sampled_from(list(permutations(NAMES if count == 1 else NAMES[:12], count)))
+              for count in range(1, most + 1)]
+    return st.one_of(groups)
 
 
 @cache
@@ -118,9 +133,10 @@ WEBP_IMAGES = (
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp")
 IMAGE_HOSTS = ("example.com", "images.example.org", "cdn.example.net")
 _PNG_CHANNELS = {0: 1, 2: 3, 6: 4}  # grey, RGB, RGBA at 8 bits
+PALETTE = ((0, 0, 0, 255), (255, 255, 255, 0), (200, 30, 60, 128), (0, 128, 255, 255), (250, 200, 0, 64))
 
 
-def png_bytes(width: int, height: int, color_type: int, color: tuple[int, int, int, int]) -> bytes:
+def png_bytes(width: int, height: int, color_type: int, color: tuple[int, ...]) -> bytes:
     """A valid PNG of one colour, built with zlib: signature, IHDR, IDAT, IEND."""
     channels = _PNG_CHANNELS[color_type]
     pixel = bytes(color[:channels]) if channels > 1 else bytes(color[:1])
@@ -134,7 +150,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def gif_bytes(color: tuple[int, int, int]) -> bytes:
+def gif_bytes(color: tuple[int, ...]) -> bytes:
     """A valid 1x1 GIF89a whose one pixel has ``color``.
 
     The image data is the LZW code stream clear(4), 0, end(5) at 3 bits per
@@ -153,10 +169,9 @@ def data_uri(mime: str, data: bytes) -> str:
 @cache
 def image_data_uris() -> st.SearchStrategy[str]:
     """``data:`` URIs of small, decodable PNG, JPEG, GIF and WEBP images."""
-    channel = st.integers(0, 255)
-    pngs = st.builds(png_bytes, st.integers(1, 4), st.integers(1, 4), st.sampled_from(sorted(_PNG_CHANNELS)),
-                     st.tuples(channel, channel, channel, channel))
-    gifs = st.builds(gif_bytes, st.tuples(channel, channel, channel))
+    colors = st.sampled_from(PALETTE)
+    pngs = st.builds(png_bytes, st.integers(1, 4), st.integers(1, 4), st.sampled_from(sorted(_PNG_CHANNELS)), colors)
+    gifs = st.builds(gif_bytes, colors.map(lambda color: color[:3]))
     return st.one_of(
         pngs.map(lambda data: data_uri("image/png", data)),
         st.sampled_from(JPEG_IMAGES).map(lambda b64: f"data:image/jpeg;base64,{b64}"),
@@ -168,7 +183,7 @@ def image_data_uris() -> st.SearchStrategy[str]:
 @cache
 def image_links() -> st.SearchStrategy[str]:
     """http(s) URLs of image files on reserved example domains (nothing is ever fetched)."""
-    path = st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=3).map("/".join)
+    path = st.sampled_from(("cat", "charts/q3", "photos/2024/paris", "a/b/c/d", "img_01"))
     query = st.sampled_from(("", "?v=2", "?size=small&format=raw"))
     return st.builds("{}://{}/{}.{}{}".format, st.sampled_from(("https", "http")), st.sampled_from(IMAGE_HOSTS),
                      path, st.sampled_from(IMAGE_EXTENSIONS), query)
@@ -190,24 +205,33 @@ def json_schemas(*, strict: bool, depth: int = 2) -> st.SearchStrategy[dict[str,
     required and no other is allowed, at every level. The smallest one is
     ``{"type": "object", "properties": {}}``.
     """
-    leaf = st.one_of(
-        st.just({"type": "string"}),
-        st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=4, unique=True).map(
-            lambda values: {"type": "string", "enum": values}),
-        st.tuples(st.integers(-10, 10), st.integers(0, 100)).map(
-            lambda r: {"type": "integer", "minimum": r[0], "maximum": r[0] + r[1]}),
-        st.just({"type": "number"}),
-        st.just({"type": "boolean"}),
-        st.just({"type": "array", "items": {"type": "string"}}),
-        st.sampled_from(PHRASES).map(lambda text: {"type": "string", "description": text}),
-    )
-    inner = leaf if depth <= 1 else st.one_of(leaf, json_schemas(strict=strict, depth=depth - 1))
-    properties = st.dictionaries(st.sampled_from(NAME_PARTS), inner, max_size=4)
+    inner = st.sampled_from(PROPERTY_SCHEMAS)
+    if depth > 1:
+        inner = st.one_of(inner, json_schemas(strict=strict, depth=depth - 1))
+    properties = st.one_of([st.fixed_dictionaries({name: inner for name in names}) for names in PROPERTY_NAMES])
     return st.builds(_object_schema, properties, st.booleans(), st.booleans(), st.just(strict))
 
 
+PROPERTY_NAMES = ((), ("city",), ("city", "unit"), ("query", "limit", "verbose"), ("date", "tags"), ("location",))
+# Ready-made property schemas, one choice each: drawing their parts would cost
+# generation speed and find nothing new.
+PROPERTY_SCHEMAS: tuple[dict[str, Any], ...] = (
+    {"type": "string"},
+    {"type": "string", "enum": ["celsius", "fahrenheit"]},
+    {"type": "string", "description": "City and country, e.g. Paris, France"},
+    {"type": "integer", "minimum": 1, "maximum": 10},
+    {"type": "integer"},
+    {"type": "number", "minimum": -90, "maximum": 90},
+    {"type": "boolean"},
+    {"type": "array", "items": {"type": "string"}},
+    {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": 3},
+    {"type": "string", "format": "date"},
+)
+
+
 def _object_schema(properties: dict[str, Any], require_first: bool, closed: bool, strict: bool) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    # A copy: the ready-made property schemas are shared, and a test may edit what it was given.
+    schema: dict[str, Any] = {"type": "object", "properties": copy.deepcopy(properties)}
     if strict:
         schema["required"] = list(properties)
         schema["additionalProperties"] = False
@@ -285,7 +309,7 @@ def overrides() -> dict[str, Override]:
     return {
         "messages[].content[].image_url.url": _always(image_urls()),
         "messages[].name": _always(names()),
-        "tools[].function.name": _always(names()),
+        "tools[].function.name": _always(names()),  # then made distinct per request (distinct_names)
         "tool_choice.function.name": _always(st.just(DECLARED_TOOL)),
         "response_format.json_schema.name": _always(names()),
         "stop": stop_values,

@@ -44,7 +44,7 @@ class RequestOptions:
     tools: bool | None = None
     images: bool | None = None
     parts: bool | None = None
-    max_turns: int = 3
+    max_turns: int = 2
 
 
 class RequestBuilder:
@@ -110,14 +110,20 @@ class RequestBuilder:
         items = self.view.items(schema) if schema is not None else None
         if items is None or self.options.tools is False:
             return st.just([])
-        tools = st.lists(self.compiler.value(items, "tools[]"), min_size=1, max_size=kb.MAX_TOOLS,
-                         unique_by=lambda tool: str(tool.get("function", {}).get("name")))
+        tool = self.compiler.value(items, "tools[]")
+        names = kb.distinct_names(kb.MAX_TOOLS)
+
+        def draw_tools(draw: st.DrawFn) -> list[Tool]:
+            return [_named(draw(tool), name) for name in draw(names)]
+
+        tools = st.composite(draw_tools)()
         return tools if self.options.tools else st.one_of(st.just([]), tools)
 
     def _tool_setting_values(self) -> st.SearchStrategy[dict[str, Any]]:
         """``tool_choice`` (names left as :data:`~knowledge.DECLARED_TOOL`) and ``parallel_tool_calls``."""
-        optional = {name: self.compiler.value(self.props[name], name)
-                    for name in ("tool_choice", "parallel_tool_calls") if name in self.props}
+        optional: dict[str, st.SearchStrategy[Any]] = {
+            name: self.compiler.value(self.props[name], name)
+            for name in ("tool_choice", "parallel_tool_calls") if name in self.props}
         return st.fixed_dictionaries({}, optional=optional)
 
     def _schema_holder(self, schema: Schema, location: str, schema_key: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -151,7 +157,8 @@ class ConversationBuilder:
         self.shapes = request.shapes
         options = request.options
         self.max_turns = max(1, options.max_turns)
-        self.instructions = [self._plain_message(role) for role in kb.INSTRUCTION_ROLES if role in self.shapes]
+        roles = [role for role in kb.INSTRUCTION_ROLES if role in self.shapes]
+        self.instruction = st.one_of([self._plain_message(role) for role in roles]) if roles else None
         self.users = {final: self._user_message(final) for final in (False, True)}
         self.can_call = kb.ASSISTANT in self.shapes and kb.TOOL in self.shapes
         if kb.ASSISTANT in self.shapes:
@@ -161,8 +168,8 @@ class ConversationBuilder:
 
     def draw(self, draw: st.DrawFn, tools: Sequence[Tool]) -> list[Message]:
         messages: list[Message] = []
-        if self.instructions and draw(st.booleans()):
-            messages.append(draw(st.one_of(self.instructions)))
+        if self.instruction is not None and draw(st.booleans()):
+            messages.append(draw(self.instruction))
         turns = draw(st.integers(1, self.max_turns))
         for turn in range(turns):
             final = turn == turns - 1
@@ -215,8 +222,7 @@ class ConversationBuilder:
         parts = self._parts(shapes)
         if image_required and kb.IMAGE_PART in shapes:
             image = self._part(shapes[kb.IMAGE_PART])
-            parts = st.tuples(st.lists(parts, max_size=1), image, st.lists(parts, max_size=1)).map(
-                lambda t: [*[p for ps in t[0] for p in ps], t[1], *[p for ps in t[2] for p in ps]])
+            parts = st.tuples(st.one_of(st.just([]), parts), image).map(lambda pair: [*pair[0], pair[1]])
         if parts_only or image_required or not takes_text:
             return parts
         return st.one_of(text, parts)
@@ -280,6 +286,11 @@ class ConversationBuilder:
         if naming != "absent":
             result["name"] = call["function"]["name"] if naming == "name" else None
         return result
+
+
+def _named(tool: Tool, name: str) -> Tool:
+    """``tool`` with its function renamed: the request's names come as one distinct set."""
+    return {**tool, "function": {**tool.get("function", {}), "name": name}}
 
 
 def branch_types(view: SchemaView, schema: Schema) -> set[str]:

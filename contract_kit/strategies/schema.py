@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 Schema = Mapping[str, Any]
 COMBINATORS = ("anyOf", "oneOf")
@@ -160,7 +160,7 @@ def _bound(schema: Schema, inclusive: str, exclusive: str) -> tuple[float | None
     return None, False
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

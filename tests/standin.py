@@ -1,0 +1,197 @@
+"""A local stand-in for the live AIML API: a real HTTP server on 127.0.0.1 with planted deviations.
+
+The live API cannot be reached from tests, so every live path (record, once,
+live, ``contract-kit drift --live``) runs against this server. Its answers
+are the mock engine's observed-profile completions (which the observed
+contract accepts), changed in one planted way chosen by the last user
+message: ``plant:NAME`` for a contract deviation, ``fault:NAME`` for a
+transport fault. ``PLANTS`` lists, for each deviation, the one finding the
+drift check must report (kind, severity, where, path).
+
+It checks ``Authorization: Bearer KEY`` and answers 401 (with the key
+masked, as OpenAI does) otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from contract_kit.mock.asgi import make_app
+from contract_kit.mock.engine import complete
+from contract_kit.mock.errors_body import error_bytes
+from contract_kit.mock.render import render_chunks, render_json
+from contract_kit.mock.server import BackgroundServer
+from contract_kit.mock.types import MockRequest, MockResponse
+from contract_kit.sse import encode_json_chunks
+
+KEY = "sk-standin-7f3a9c1e5b2d4a60-PLANTED-SECRET"
+JSON_CT = [("content-type", "application/json")]
+SSE_CT = [("content-type", "text/event-stream")]
+
+# plant -> (stream?, expected finding: kind, severity, where, path)
+PLANTS: dict[str, tuple[bool, tuple[str, str, str, str]]] = {
+    "extra-field": (False, ("undocumented-field", "additive", "json", "$.choices[*].message.mood")),
+    "type-change": (False, ("type-mismatch", "breaking", "json", "$.created")),
+    "missing-required": (False, ("missing-required", "breaking", "json", "$.model")),
+    "null-not-nullable": (False, ("nullability", "breaking", "json", "$.id")),
+    "enum-change": (False, ("enum-mismatch", "breaking", "json", "$.object")),
+    "usage-sum": (False, ("semantic", "breaking", "json", "$.usage.total_tokens")),
+    "status-418": (False, ("undocumented-status", "additive", "status", "$")),
+    "text-plain": (False, ("content-type", "breaking", "status", "$")),
+    "chunk-extra-field": (True, ("undocumented-field", "additive", "chunk", "$.choices[*].delta.mood")),
+    "chunk-type-change": (True, ("type-mismatch", "breaking", "chunk", "$.created")),
+    "no-done": (True, ("stream-framing", "breaking", "stream", "$")),
+    "id-changes": (True, ("stream-invariant", "breaking", "stream", "$.id")),
+}
+
+
+def prompt_of(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and isinstance(message.get("content"), str):
+            return str(message["content"])
+    return ""
+
+
+def _word(prompt: str, prefix: str) -> str | None:
+    for word in prompt.split():
+        if word.startswith(prefix):
+            return word[len(prefix):]
+    return None
+
+
+class StandIn:
+    """The handler; ``calls`` counts requests per prompt, ``started`` is set on each streaming request."""
+
+    def __init__(self, key: str = KEY, plant: str | None = None) -> None:
+        self.key = key
+        self.plant = plant  # applied to every request that plants nothing itself
+        self.calls: Counter[str] = Counter()
+        self.paths: list[str] = []
+        self.started = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, request: MockRequest) -> MockResponse:
+        self.paths.append(request.path)
+        if request.headers.get("authorization") != f"Bearer {self.key}":
+            sent = request.headers.get("authorization", "").removeprefix("Bearer ")
+            masked = f"{sent[:3]}***{sent[-4:]}" if len(sent) > 8 else "***"
+            return MockResponse(401, JSON_CT, error_bytes(401, f"Incorrect API key provided: {masked}."))
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body.get("messages"), list) or not body["messages"]:
+            return MockResponse(400, JSON_CT, error_bytes(400, "messages is required", param="messages"))
+        prompt = prompt_of(body)
+        with self._lock:
+            self.calls[prompt] += 1
+            attempt = self.calls[prompt]
+        fault = _word(prompt, "fault:")
+        if fault is not None:
+            answer = self._fault(fault, attempt, body)
+            if answer is not None:
+                return answer
+        plant = _word(prompt, "plant:") or self.plant
+        if body.get("stream"):
+            return self._stream(body, plant)
+        return self._json(body, plant)
+
+    # -- answers --------------------------------------------------------------------------------
+    def _json(self, body: dict[str, Any], plant: str | None) -> MockResponse:
+        data = render_json(complete(body), body)
+        if plant == "status-418":
+            return MockResponse(418, JSON_CT, error_bytes(418, "I'm a teapot"))
+        if plant == "text-plain":
+            return MockResponse(200, [("content-type", "text/plain")], b"hello, plain text")
+        if plant == "extra-field":
+            data["choices"][0]["message"]["mood"] = "cheerful"
+        elif plant == "type-change":
+            data["created"] = str(data["created"])
+        elif plant == "missing-required":
+            del data["model"]
+        elif plant == "null-not-nullable":
+            data["id"] = None
+        elif plant == "enum-change":
+            data["object"] = "chat.completion.v2"
+        elif plant == "usage-sum":
+            data["usage"]["total_tokens"] += 7
+        return MockResponse(200, JSON_CT, json.dumps(data).encode())
+
+    def _stream(self, body: dict[str, Any], plant: str | None, **pace: Any) -> MockResponse:
+        chunks = render_chunks(complete(body), body)
+        if plant == "chunk-extra-field":
+            chunks[1]["choices"][0]["delta"]["mood"] = "cheerful"
+        elif plant == "chunk-type-change":
+            for chunk in chunks:
+                chunk["created"] = str(chunk["created"])
+        elif plant == "id-changes":
+            chunks[2]["id"] = "chatcmpl-other"
+        self.started.set()
+        return MockResponse(200, SSE_CT, chunks=encode_json_chunks(chunks, done=plant != "no-done"), **pace)
+
+    def _fault(self, fault: str, attempt: int, body: dict[str, Any]) -> MockResponse | None:
+        name, _, times = fault.partition("x")
+        failing = attempt <= int(times or "1") if times != "*" else True
+        if not failing:
+            return None
+        if name == "429":
+            return MockResponse(429, [*JSON_CT, ("retry-after", "1")], error_bytes(429))
+        if name == "429ms":
+            return MockResponse(429, [*JSON_CT, ("retry-after-ms", "50")], error_bytes(429))
+        if name == "429long":
+            return MockResponse(429, [*JSON_CT, ("retry-after", "3600")], error_bytes(429))
+        if name == "500":
+            return MockResponse(500, JSON_CT, error_bytes(500))
+        if name == "cut":
+            chunks = encode_json_chunks(render_chunks(complete(body), body))
+            return MockResponse(200, SSE_CT, chunks=chunks[:3], cut=True)
+        if name == "drop":
+            return MockResponse(200, JSON_CT, chunks=[], cut=True)
+        if name == "slow":
+            return MockResponse(200, JSON_CT, json.dumps(render_json(complete(body), body)).encode(),
+                                first_byte_delay=1.5)
+        if name == "slowstream":
+            return self._stream(body, None, chunk_delay=0.25)
+        raise AssertionError(f"unknown stand-in fault {fault!r}")
+
+
+@contextmanager
+def serve(standin: StandIn | None = None) -> Iterator[tuple[StandIn, str]]:
+    """Run a stand-in on a free loopback port; yields it and its base URL (``http://127.0.0.1:P/v1``)."""
+    handler = standin or StandIn()
+    with BackgroundServer(make_app(handler)) as server:
+        yield handler, server.base_url
+
+
+API = "https://api.aimlapi.com/v1"
+MODEL = "alibaba/qwen3-vl-32b-thinking"
+
+
+def chat_body(prompt: str, *, stream: bool = False, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": MODEL, "messages": [{"role": "user", "content": prompt}], "max_tokens": 30, **extra}
+    if stream:
+        body["stream"] = True
+    return body
+
+
+def recorder(base_url: str, *, key: str = KEY, retries: int = 0, **policy: Any) -> Any:
+    """A RecordingHandler forwarding to the stand-in, routed for ``API``; no drift observer."""
+    from contract_kit.live import LiveBudget, LiveClient, RetryPolicy
+    from contract_kit.mock.router import parse_base_urls
+    from contract_kit.recording import RecordingHandler
+    from contract_kit.redact import Redactor, Secret
+
+    client = LiveClient(base_url, Secret(key), policy=RetryPolicy(retries=retries, backoff=0.01, **policy),
+                        budget=LiveBudget(10_000))
+    return RecordingHandler(client, parse_base_urls([API]), redactor=Redactor(secrets=(Secret(KEY),)))
+
+
+def record(base_url: str, body: dict[str, Any], **options: Any) -> Any:
+    """Send one request through a RecordingHandler (no client library) and return its Interaction."""
+    handler = recorder(base_url, **options)
+    handler(MockRequest("POST", f"{API}/chat/completions", "/v1/chat/completions",
+                        {"content-type": "application/json", "authorization": "Bearer sk-dummy"},
+                        json.dumps(body).encode()))
+    return handler.interactions[0]
