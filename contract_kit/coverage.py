@@ -25,8 +25,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema_rs
-
 from contract_kit.strategies.schema import (
     COMBINATORS,
     Schema,
@@ -35,6 +33,7 @@ from contract_kit.strategies.schema import (
     single_value,
     types_of,
 )
+from contract_kit.validate import SubschemaValidators
 
 KINDS = ("property", "branch", "enum", "type", "bound")
 MAX_DEPTH = 24
@@ -79,7 +78,7 @@ class SchemaCoverage:
         self.view = SchemaView(schema)
         self.locations: dict[str, Location] = {}
         self.hits: set[str] = set()
-        self._validators: dict[int, tuple[Schema, Any]] = {}
+        self._validators = SubschemaValidators(self.view.root)
         for location in self._enumerate(self.view.root, "$", 0):
             self.locations.setdefault(location.name, location)
 
@@ -171,14 +170,7 @@ class SchemaCoverage:
                     self.hits.add(f"{path} = {rule} {_number(bound)}")
 
     def _accepts(self, schema: Schema, value: Any) -> bool:
-        cached = self._validators.get(id(schema))
-        if cached is None:
-            standalone = dict(schema)
-            if "$defs" in self.view.root:
-                standalone["$defs"] = self.view.root["$defs"]
-            cached = (schema, jsonschema_rs.validator_for(standalone, validate_formats=False))
-            self._validators[id(schema)] = cached
-        return bool(cached[1].is_valid(value))
+        return self._validators.accepts(schema, value)
 
 
 def _label(view: SchemaView, branches: list[Schema], index: int) -> str:

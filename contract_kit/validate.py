@@ -28,7 +28,7 @@ class SchemaCheck:
         self._fast = jsonschema_rs.validator_for(schema, validate_formats=False)
         self._detailed: Any = None
         self._closed: Any = None
-        self._branches: dict[int, tuple[Any, Any]] = {}
+        self._subschemas = SubschemaValidators(schema)
         self._declared_cache: dict[int, tuple[Any, set[str]]] = {}
 
     def is_valid(self, instance: Any) -> bool:
@@ -132,19 +132,30 @@ class SchemaCheck:
 
     def _accepting_branch(self, branches: Sequence[Any], instance: Any) -> Any:
         for branch in branches:
-            if self._branch_validator(branch).is_valid(instance):
+            if self._subschemas.accepts(branch, instance):
                 return branch
         return None
 
-    def _branch_validator(self, branch: Any) -> Any:
-        cached = self._branches.get(id(branch))
+
+class SubschemaValidators:
+    """Compiled validators for the sub-schemas of one root schema, each compiled once.
+
+    A sub-schema (an ``anyOf`` branch, a property) may point into the root's
+    ``$defs``, so it is compiled with them attached. Entries are keyed by the
+    sub-schema's identity and keep it alive, so an id is never reused.
+    """
+
+    def __init__(self, root: Any) -> None:
+        self._defs = root.get("$defs") if isinstance(root, dict) else None
+        self._cache: dict[int, tuple[Any, Any]] = {}
+
+    def accepts(self, schema: Any, value: Any) -> bool:
+        cached = self._cache.get(id(schema))
         if cached is None:
-            standalone = branch
-            if isinstance(branch, dict) and isinstance(self.schema, dict) and "$defs" in self.schema:
-                standalone = {**branch, "$defs": self.schema["$defs"]}
-            cached = (branch, jsonschema_rs.validator_for(standalone, validate_formats=False))
-            self._branches[id(branch)] = cached
-        return cached[1]
+            standalone = {**schema, "$defs": self._defs} if isinstance(schema, dict) and self._defs else schema
+            cached = (schema, jsonschema_rs.validator_for(standalone, validate_formats=False))
+            self._cache[id(schema)] = cached
+        return bool(cached[1].is_valid(value))
 
 
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")

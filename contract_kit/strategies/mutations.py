@@ -21,8 +21,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema_rs
-
 from contract_kit.strategies.schema import (
     COMBINATORS,
     Schema,
@@ -32,6 +30,7 @@ from contract_kit.strategies.schema import (
     single_value,
     types_of,
 )
+from contract_kit.validate import SubschemaValidators
 from contract_kit.violations import json_path
 
 Path = tuple[str | int, ...]
@@ -96,7 +95,7 @@ class SiteFinder:
 
     def __init__(self, view: SchemaView) -> None:
         self.view = view
-        self._validators: dict[int, tuple[Schema, Any]] = {}
+        self._validators = SubschemaValidators(self.view.root)
 
     def sites(self, request: dict[str, Any]) -> list[Site]:
         found: list[Site] = []
@@ -132,14 +131,7 @@ class SiteFinder:
             node.schema = next((b for b in branches if self.accepts(b, node.value)), branches[0])
 
     def accepts(self, schema: Schema, value: Any) -> bool:
-        cached = self._validators.get(id(schema))
-        if cached is None:
-            standalone = dict(schema)
-            if "$defs" in self.view.root:
-                standalone["$defs"] = self.view.root["$defs"]
-            cached = (schema, jsonschema_rs.validator_for(standalone, validate_formats=False))
-            self._validators[id(schema)] = cached
-        return bool(cached[1].is_valid(value))
+        return self._validators.accepts(schema, value)
 
     # -- sites of one node -------------------------------------------------------------------------
     def _node_sites(self, node: Node) -> Iterator[Site]:
