@@ -109,9 +109,14 @@ def _repair_for(contract: Contract, problem: SpecProblem) -> str:
         overlay = load_overlay(ref.path)
         for action in overlay.actions:
             for match in compile_path(action.target).find(contract.original):
-                if problem.path.startswith(_render(match.path)):
+                if _within(problem.path, _render(match.path)):
                     return f"repaired by {ref.path.name} action #{action.index} ({action.target})"
     return "repaired by the repairs overlay"
+
+
+def _within(path: str, prefix: str) -> bool:
+    """``$.a.post`` contains ``$.a.post.x`` and ``$.a.post[0]``, not ``$.a.posted``."""
+    return path == prefix or (path.startswith(prefix) and path[len(prefix)] in ".[")
 
 
 def _render(parts: tuple[str | int, ...]) -> str:

@@ -14,6 +14,7 @@ chunks, not one per chunk).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,21 +33,21 @@ def to_mock_response(response: RecordedResponse, timing: float = 0.0) -> MockRes
     """The recorded response as the transports send it (chunk boundaries kept)."""
     headers = [(name, value) for name, value in response.headers.items() if name not in _DROPPED_HEADERS]
     if response.is_stream:
-        first, gap = _delays(response, timing)
-        return MockResponse(response.status, headers, chunks=response.chunks(), first_byte_delay=first,
-                            chunk_delay=gap, cut=response.cut)
+        return MockResponse(response.status, headers, chunks=response.chunks(), cut=response.cut,
+                            chunk_delays=_delays(response, timing))
     first = (response.elapsed * timing) if timing > 0 else 0.0
     return MockResponse(response.status, headers, body=response.body_bytes(), first_byte_delay=first,
                         cut=response.cut)
 
 
-def _delays(response: RecordedResponse, timing: float) -> tuple[float, float]:
+def _delays(response: RecordedResponse, timing: float) -> list[float] | None:
+    """The recorded wait before each read, scaled by ``timing`` (``None``: full speed)."""
     reads = response.reads or []
     if timing <= 0 or not reads:
-        return 0.0, 0.0
-    first = reads[0].at
-    gap = (reads[-1].at - first) / (len(reads) - 1) if len(reads) > 1 else 0.0
-    return first * timing, max(0.0, gap * timing)
+        return None
+    arrivals = [read.at for read in reads]
+    gaps = [arrivals[0]] + [later - earlier for earlier, later in pairwise(arrivals)]
+    return [max(0.0, gap * timing) for gap in gaps]
 
 
 class ReplayHandler:

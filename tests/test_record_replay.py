@@ -150,3 +150,18 @@ def test_recorded_headers_are_redacted_and_the_live_call_got_the_real_key(live: 
     assert standin.calls["headers"] == 1
     assert interaction.request.headers["authorization"] == "<redacted>"
     assert json.dumps(interaction.request.body).find(KEY) < 0
+
+
+def test_replay_timing_follows_each_recorded_gap_not_their_mean() -> None:
+    reads = [Read(0.05, b'data: {"n": 1}\n\n'), Read(0.40, b'data: {"n": 2}\n\n'), Read(0.45, b"data: [DONE]\n\n")]
+    response = RecordedResponse(200, {"content-type": "text/event-stream"}, reads=reads)
+    cassette = Cassette("t", [Interaction(RecordedRequest("POST", "/v1/chat/completions", {}, {"m": 1}), response)])
+    with routed(ReplayHandler(cassette, timing=1.0), [API]), httpx.Client() as client:
+        start = time.perf_counter()
+        with client.stream("POST", f"{API}/chat/completions", json={"m": 1}) as streamed:
+            arrivals = [(time.perf_counter() - start, chunk) for chunk in streamed.iter_raw()]
+    assert [chunk for _, chunk in arrivals] == [read.data for read in reads]
+    first, second, third = (at for at, _ in arrivals)
+    assert 0.05 <= first < 0.25
+    assert second - first >= 0.33  # the recorded 0.35 s pause, not the 0.2 s mean gap
+    assert third - second < 0.25

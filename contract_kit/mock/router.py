@@ -125,6 +125,7 @@ class PacedChunks:
         self._chunks = body_chunks(response)
         self._first_byte_delay = response.first_byte_delay
         self._chunk_delay = response.chunk_delay
+        self._chunk_delays = response.chunk_delays
         self._cut = response.cut
 
     def cut_error(self) -> Exception:
@@ -137,7 +138,10 @@ class PacedChunks:
             yield self._first_byte_delay, None
             return
         for index, chunk in enumerate(self._chunks):
-            yield (self._first_byte_delay if index == 0 else self._chunk_delay), chunk
+            if self._chunk_delays is not None and index < len(self._chunk_delays):
+                yield self._chunk_delays[index], chunk
+            else:
+                yield (self._first_byte_delay if index == 0 else self._chunk_delay), chunk
 
     def __iter__(self) -> Iterator[bytes]:
         for delay, chunk in self._delays():

@@ -31,9 +31,10 @@ class MockResponse:
 
     Exactly one of ``body`` (sent at once) or ``chunks`` (each one a separate
     network write, flushed, in order) is used. ``first_byte_delay`` is slept
-    before the first byte, ``chunk_delay`` between chunks. ``cut`` drops the
-    connection after the chunks without finishing the response, the way a
-    failing upstream does.
+    before the first byte, ``chunk_delay`` between chunks; ``chunk_delays``,
+    when given, is the delay before each chunk instead (a replayed stream's
+    recorded pacing, gap by gap). ``cut`` drops the connection after the
+    chunks without finishing the response, the way a failing upstream does.
     """
 
     status: int
@@ -43,6 +44,7 @@ class MockResponse:
     first_byte_delay: float = 0.0
     chunk_delay: float = 0.0
     cut: bool = False
+    chunk_delays: Sequence[float] | None = None
 
     @property
     def is_stream(self) -> bool:
