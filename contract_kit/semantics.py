@@ -23,7 +23,7 @@ def _semantic(path: str, rule: str, message: str, where: str, expected: Any, obs
 
 def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violation]:
     """``total == prompt + completion`` and no detail count above its total."""
-    if not isinstance(usage, Mapping):
+    if not isinstance(usage, dict):
         return []
     found = []
     prompt: Any = usage.get("prompt_tokens")
@@ -44,7 +44,7 @@ def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violat
 
 def _check_details(usage: Mapping[str, Any], details_key: str, total_key: str, where: str, path: str) -> list[Violation]:
     details, total = usage.get(details_key), usage.get(total_key)
-    if not isinstance(details, Mapping) or not _all_numbers(total):
+    if not isinstance(details, dict) or not _all_numbers(total):
         return []
     return [
         _semantic(
@@ -90,13 +90,13 @@ def _carries_something(message: Mapping[str, Any], has_calls: bool) -> bool:
 
 def check_completion(body: Any, *, where: str = "response") -> list[Violation]:
     """All semantic rules for a ``chat.completion`` JSON body."""
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         return []
     found = check_usage(body.get("usage"), where=where)
     choices = body.get("choices")
     if isinstance(choices, list):
         for index, choice in enumerate(choices):
-            if isinstance(choice, Mapping) and isinstance(choice.get("message"), Mapping):
+            if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
                 found.extend(
                     check_choice(choice["message"], choice.get("finish_reason"), where=where, path=f"$.choices[{index}]")
                 )

@@ -10,6 +10,7 @@ because OpenAPI objects accept extra keys silently and drift hides there.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import jsonschema_rs
@@ -62,19 +63,11 @@ class SchemaCheck:
             return []
         hits: list[tuple[tuple[str | int, ...], str, Any]] = []
         self._walk(self.schema, instance, (), hits)
-        return [
-            Violation(
-                path=json_path((*path, key)),
-                rule="undocumented",
-                message=f"field {key!r} is not declared in the schema",
-                where=where,
-                expected="a declared property",
-                observed=value,
-                kind="undocumented",
-                severity="info",
-            )
-            for path, key, value in hits
-        ]
+        found = []
+        for path, key, value in hits:
+            text_path, rule, message = _undocumented_text(path, key)
+            found.append(Violation(text_path, rule, message, where, "a declared property", value, "undocumented", "info"))
+        return found
 
     # The walk follows the schema alongside the instance. For anyOf/oneOf it
     # descends into the first branch that accepts the value, so a key declared
@@ -156,6 +149,12 @@ class SubschemaValidators:
             cached = (schema, jsonschema_rs.validator_for(standalone, validate_formats=False))
             self._cache[id(schema)] = cached
         return bool(cached[1].is_valid(value))
+
+
+@lru_cache(maxsize=4096)
+def _undocumented_text(path: tuple[str | int, ...], key: str) -> tuple[str, str, str]:
+    """(JSONPath, rule, message) of an undocumented field; the same fields recur in every response."""
+    return json_path((*path, key)), "undocumented", f"field {key!r} is not declared in the schema"
 
 
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
