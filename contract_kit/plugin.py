@@ -129,6 +129,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """
     if any(KIT_FIXTURES.intersection(getattr(item, "fixturenames", ())) for item in session.items):
         _load(session.config)
+    if any("chat_cassette" in getattr(item, "fixturenames", ()) for item in session.items):
+        from contract_kit.recorder_hooks import check_cassettes
+
+        check_cassettes(session.items, session.config)
 
 
 def setting(config: pytest.Config, name: str) -> Any:
@@ -178,10 +182,11 @@ def chat_server(pytestconfig: pytest.Config) -> Iterator[ChatServer]:
         yield server
 
 
-def _marker_kwargs(request: pytest.FixtureRequest, name: str) -> dict[str, Any]:
+def _marker_kwargs(request: pytest.FixtureRequest | pytest.Item, name: str) -> dict[str, Any]:
     """Merge marker kwargs from the farthest (module) to the nearest (function): the nearest wins."""
+    node = request if isinstance(request, pytest.Item) else request.node
     merged: dict[str, Any] = {}
-    for marker in reversed(list(request.node.iter_markers(name))):
+    for marker in reversed(list(node.iter_markers(name))):
         if marker.args:
             raise TypeError(f"@pytest.mark.{name} takes keyword arguments only, got {marker.args!r}")
         merged.update(marker.kwargs)

@@ -119,6 +119,32 @@ def get_session(config: pytest.Config) -> RecorderSession:
     return session
 
 
+def check_cassettes(items: list[pytest.Item], config: pytest.Config) -> None:
+    """Read every cassette the collected tests will replay, before any test runs.
+
+    A malformed cassette then stops the run with one usage error naming the
+    file and the line, instead of failing its test midway.
+    """
+    from contract_kit.cassette_files import cassette_path
+    from contract_kit.cassettes import load_cassette
+    from contract_kit.errors import CassetteError
+    from contract_kit.plugin import _marker_kwargs
+
+    current = settings(config)
+    if current.mode not in ("replay", "once"):
+        return
+    for item in items:
+        if "chat_cassette" not in getattr(item, "fixturenames", ()):
+            continue
+        name = _marker_kwargs(item, "contract_cassette").get("name")
+        path = cassette_path(current.cassette_dir, name or item.nodeid)
+        if path.exists():
+            try:
+                load_cassette(path)
+            except CassetteError as exc:
+                raise pytest.UsageError(f"contract-kit: {exc}") from None
+
+
 def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
     """The body of the ``chat_cassette`` fixture."""
     from contract_kit.plugin import _marker_kwargs

@@ -300,13 +300,14 @@ def test_shared_{n}(chat_cassette):
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=8)  # and all of it replays
 
 
-def test_a_malformed_cassette_is_one_line_naming_file_and_line(pytester: pytest.Pytester) -> None:
-    _write(pytester, 'def test_a(chat_cassette):\n    ask("hello")\n')
+def test_a_malformed_cassette_is_one_usage_error_naming_file_and_line(pytester: pytest.Pytester) -> None:
+    _write(pytester, 'def test_a(chat_cassette):\n    ask("hello")\n\ndef test_b():\n    pass\n')
     cassettes = pytester.path / "fixtures" / "cassettes"
     cassettes.mkdir(parents=True)
     (cassettes / "test_chat__test_a.yaml").write_text("version: 1\nname: x\ninteractions:\n- request: 7\n")
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["CassetteError: */test_chat__test_a.yaml at line 4: 'request' must be a mapping, "
-                                 "got int; fix the file or delete it and record again"])
-    assert "Traceback" not in result.stdout.str() and "cassette_parse.py" not in result.stdout.str()
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # before any test runs
+    result.stderr.fnmatch_lines(["ERROR: contract-kit: */test_chat__test_a.yaml at line 4: 'request' must be a "
+                                 "mapping, got int; fix the file or delete it and record again"])
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output and "cassette_parse.py" not in output and "passed" not in output
