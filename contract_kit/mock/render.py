@@ -34,8 +34,8 @@ for tool calls and refusals, because the documented schema forbids ``null``.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from contract_kit.mock.content import split_on_tokens
 
@@ -63,7 +63,7 @@ def render_chunks(
     """The ``chat.completion.chunk`` objects to stream, in order (no ``[DONE]``; that is framing)."""
     include_usage = _include_usage(request or {})
     if _profile(options) == "documented":
-        chunks = [_chunk(completion, [_choice(_whole_delta(completion), completion.finish_reason)])]
+        chunks = [_chunk(completion, [_choice(whole_delta(completion), completion.finish_reason)])]
         usage = documented_usage(completion.usage)
     else:
         chunks = [_chunk(completion, [_choice(delta, None)]) for delta in _observed_deltas(completion)]
@@ -96,7 +96,7 @@ def _observed_json(completion: Completion) -> dict[str, Any]:
     if completion.refusal is not None:
         message["refusal"] = completion.refusal
     if completion.tool_calls:
-        message["tool_calls"] = [_call_json(call) for call in completion.tool_calls]
+        message["tool_calls"] = [tool_call_json(call) for call in completion.tool_calls]
     return {
         "choices": [{"message": message, "finish_reason": completion.finish_reason, "index": 0, "logprobs": None}],
         "object": "chat.completion",
@@ -112,7 +112,7 @@ def _observed_json(completion: Completion) -> dict[str, Any]:
 def _documented_json(completion: Completion) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": completion.content, "refusal": completion.refusal}
     if completion.tool_calls:
-        message["tool_calls"] = [_call_json(call) for call in completion.tool_calls]
+        message["tool_calls"] = [tool_call_json(call) for call in completion.tool_calls]
     return {
         "id": completion.id,
         "object": "chat.completion",
@@ -146,7 +146,30 @@ def documented_usage(usage: Usage) -> dict[str, Any]:
     }
 
 
-def _call_json(call: ToolCall, index: int | None = None) -> dict[str, Any]:
+class CallParts(Protocol):
+    """A tool call as any part of the kit holds it (the engine's or a strategy's)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def arguments(self) -> str: ...
+
+
+class MessageParts(Protocol):
+    """What a choice says, whoever produced it: enough to frame it as a message or a delta."""
+
+    @property
+    def content(self) -> str: ...
+    @property
+    def refusal(self) -> str | None: ...
+    @property
+    def tool_calls(self) -> Sequence[CallParts]: ...
+
+
+def tool_call_json(call: CallParts, index: int | None = None) -> dict[str, Any]:
+    """A tool call as JSON; ``index`` is the position a stream delta carries."""
     head: dict[str, Any] = {} if index is None else {"index": index}
     return {**head, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
 
@@ -168,11 +191,11 @@ def _choice(delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
     return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
 
 
-def _whole_delta(completion: Completion) -> dict[str, Any]:
+def whole_delta(completion: MessageParts) -> dict[str, Any]:
     """The documented profile's single delta: the entire message at once."""
     delta: dict[str, Any] = {"role": "assistant", "content": completion.content}
     if completion.tool_calls:
-        delta["tool_calls"] = [_call_json(call, index) for index, call in enumerate(completion.tool_calls)]
+        delta["tool_calls"] = [tool_call_json(call, index) for index, call in enumerate(completion.tool_calls)]
     if completion.refusal is not None:
         delta["refusal"] = completion.refusal
     return delta

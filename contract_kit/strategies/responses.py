@@ -18,6 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract_kit.mock.render import tool_call_json
 from contract_kit.strategies import knowledge as kb
 from contract_kit.strategies.compile import Compiler
 from contract_kit.strategies.schema import Schema, SchemaView, enum_values, types_of
@@ -153,10 +154,5 @@ class ResponseBuilder:
         if completion.refusal is not None:
             message["refusal"] = completion.refusal
         if completion.tool_calls:
-            message[TOOL_CALLS] = [call_json(call) for call in completion.tool_calls]
+            message[TOOL_CALLS] = [tool_call_json(call) for call in completion.tool_calls]
         return message
-
-
-def call_json(call: ToolCall, index: int | None = None) -> dict[str, Any]:
-    head: dict[str, Any] = {} if index is None else {"index": index}
-    return {**head, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}

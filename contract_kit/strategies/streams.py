@@ -27,10 +27,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract_kit.mock.render import tool_call_json, whole_delta
 from contract_kit.sse import encode_json_chunks, rechunk
 from contract_kit.strategies import knowledge as kb
 from contract_kit.strategies.compile import Compiler
-from contract_kit.strategies.responses import Completion, call_json, completions, finish_reasons, usages
+from contract_kit.strategies.responses import Completion, completions, finish_reasons, usages
 from contract_kit.strategies.schema import SchemaView, enum_values, types_of
 
 _MULTIBYTE = ("é", "東", "🙂")
@@ -62,7 +63,7 @@ class StreamCase:
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
-        return [call_json(call, index) for index, call in enumerate(self.completion.tool_calls)]
+        return [tool_call_json(call, index) for index, call in enumerate(self.completion.tool_calls)]
 
 
 class StreamBuilder:
@@ -93,7 +94,7 @@ class StreamBuilder:
     def _draw_stream(self, draw: st.DrawFn) -> StreamCase:
         completion = draw(self.completions)
         head = draw(self.head)
-        deltas = self._deltas(draw, completion) if self.incremental else [self._whole_delta(completion)]
+        deltas = self._deltas(draw, completion) if self.incremental else [whole_delta(completion)]
         last = len(deltas) - 1
         chunks = [{**head, "choices": [{"index": 0, "delta": delta,
                                         "finish_reason": completion.finish_reason if i == last else None}]}
@@ -107,21 +108,13 @@ class StreamBuilder:
         request = {"stream": True, "stream_options": {"include_usage": include_usage}}
         return StreamCase(chunks, raw, reads, request, completion)
 
-    def _whole_delta(self, completion: Completion) -> dict[str, Any]:
-        delta: dict[str, Any] = {"role": "assistant", "content": completion.content}
-        if completion.tool_calls:
-            delta["tool_calls"] = [call_json(call, index) for index, call in enumerate(completion.tool_calls)]
-        if completion.refusal is not None:
-            delta["refusal"] = completion.refusal
-        return delta
-
     def _deltas(self, draw: st.DrawFn, completion: Completion) -> list[dict[str, Any]]:
         deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
         deltas += [{"reasoning_content": piece} for piece in _pieces(draw, completion.reasoning)]
         deltas += [{"content": piece} for piece in _pieces(draw, completion.content)]
         deltas += [{"refusal": piece} for piece in _pieces(draw, completion.refusal or "")]
         for index, call in enumerate(completion.tool_calls):
-            opening = {**call_json(call, index), "function": {"name": call.name, "arguments": ""}}
+            opening = {**tool_call_json(call, index), "function": {"name": call.name, "arguments": ""}}
             deltas.append({"tool_calls": [opening]})
             deltas += [{"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
                        for piece in _pieces(draw, call.arguments)]
