@@ -10,7 +10,6 @@ import openai
 import pytest
 from hypothesis import given, settings
 
-from contract_kit.mock import scenarios as sc
 from contract_kit.strategies import chat_streams
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
