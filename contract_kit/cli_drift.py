@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -86,24 +85,17 @@ def _run_live(args: argparse.Namespace, checker: Any, collector: Any) -> tuple[A
     from contract_kit.cassette_files import cassette_path, write_cassette
     from contract_kit.cassettes import Cassette
     from contract_kit.errors import ContractKitError
-    from contract_kit.live import (
-        BASE_URL_ENV,
-        DEFAULT_BASE_URL,
-        LiveBudget,
-        LiveClient,
-        RetryPolicy,
-        api_key_from_env,
-    )
+    from contract_kit.live import LiveBudget, LiveClient, RetryPolicy, api_key_from_env
     from contract_kit.mock.router import parse_base_urls
     from contract_kit.mock.types import MockRequest
     from contract_kit.probes import expectation_finding, probes
     from contract_kit.recording import RecordingHandler, max_tokens_guard
     from contract_kit.redact import Redactor
-    from contract_kit.session import public_url
+    from contract_kit.session import base_url_setting, public_url
 
     key = api_key_from_env("drift --live")
     redactor = Redactor(secrets=(key,))
-    base_url = (args.base_url or os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL).rstrip("/")
+    base_url = base_url_setting(args.base_url, None).rstrip("/")
     client = LiveClient(base_url, key, policy=RetryPolicy(retries=args.retries, timeout=args.timeout),
                         budget=LiveBudget(args.max_calls))
     directory = Path(args.cassette_dir or DEFAULT_PROBE_DIR)

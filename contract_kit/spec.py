@@ -303,22 +303,10 @@ def ensure_valid(effective: EffectiveDocument) -> None:
         )
 
 
-def resolve_pointer(document: Any, ref: str) -> Any:
-    """Follow a local ``#/a/b`` reference inside the document."""
-    if not ref.startswith("#"):
-        raise SpecError(f"only local references are supported, got {ref!r}")
-    node = document
-    for raw in ref[1:].split("/")[1:]:
-        key = raw.replace("~1", "/").replace("~0", "~")
-        try:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        except (KeyError, IndexError, ValueError, TypeError):
-            raise SpecError(f"reference {ref!r} points to nothing", location=ref) from None
-    return node
-
-
 def deref(document: Any, node: Any, *, limit: int = 32) -> Any:
     """Resolve a chain of ``$ref`` objects (response, request body, media type level)."""
+    from contract_kit.oas30 import resolve_pointer
+
     seen = 0
     while isinstance(node, dict) and "$ref" in node:
         node = resolve_pointer(document, node["$ref"])

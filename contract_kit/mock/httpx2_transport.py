@@ -35,6 +35,7 @@ from contract_kit.mock.router import (
     BaseURL,
     PacedChunks,
     find_base,
+    needs_paced_stream,
     parse_base_urls,
     wire_headers,
 )
@@ -64,7 +65,7 @@ def to_mock_request(request: httpx2.Request, body: bytes) -> MockRequest:
 
 def to_httpx2_response(response: MockResponse) -> httpx2.Response:
     headers = wire_headers(response)
-    if response.is_stream or response.cut or response.first_byte_delay > 0:
+    if needs_paced_stream(response):
         stream: httpx2.SyncByteStream = ChunkStream(response)
     else:
         stream = httpx2.ByteStream(response.body or b"")

@@ -35,6 +35,7 @@ from contract_kit.mock.router import (
     DEFAULT_BASE_URL,
     BaseURL,
     PacedChunks,
+    needs_paced_stream,
     parse_base_urls,
     wire_headers,
 )
@@ -69,7 +70,7 @@ def to_httpx_response(response: MockResponse) -> httpx.Response:
     recorded ``route.calls.last.response.content`` works); anything paced or
     cut keeps its own stream."""
     headers = wire_headers(response)
-    if response.is_stream or response.cut or response.first_byte_delay > 0:
+    if needs_paced_stream(response):
         stream: httpx.SyncByteStream = ChunkStream(response)
     else:
         stream = httpx.ByteStream(response.body or b"")

@@ -109,6 +109,11 @@ def wire_headers(response: MockResponse) -> list[tuple[str, str]]:
     return headers
 
 
+def needs_paced_stream(response: MockResponse) -> bool:
+    """A stream, a cut or a delay must go through :class:`PacedChunks`; a plain body need not."""
+    return response.is_stream or response.cut or response.first_byte_delay > 0
+
+
 class PacedChunks:
     """Yield a response's writes one at a time with the response's delays.
 
