@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -134,18 +135,22 @@ def _same_vendor(document: Path) -> bool:
     """True when the document's first server is the bundled document's host."""
     if document.resolve() == _resources.default_document().resolve():
         return True
+    return _server_host(document, document.stat().st_mtime) == _server_host(_resources.default_document(), 0.0)
+
+
+@lru_cache(maxsize=64)
+def _server_host(document: Path, mtime: float) -> str | None:
+    """The first server's host; cached per file version, since every ``load_contract`` call asks."""
     from urllib.parse import urlsplit
 
-    def host(data: Any) -> str | None:
-        servers = data.get("servers") if isinstance(data, dict) else None
-        if not servers or not isinstance(servers[0], dict):
-            return None
-        return urlsplit(str(servers[0].get("url", ""))).hostname
-
     try:
-        return host(read_document(document)) == host(read_document(_resources.default_document()))
+        data = read_document(document)
     except SpecError:
-        return False
+        return None
+    servers = data.get("servers") if isinstance(data, dict) else None
+    if not servers or not isinstance(servers[0], dict):
+        return None
+    return urlsplit(str(servers[0].get("url", ""))).hostname
 
 
 def read_document(path: Path) -> Any:
