@@ -29,13 +29,10 @@ class SpecError(ContractKitError, ValueError):
     def __init__(self, message: str, *, source: str | None = None, location: str | None = None) -> None:
         self.source = source
         self.location = location
-        where = ""
         if source:
-            where = f"{source}"
-            if location:
-                where += f" at {location}"
-            where += ": "
-        super().__init__(f"{where}{message}")
+            super().__init__(f"{source} at {location}: {message}" if location else f"{source}: {message}")
+        else:
+            super().__init__(f"{message} (at {location})" if location else message)
 
 
 class OverlayError(SpecError):

@@ -153,7 +153,7 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
         else:
-            raise SpecError(f"nothing at {pointer!r}: no {token!r} there", location=pointer)
+            raise SpecError(f"the reference points to nothing: no {token!r} there", location=pointer)
     return node
 
 
@@ -274,8 +274,8 @@ def _exclusive_bound(out: dict[str, Any], schema: Mapping[str, Any], key: str, v
 
 
 def _error(message: str, at: str) -> SpecError:
-    """A ``SpecError`` whose text names the place inside the document."""
-    return SpecError(f"{message} (at {at})", location=at)
+    """A ``SpecError`` naming the place inside the document."""
+    return SpecError(message, location=at)
 
 
 def _escape(token: str) -> str:
