@@ -117,3 +117,23 @@ class LiveAPIError(ContractKitError, AssertionError):
 
 class DriftError(ContractKitError, AssertionError):
     """New breaking drift was seen under ``--contract-drift=fail``; the message lists the findings."""
+
+
+class EngineRequestError(ContractKitError, ValueError):
+    """A schema-valid request the model would still refuse (the service answers 400)."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        self.param = param
+        super().__init__(message)
+
+
+class InstanceError(ContractKitError, ValueError):
+    """No value satisfying the schema could be generated (with ``strict=True``)."""
+
+
+class UnmockedRequestError(ContractKitError, AssertionError):
+    """A mock-only httpx2 client was asked for a URL outside its base URLs."""
+
+
+class ServerStartError(ContractKitError, RuntimeError):
+    """The background server did not come up; the message says why."""

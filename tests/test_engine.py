@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contract_kit import load_contract
+from contract_kit.errors import InstanceError
 from contract_kit.mock.content import count_tokens, cut_at_stop, split_on_tokens, truncate_tokens
 from contract_kit.mock.engine import (
     Completion,
@@ -25,7 +26,7 @@ from contract_kit.mock.engine import (
     render_chunks,
     render_json,
 )
-from contract_kit.mock.instances import InstanceError, generate_instance
+from contract_kit.mock.instances import generate_instance
 from contract_kit.mock.scenarios import refusal, reply, tool_call
 from contract_kit.sse import encode_json_chunks
 

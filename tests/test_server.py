@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from contract_kit.errors import ServerStartError
 from contract_kit.mock.asgi import make_app
-from contract_kit.mock.server import BackgroundServer, ServerStartError
+from contract_kit.mock.server import BackgroundServer
 from contract_kit.mock.types import MockRequest, MockResponse
 
 LIMIT = 1024

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contract_kit.errors import ContractKitError
+from contract_kit.errors import EngineRequestError
 from contract_kit.mock.content import count_tokens, cut_at_stop, truncate_tokens, words, write_prose
 from contract_kit.mock.instances import generate_instance
 from contract_kit.mock.scenarios import FixedReply, Refusal, Reply
@@ -34,14 +34,6 @@ AUTO_TEXT_CHANCE = 0.4
 """Under ``tool_choice: auto`` the seed answers in text this often instead of calling."""
 PARALLEL_COUNTS = (1, 1, 1, 2, 3)
 """How many calls a parallel-capable answer makes, before capping at the number of tools."""
-
-
-class EngineRequestError(ContractKitError, ValueError):
-    """A schema-valid request the model would still refuse (the service answers 400)."""
-
-    def __init__(self, message: str, *, param: str | None = None) -> None:
-        self.param = param
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contract_kit.errors import ProfileError
+from contract_kit.errors import EngineRequestError, ProfileError
 from contract_kit.mock.answers import (
     OUT_OF_BUDGET,
     Answer,
-    EngineRequestError,
     ToolCall,
     fixed_answer,
     generate_answer,

@@ -28,7 +28,7 @@ from typing import Any, Literal, overload
 
 import httpx2
 
-from contract_kit.errors import ContractKitError
+from contract_kit.errors import UnmockedRequestError
 from contract_kit.mock.router import (
     CUT_MESSAGE,
     DEFAULT_BASE_URL,
@@ -40,10 +40,6 @@ from contract_kit.mock.router import (
     wire_headers,
 )
 from contract_kit.mock.types import Handler, MockRequest, MockResponse
-
-
-class UnmockedRequestError(ContractKitError, AssertionError):
-    """A mock-only httpx2 client was asked for a URL outside its base URLs."""
 
 
 class ChunkStream(PacedChunks, httpx2.SyncByteStream, httpx2.AsyncByteStream):

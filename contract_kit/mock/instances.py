@@ -41,7 +41,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 
-from contract_kit.errors import ContractKitError
+from contract_kit.errors import InstanceError
 from contract_kit.mock.content import words
 from contract_kit.mock.strings import Unsatisfiable, format_string, pattern_string
 
@@ -58,10 +58,6 @@ _TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean",
 _COMBINATORS = ("anyOf", "oneOf", "allOf")
 _LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
-
-
-class InstanceError(ContractKitError, ValueError):
-    """No value satisfying the schema could be generated (with ``strict=True``)."""
 
 
 def generate_instance(schema: Any, rng: random.Random, *, minimal: bool = False, strict: bool = False) -> Any:

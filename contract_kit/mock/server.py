@@ -19,15 +19,11 @@ from types import TracebackType
 
 import uvicorn
 
-from contract_kit.errors import ContractKitError
+from contract_kit.errors import ServerStartError
 from contract_kit.mock.asgi import ASGIApp
 
 DEFAULT_PORT = 4010
 _LOOPBACK = "127.0.0.1"
-
-
-class ServerStartError(ContractKitError, RuntimeError):
-    """The background server did not come up; the message says why."""
 
 
 def uvicorn_config(
