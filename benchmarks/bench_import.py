@@ -64,7 +64,7 @@ def check_arms(directory: Path, env: dict[str, str]) -> None:
     """The comparison means something only if the plugin loads in one arm and not the other."""
     *_, loaded = pytest_run(directory, ["--trace-config"], env)
     *_, disabled = pytest_run(directory, ["--trace-config", "-p", f"no:{PLUGIN}"], env)
-    marker = "contract_kit/plugin.py"
+    marker = "contract_kit/plugin/plugin.py"
     if marker not in loaded:
         raise RuntimeError("bench_import: pytest did not load the contract_kit plugin; is the kit installed?")
     if marker in disabled:
@@ -77,7 +77,7 @@ def plugin_import_cost(env: dict[str, str], repeats: int = 5) -> str:
     with ``importlib.import_module``, which ``-X importtime`` does not log, so
     the import is made with a plain ``import`` statement here. Modules another
     plugin would have imported anyway are counted too: an upper bound."""
-    code = "import pytest; import contract_kit.plugin"
+    code = "import pytest; import contract_kit.plugin.plugin"
     totals: list[float] = []
     added: dict[str, int] = {}
     for _ in range(repeats):

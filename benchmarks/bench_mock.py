@@ -14,7 +14,7 @@ over rounds.
 
 ``python bench_mock.py static-server --port P --payload FILE`` is the static
 ASGI app, started by ``run()`` as a subprocess under the kit's own uvicorn
-settings (``contract_kit.mock.server.serve``).
+settings (``contract_kit.mock.transports.server.serve``).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def in_process_lines() -> list[str]:
     import httpx
 
     from contract_kit import load_contract
-    from contract_kit.mock.fixture import ChatMock
+    from contract_kit.mock import ChatMock
 
     contract = load_contract("observed")
     ours_client, bare_client = httpx.Client(), httpx.Client()
@@ -242,15 +242,14 @@ def wait_accepting(server: Server, timeout_s: float = STARTUP_TIMEOUT_S) -> None
 
 def kit_argv(port: int) -> list[str]:
     """``contract-kit serve --no-auth``: make_app(MockService(observed, require_auth=False)) under uvicorn."""
-    code = "import sys; from contract_kit.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from contract_kit.cli.main import main; sys.exit(main(sys.argv[1:]))"
     return [sys.executable, "-c", code, "serve", "--port", str(port), "--no-auth"]
 
 
 def static_payload(workdir: Path) -> Path:
     """The kit's own answers to the two benchmark requests, for the static app to replay."""
     from contract_kit import load_contract
-    from contract_kit.mock.service import MockService
-    from contract_kit.mock.types import MockRequest
+    from contract_kit.mock import MockRequest, MockService
 
     service = MockService(load_contract("observed"), require_auth=False)
 
@@ -466,7 +465,7 @@ def static_app(json_body: bytes, chunks: list[bytes], stream_content_type: str) 
 
 
 def serve_static(argv: list[str]) -> int:
-    from contract_kit.mock.server import serve
+    from contract_kit.mock.transports import serve
 
     parser = argparse.ArgumentParser(prog="bench_mock.py static-server")
     parser.add_argument("--port", type=int, required=True)

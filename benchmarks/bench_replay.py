@@ -52,9 +52,8 @@ def kit_cassette(directory: Path, requests: list[dict[str, Any]]) -> Path:
         dump_cassette,
         events_of,
     )
-    from contract_kit.mock.engine import complete
-    from contract_kit.mock.render import render_chunks, render_json
-    from contract_kit.sse import encode_json_chunks
+    from contract_kit.mock import complete, render_chunks, render_json
+    from contract_kit.validation import encode_json_chunks
 
     interactions = []
     for body in requests:
@@ -79,9 +78,8 @@ def vcr_cassette(directory: Path, kit_path: Path, requests: list[dict[str, Any]]
     import httpx
     import vcr
 
-    from contract_kit.mock.asgi import make_app
-    from contract_kit.mock.server import BackgroundServer
-    from contract_kit.replay import replay_handler_for_dir
+    from contract_kit.cassettes import replay_handler_for_dir
+    from contract_kit.mock.transports import BackgroundServer, make_app
 
     path = directory / "vcr.yaml"
     with BackgroundServer(make_app(replay_handler_for_dir(kit_path))) as server, \
@@ -96,9 +94,8 @@ def vcr_cassette(directory: Path, kit_path: Path, requests: list[dict[str, Any]]
 def replay_kit(path: Path, requests: list[dict[str, Any]]) -> int:
     import httpx
 
-    from contract_kit.cassettes import load_cassette
-    from contract_kit.mock.router import routed
-    from contract_kit.replay import ReplayHandler
+    from contract_kit.cassettes import ReplayHandler, load_cassette
+    from contract_kit.mock.transports import routed
 
     total = 0
     with routed(ReplayHandler(load_cassette(path)), [API]), httpx.Client(base_url=API) as client:

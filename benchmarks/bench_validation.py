@@ -57,7 +57,7 @@ def chunk_as_json_document(document: dict[str, Any]) -> dict[str, Any]:
 
 def run() -> list[str]:
     from contract_kit import load_contract
-    from contract_kit.sse import encode_json_chunks
+    from contract_kit.validation import encode_json_chunks
 
     lines = []
     raw = example_bytes()

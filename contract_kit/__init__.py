@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Contract": "contract_kit.contract",
-    "load_contract": "contract_kit.contract",
-    "PROFILES": "contract_kit.spec",
-    "DEFAULT_PROFILE": "contract_kit.spec",
-    "Violation": "contract_kit.violations",
-    "StreamReport": "contract_kit.stream",
-    "assert_valid_response": "contract_kit.assertions",
-    "assert_valid_request": "contract_kit.assertions",
-    "assert_valid_stream": "contract_kit.assertions",
+    "Contract": "contract_kit.contract.effective",
+    "load_contract": "contract_kit.contract.effective",
+    "PROFILES": "contract_kit.contract.document",
+    "DEFAULT_PROFILE": "contract_kit.contract.document",
+    "Violation": "contract_kit.validation.violations",
+    "StreamReport": "contract_kit.validation.stream",
+    "assert_valid_response": "contract_kit.contract.assertions",
+    "assert_valid_request": "contract_kit.contract.assertions",
+    "assert_valid_stream": "contract_kit.contract.assertions",
     "ContractKitError": "contract_kit.errors",
     "ContractViolationError": "contract_kit.errors",
     "SpecError": "contract_kit.errors",
@@ -42,12 +42,16 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from contract_kit.assertions import assert_valid_request, assert_valid_response, assert_valid_stream
-    from contract_kit.contract import Contract, load_contract
+    from contract_kit.contract import (
+        Contract,
+        assert_valid_request,
+        assert_valid_response,
+        assert_valid_stream,
+        load_contract,
+    )
+    from contract_kit.contract.document import DEFAULT_PROFILE, PROFILES
     from contract_kit.errors import ContractKitError, ContractViolationError, SpecError
-    from contract_kit.spec import DEFAULT_PROFILE, PROFILES
-    from contract_kit.stream import StreamReport
-    from contract_kit.violations import Violation
+    from contract_kit.validation import StreamReport, Violation
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from contract_kit.violations import Violation
+    from contract_kit.validation import Violation
 
 
 class ContractKitError(Exception):
@@ -51,10 +51,9 @@ class ContractViolationError(ContractKitError, AssertionError):
     """A payload broke the contract; the message lists every violation."""
 
     def __init__(self, violations: Sequence[Violation], *, title: str = "contract violated") -> None:
-        from contract_kit.violations import format_violations
-
         self.violations = list(violations)
-        super().__init__(f"{title}:\n{format_violations(self.violations)}")
+        lines = "\n".join(f"  - {violation.format()}" for violation in self.violations) or "  (none)"
+        super().__init__(f"{title}:\n{lines}")
 
 
 class SSEError(ContractKitError, ValueError):

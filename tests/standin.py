@@ -21,13 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from contract_kit.mock.asgi import make_app
-from contract_kit.mock.engine import complete
-from contract_kit.mock.errors_body import error_bytes
-from contract_kit.mock.render import render_chunks, render_json
-from contract_kit.mock.server import BackgroundServer
-from contract_kit.mock.types import MockRequest, MockResponse
-from contract_kit.sse import encode_json_chunks
+from contract_kit.mock import MockRequest, MockResponse, complete, error_bytes, render_chunks, render_json
+from contract_kit.mock.transports import BackgroundServer, make_app
+from contract_kit.validation import encode_json_chunks
 
 KEY = "sk-standin-7f3a9c1e5b2d4a60-PLANTED-SECRET"
 JSON_CT = [("content-type", "application/json")]
@@ -178,9 +174,8 @@ def chat_body(prompt: str, *, stream: bool = False, **extra: Any) -> dict[str, A
 
 def recorder(base_url: str, *, key: str = KEY, retries: int = 0, **policy: Any) -> Any:
     """A RecordingHandler forwarding to the stand-in, routed for ``API``; no drift observer."""
-    from contract_kit.live import LiveBudget, LiveClient, RetryPolicy
-    from contract_kit.mock.router import parse_base_urls
-    from contract_kit.recording import RecordingHandler
+    from contract_kit.drift import LiveBudget, LiveClient, RecordingHandler, RetryPolicy
+    from contract_kit.mock.transports import parse_base_urls
     from contract_kit.redact import Redactor, Secret
 
     client = LiveClient(base_url, Secret(key), policy=RetryPolicy(retries=retries, backoff=0.01, **policy),

@@ -10,13 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from contract_kit.cassette_files import (
-    atomic_write_text,
-    cassette_name,
-    file_lock,
-    list_cassettes,
-    write_cassette,
-)
 from contract_kit.cassettes import (
     Cassette,
     Interaction,
@@ -27,6 +20,13 @@ from contract_kit.cassettes import (
     dump_cassette,
     load_cassette,
     parse_cassette,
+)
+from contract_kit.cassettes.files import (
+    atomic_write_text,
+    cassette_name,
+    file_lock,
+    list_cassettes,
+    write_cassette,
 )
 from contract_kit.errors import CassetteError, SecretLeakError
 from contract_kit.redact import REDACTED, Redactor, Secret, compile_patterns

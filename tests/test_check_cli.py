@@ -11,11 +11,8 @@ import pytest
 
 from contract_kit import load_contract
 from contract_kit.cli import main
-from contract_kit.mock.asgi import make_app
-from contract_kit.mock.errors_body import error_response
-from contract_kit.mock.fixture import ChatServer
-from contract_kit.mock.server import BackgroundServer
-from contract_kit.mock.types import MockRequest, MockResponse
+from contract_kit.mock import ChatServer, MockRequest, MockResponse, error_response
+from contract_kit.mock.transports import BackgroundServer, make_app
 
 TITLES = ("valid request -> 200 with a conforming answer", "invalid request -> 4xx with an error body",
           "stream and JSON answers agree")

@@ -18,7 +18,7 @@ RESPONSE_200 = '$.paths["/v1/chat/completions"].post.responses["200"]'
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "contract_kit.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "contract_kit", *args], capture_output=True, text=True,
                           timeout=60, cwd=cwd, check=False)
 
 
@@ -160,7 +160,7 @@ def test_a_closed_pipe_is_not_a_traceback() -> None:
 
     result = subprocess.run(
         # `spec` prints ~80 KB, more than a pipe buffer holds, so the writer really meets a closed pipe.
-        f"{sys.executable} -m contract_kit.cli spec | head -1", shell=True, capture_output=True, text=True, check=False
+        f"{sys.executable} -m contract_kit spec | head -1", shell=True, capture_output=True, text=True, check=False
     )
     assert result.stdout == "{\n"
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

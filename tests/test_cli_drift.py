@@ -10,7 +10,7 @@ from standin import KEY, StandIn, serve
 
 from contract_kit.cassettes import load_cassette
 from contract_kit.cli import main
-from contract_kit.overlay import load_overlay
+from contract_kit.contract import load_overlay
 
 ROOT = Path(__file__).resolve().parent.parent
 

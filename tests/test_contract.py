@@ -14,10 +14,9 @@ import yaml
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from contract_kit import _resources, load_contract
-from contract_kit.contract import Contract
+from contract_kit.contract import Contract, apply_overlays, load_overlay
+from contract_kit.contract.document import DEFAULT_PROFILE, PROFILES
 from contract_kit.errors import OperationNotFoundError, ProfileError, SpecError
-from contract_kit.overlay import apply_overlays, load_overlay
-from contract_kit.spec import DEFAULT_PROFILE, PROFILES
 
 DOCUMENT = _resources.default_document()
 OPENAPI_DIR = _resources.openapi_dir()

@@ -1,4 +1,4 @@
-"""contract_kit.coverage: the request schema's locations, which ones requests touch, and the suite's figure."""
+"""contract_kit.suite.coverage: the request schema's locations, which ones requests touch, and the suite's figure."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 
 from contract_kit import load_contract
-from contract_kit.coverage import SchemaCoverage
-from contract_kit.suite import AGREEMENT, VALID, ContractSuite
-from contract_kit.targets import MockTarget
+from contract_kit.suite import MockTarget, SchemaCoverage
+from contract_kit.suite.properties import AGREEMENT, VALID, ContractSuite
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 MINIMAL = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}

@@ -11,12 +11,10 @@ import pytest
 from standin import PLANTS, chat_body, record, serve
 
 from contract_kit.cassettes import Interaction, load_cassette
-from contract_kit.contract import load_contract
-from contract_kit.drift import DriftChecker, DriftCollector, Finding, classify, infer_schema
-from contract_kit.drift_report import render_table
-from contract_kit.overlay import load_overlay
-from contract_kit.proposal import propose, write_overlay
-from contract_kit.violations import Violation
+from contract_kit.contract import load_contract, load_overlay
+from contract_kit.drift import propose, render_table, write_overlay
+from contract_kit.drift.findings import DriftChecker, DriftCollector, Finding, classify, infer_schema
+from contract_kit.validation import Violation
 
 ROOT = Path(__file__).resolve().parent.parent
 

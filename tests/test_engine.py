@@ -19,7 +19,7 @@ from contract_kit import load_contract
 from contract_kit.errors import InstanceError
 from contract_kit.mock.content import count_tokens, cut_at_stop, split_on_tokens, truncate_tokens
 from contract_kit.mock.engine import (
-    Completion,
+    GeneratedCompletion as Completion,
     EngineOptions,
     EngineRequestError,
     complete,
@@ -28,7 +28,7 @@ from contract_kit.mock.engine import (
 )
 from contract_kit.mock.instances import generate_instance
 from contract_kit.mock.scenarios import refusal, reply, tool_call
-from contract_kit.sse import encode_json_chunks
+from contract_kit.validation import encode_json_chunks
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 PROFILES = ("observed", "documented")

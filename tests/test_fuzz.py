@@ -31,11 +31,16 @@ from contract_kit import load_contract
 from contract_kit.cassettes import Cassette, load_cassette
 from contract_kit.contract import Contract
 from contract_kit.errors import CassetteError, SSEError
-from contract_kit.mock.errors_body import error_body
-from contract_kit.mock.service import CONTROL_PREFIX, SCENARIO_HEADER, MockService
-from contract_kit.mock.types import MockRequest, MockResponse
-from contract_kit.sse import Event, SSEDecoder, decode, iter_events, rechunk
+from contract_kit.mock import (
+    CONTROL_PREFIX,
+    SCENARIO_HEADER,
+    MockRequest,
+    MockResponse,
+    MockService,
+    error_body,
+)
 from contract_kit.strategies import chat_requests
+from contract_kit.validation import Event, SSEDecoder, decode, iter_events, rechunk
 
 CI_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 FULL_EXAMPLES = 10_000

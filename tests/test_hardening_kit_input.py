@@ -34,7 +34,7 @@ OVERLAYS = {
 }
 CASSETTES = {
     "yaml syntax": "version: 1\ninteractions: [\n",
-    "impossible date": "version: 1\nname: 2001-13-45\ninteractions: []\n",
+    "explicit bad timestamp": "version: 1\nname: !!timestamp 2001-13-45\ninteractions: []\n",
     "bad bool tag": "version: 1\nname: !!bool maybe\ninteractions: []\n",
     "elapsed not a number": (
         "version: 1\ninteractions:\n- request: {method: POST, path: /v1/chat/completions}\n"

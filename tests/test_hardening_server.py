@@ -30,10 +30,8 @@ import pytest
 
 from contract_kit import load_contract
 from contract_kit.contract import Contract
-from contract_kit.mock.asgi import make_app
-from contract_kit.mock.server import BackgroundServer
-from contract_kit.mock.service import MockService
-from contract_kit.mock.types import MockRequest
+from contract_kit.mock import MockRequest, MockService
+from contract_kit.mock.transports import BackgroundServer, make_app
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 SMALL_LIMIT = 16 * 1024

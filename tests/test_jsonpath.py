@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contract_kit.contract import compile_path, find
 from contract_kit.errors import OverlayError, SpecError
-from contract_kit.jsonpath import compile_path, find, normalize
-from contract_kit.violations import json_path
+from contract_kit.validation import json_path, normalize
 
 SPEC: dict[str, Any] = {
     "paths": {

@@ -1,4 +1,4 @@
-"""``contract_kit.lint``: validity problems with their repairs, the page's examples, schema smells."""
+"""``contract_kit.contract.lint``: validity problems with their repairs, the page's examples, schema smells."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from contract_kit import _resources
+from contract_kit.contract.lint import LintReport, lint, render_text
 from contract_kit.errors import OverlayError, SpecError
-from contract_kit.lint import LintReport, lint, render_text
 
 OPERATION = "/v1/chat/completions"
 RESPONSE_200 = '$.paths["/v1/chat/completions"].post.responses["200"]'

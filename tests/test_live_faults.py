@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from standin import API, KEY, StandIn, chat_body, recorder, serve
 
+from contract_kit.drift import max_tokens_guard
+from contract_kit.drift.live import Exchange, LiveBudget, LiveClient, RetryPolicy, retry_after
 from contract_kit.errors import CostGuardError, LiveAPIError
-from contract_kit.live import Exchange, LiveBudget, LiveClient, RetryPolicy, retry_after
-from contract_kit.mock.router import routed
-from contract_kit.recording import max_tokens_guard
+from contract_kit.mock.transports import routed
 from contract_kit.redact import Secret
 
 _ids = itertools.count()

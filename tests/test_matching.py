@@ -7,9 +7,9 @@ import json
 import pytest
 
 from contract_kit.cassettes import Interaction, RecordedRequest, RecordedResponse
+from contract_kit.cassettes.matching import Matcher, canonical, key_of, parse_ignore
 from contract_kit.errors import CassetteMismatchError
-from contract_kit.matching import Matcher, canonical, key_of, parse_ignore
-from contract_kit.mock.types import MockRequest
+from contract_kit.mock import MockRequest
 
 URL = "https://api.aimlapi.com/v1/chat/completions"
 

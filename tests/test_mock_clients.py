@@ -18,8 +18,8 @@ import httpx
 import openai
 import pytest
 
+from contract_kit.mock import ChatMock, ChatServer
 from contract_kit.mock import scenarios as sc
-from contract_kit.mock.fixture import ChatMock, ChatServer
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 HELLO = [{"role": "user", "content": "Hi! What do you think about mankind?"}]

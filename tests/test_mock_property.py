@@ -16,8 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from contract_kit import load_contract
-from contract_kit.mock.service import MockService
-from contract_kit.mock.types import MockRequest
+from contract_kit.mock import MockRequest, MockService
 from contract_kit.strategies import InvalidCase, chat_requests, invalid_chat_requests
 
 EXAMPLES = 500

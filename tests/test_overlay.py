@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from contract_kit.errors import OverlayError
-from contract_kit.overlay import (
+from contract_kit.contract import (
     Action,
     Overlay,
     action_matches,
@@ -20,6 +19,7 @@ from contract_kit.overlay import (
     load_overlay,
     parse_overlay,
 )
+from contract_kit.errors import OverlayError
 
 CHAT = "/v1/chat/completions"
 

@@ -13,8 +13,7 @@ from openapi_core import OpenAPI
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
-from contract_kit.jsonpath import find
-from contract_kit.overlay import Overlay, apply_overlays, load_overlay
+from contract_kit.contract import Overlay, apply_overlays, find, load_overlay
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OPENAPI_DIR = REPO_ROOT / "openapi"

@@ -1,4 +1,4 @@
-"""contract_kit.page: a vendor page -> OpenAPI document, request samples, example response."""
+"""contract_kit.contract.page: a vendor page -> OpenAPI document, request samples, example response."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from contract_kit.errors import SpecError
-from contract_kit.page import (
+from contract_kit.contract.page import (
     EXAMPLE_FILES,
     PageExtract,
     dump_json,
@@ -17,6 +16,7 @@ from contract_kit.page import (
     parse_js_literal,
     write_extract,
 )
+from contract_kit.errors import SpecError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED_PAGE = REPO_ROOT.parent / "shared" / "seed" / "000_eba7e00691949117.txt"

@@ -15,7 +15,7 @@ import pytest
 from standin import KEY, StandIn, serve
 
 from contract_kit.cassettes import load_cassette
-from contract_kit.overlay import load_overlay
+from contract_kit.contract import load_overlay
 
 pytest_plugins = ["pytester"]
 

@@ -25,16 +25,16 @@ from contract_kit.cassettes import (
     Read,
     RecordedRequest,
     RecordedResponse,
+    ReplayHandler,
     dump_cassette,
     parse_cassette,
+    replay_handler_for_dir,
 )
 from contract_kit.drift import DriftChecker
-from contract_kit.mock.engine import complete
-from contract_kit.mock.render import render_chunks
-from contract_kit.mock.router import routed
+from contract_kit.mock import complete, render_chunks
+from contract_kit.mock.transports import routed
 from contract_kit.redact import Redactor, Secret
-from contract_kit.replay import ReplayHandler, replay_handler_for_dir
-from contract_kit.sse import encode_json_chunks
+from contract_kit.validation import encode_json_chunks
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +123,9 @@ def test_a_wrong_key_records_the_401_and_its_error_shape(live: tuple[StandIn, st
 
 
 def test_the_served_mock_replays_a_cassette_folder(live: tuple[StandIn, str], tmp_path: Any) -> None:
-    from contract_kit.cassette_files import write_cassette
+    from contract_kit.cassettes import write_cassette
     from contract_kit.contract import load_contract
-    from contract_kit.mock.asgi import make_app
-    from contract_kit.mock.server import BackgroundServer
+    from contract_kit.mock.transports import BackgroundServer, make_app
 
     _, base = live
     body = chat_body("served", stream=True)

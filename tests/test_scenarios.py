@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 
 from contract_kit.errors import ConfigError
-from contract_kit.mock.errors_body import error_body, error_response
+from contract_kit.mock import MockResponse, error_body, error_response
 from contract_kit.mock.scenarios import (
     CutStream,
     ErrorReply,
@@ -31,8 +31,7 @@ from contract_kit.mock.scenarios import (
     to_json,
     tool_call,
 )
-from contract_kit.mock.types import MockResponse
-from contract_kit.sse import decode, encode_json_chunks
+from contract_kit.validation import decode, encode_json_chunks
 
 EVERY_KIND = [
     reply("hi"),

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from contract_kit import _resources, load_contract
-from contract_kit.semantics import check_choice, check_completion, check_usage
-from contract_kit.violations import Violation
+from contract_kit.validation import Violation, check_choice, check_completion, check_usage
 
 EXAMPLE = json.loads((_resources.examples_dir() / "example_response.json").read_text(encoding="utf-8"))
 CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}

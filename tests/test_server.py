@@ -16,9 +16,8 @@ import httpx
 import pytest
 
 from contract_kit.errors import ServerStartError
-from contract_kit.mock.asgi import make_app
-from contract_kit.mock.server import BackgroundServer
-from contract_kit.mock.types import MockRequest, MockResponse
+from contract_kit.mock import MockRequest, MockResponse
+from contract_kit.mock.transports import BackgroundServer, make_app
 
 LIMIT = 1024
 CHUNKS = [b'data: {"n": 1}\n\n', b'data: {"n": 2}\n\n', b'data: {"n": 3}\n\n', b"data: [DONE]\n\n"]

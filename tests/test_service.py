@@ -11,10 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contract_kit import load_contract
+from contract_kit.mock import MockRequest, MockResponse, MockService
 from contract_kit.mock.scenarios import ScenarioQueue, error, latency, reply
-from contract_kit.mock.service import MockService
-from contract_kit.mock.types import MockRequest, MockResponse
-from contract_kit.sse import decode
+from contract_kit.validation import decode
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 KEY = "sk-secret-key-123"

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract_kit.errors import SSEError
-from contract_kit.sse import (
+from contract_kit.validation import (
     DONE,
     Event,
     SSEDecoder,

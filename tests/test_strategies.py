@@ -34,7 +34,7 @@ from contract_kit.strategies import (
 from contract_kit.strategies import knowledge as kb
 from contract_kit.strategies.mutations import SiteFinder
 from contract_kit.strategies.schema import SchemaView
-from contract_kit.violations import json_path
+from contract_kit.validation import json_path
 
 PROFILES = ("observed", "documented")
 FAST = settings(database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])

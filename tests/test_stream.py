@@ -13,9 +13,7 @@ from hypothesis import strategies as st
 
 from contract_kit import load_contract
 from contract_kit.contract import Contract
-from contract_kit.sse import decode, encode_json_chunks, rechunk
-from contract_kit.stream import StreamReport
-from contract_kit.violations import Violation
+from contract_kit.validation import StreamReport, Violation, decode, encode_json_chunks, rechunk
 
 HEAD = {"id": "chatcmpl-42", "object": "chat.completion.chunk", "created": 1764625236,
         "model": "qwen3-vl-32b-thinking"}

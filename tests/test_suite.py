@@ -13,10 +13,9 @@ from hypothesis import HealthCheck, settings
 
 from contract_kit import load_contract
 from contract_kit.contract import Contract
-from contract_kit.exchange import Answer, answer_problems, excused
-from contract_kit.mock.fixture import ChatServer
+from contract_kit.mock import ChatServer
 from contract_kit.strategies import InvalidCase
-from contract_kit.suite import (
+from contract_kit.suite.properties import (
     AGREEMENT,
     INVALID,
     PROPERTIES,
@@ -25,7 +24,9 @@ from contract_kit.suite import (
     PropertyFailed,
     suite_settings,
 )
-from contract_kit.targets import API_KEY_ENV, MockTarget, TargetResponse, URLTarget, endpoint_url
+from contract_kit.suite.targets import API_KEY_ENV, MockTarget, TargetResponse, URLTarget, endpoint_url
+from contract_kit.validation import ObservedAnswer as Answer
+from contract_kit.validation import answer_problems, excused
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 Rewrite = Callable[[dict[str, Any] | None, TargetResponse], TargetResponse]
@@ -261,7 +262,7 @@ def test_endpoint_urls_are_built_from_the_api_root(base: str, url: str) -> None:
 # -- the importable test module --------------------------------------------------------------------------
 def test_the_suite_runs_as_pytest_tests_with_pyargs(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONTRACT_KIT_EXAMPLES", "10")
-    result = pytester.runpytest("--pyargs", "contract_kit.suite_tests", "-p", "no:cacheprovider")
+    result = pytester.runpytest("--pyargs", "contract_kit.plugin.suite_tests", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
 
 
@@ -270,7 +271,7 @@ def test_the_suite_can_be_included_in_a_users_module(pytester: pytest.Pytester,
     monkeypatch.setenv("CONTRACT_KIT_EXAMPLES", "5")
     monkeypatch.delenv("CONTRACT_KIT_TARGET", raising=False)
     pytester.makepyfile(test_contract_suite=textwrap.dedent("""
-        from contract_kit.suite_tests import *  # noqa: F403
+        from contract_kit.plugin.suite_tests import *  # noqa: F403
 
         def test_mine():
             assert True
@@ -282,7 +283,7 @@ def test_the_suite_can_be_included_in_a_users_module(pytester: pytest.Pytester,
 
 def test_a_bad_target_setting_is_a_usage_error(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONTRACT_KIT_TARGET", "ftp://nowhere")
-    result = pytester.runpytest("--pyargs", "contract_kit.suite_tests", "-p", "no:cacheprovider")
+    result = pytester.runpytest("--pyargs", "contract_kit.plugin.suite_tests", "-p", "no:cacheprovider")
     assert result.ret != 0
     assert "neither 'mock' nor an http(s) URL" in result.stdout.str() + result.stderr.str()
     assert os.environ["CONTRACT_KIT_TARGET"] == "ftp://nowhere"
@@ -293,7 +294,7 @@ def test_hypothesis_seed_reproduces_a_pytest_run(pytester: pytest.Pytester, monk
         import json, os
         from contract_kit import load_contract
         from contract_kit.suite import ContractSuite
-        from contract_kit.targets import MockTarget
+        from contract_kit.suite import MockTarget
 
         class Recording(MockTarget):
             def send(self, body, content_type):

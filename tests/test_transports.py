@@ -19,17 +19,15 @@ import openai
 import pytest
 import respx
 
-from contract_kit.mock.asgi import make_app
-from contract_kit.mock.httpx2_transport import (
+from contract_kit.mock import MockRequest, MockResponse
+from contract_kit.mock.transports import BackgroundServer, make_app, routed
+from contract_kit.mock.transports.httpx2_transport import (
     UnmockedRequestError,
     is_patched,
     mock_http_client,
     patch_httpx2,
 )
-from contract_kit.mock.respx_transport import register_routes, respx_mock
-from contract_kit.mock.router import routed
-from contract_kit.mock.server import BackgroundServer
-from contract_kit.mock.types import MockRequest, MockResponse
+from contract_kit.mock.transports.respx_transport import register_routes, respx_mock
 
 BASE = "https://api.aimlapi.com/v1"
 CHAT = f"{BASE}/chat/completions"

@@ -10,12 +10,18 @@ from typing import Any
 import pytest
 
 from contract_kit import _resources, load_contract
-from contract_kit.assertions import assert_valid_request, assert_valid_response, assert_valid_stream
-from contract_kit.contract import Contract
+from contract_kit.contract import Contract, assert_valid_request, assert_valid_response, assert_valid_stream
 from contract_kit.errors import ContractViolationError
-from contract_kit.sse import encode_json_chunks
-from contract_kit.validate import SchemaCheck, schema_errors_first
-from contract_kit.violations import Violation, errors_only, format_violations, json_path, truncate
+from contract_kit.validation import (
+    SchemaCheck,
+    Violation,
+    encode_json_chunks,
+    errors_only,
+    format_violations,
+    json_path,
+    schema_errors_first,
+    truncate,
+)
 
 EXAMPLES = _resources.examples_dir()
 MODEL = "alibaba/qwen3-vl-32b-thinking"

@@ -1,1 +1,34 @@
-"""The mock completions endpoint: a pure engine plus one adapter per transport."""
+"""The mock completions endpoint: a pure, seeded engine, the HTTP service in front of it, and the transports.
+
+``engine`` writes an answer, ``render`` frames it as JSON or SSE chunks,
+``service`` is the HTTP endpoint (auth, errors, scenarios), ``transports/``
+carries it to clients, and ``fixture`` is what the pytest fixtures hand out.
+``scenarios`` is public: tests script replies and faults with it.
+"""
+
+from contract_kit.mock.engine import EngineOptions, GeneratedCompletion, complete
+from contract_kit.mock.errors_body import error_body, error_bytes, error_response
+from contract_kit.mock.fixture import ChatMock, ChatServer
+from contract_kit.mock.render import render_chunks, render_json
+from contract_kit.mock.service import CONTROL_PREFIX, SCENARIO_HEADER, Call, MockService
+from contract_kit.mock.types import Handler, MockRequest, MockResponse
+
+__all__ = [
+    "CONTROL_PREFIX",
+    "SCENARIO_HEADER",
+    "Call",
+    "ChatMock",
+    "ChatServer",
+    "EngineOptions",
+    "GeneratedCompletion",
+    "Handler",
+    "MockRequest",
+    "MockResponse",
+    "MockService",
+    "complete",
+    "error_body",
+    "error_bytes",
+    "error_response",
+    "render_chunks",
+    "render_json",
+]

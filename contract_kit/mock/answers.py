@@ -37,7 +37,7 @@ PARALLEL_COUNTS = (1, 1, 1, 2, 3)
 
 
 @dataclass(frozen=True)
-class ToolCall:
+class PlannedToolCall:
     id: str
     name: str
     arguments: str
@@ -48,11 +48,11 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
-class Answer:
+class AnswerPlan:
     """The visible part of a completion, before usage and ids are attached."""
 
     content: str = ""
-    tool_calls: tuple[ToolCall, ...] = ()
+    tool_calls: tuple[PlannedToolCall, ...] = ()
     refusal: str | None = None
     finish_reason: str = "stop"
 
@@ -62,22 +62,22 @@ class Answer:
         return count_tokens(self.content) + count_tokens(self.refusal or "") + calls
 
 
-OUT_OF_BUDGET = Answer(finish_reason="length")
+OUT_OF_BUDGET = AnswerPlan(finish_reason="length")
 
 
-def fixed_answer(reply: FixedReply, rng: random.Random) -> Answer:
+def fixed_answer(reply: FixedReply, rng: random.Random) -> AnswerPlan:
     """A scenario's reply, verbatim."""
     if isinstance(reply, Reply):
-        return Answer(content=reply.text)
+        return AnswerPlan(content=reply.text)
     if isinstance(reply, Refusal):
-        return Answer(refusal=reply.text)
+        return AnswerPlan(refusal=reply.text)
     arguments = json.dumps(dict(reply.arguments), separators=(",", ":"), ensure_ascii=False)
-    return Answer(tool_calls=(ToolCall(call_id(rng), reply.name, arguments),), finish_reason="tool_calls")
+    return AnswerPlan(tool_calls=(PlannedToolCall(call_id(rng), reply.name, arguments),), finish_reason="tool_calls")
 
 
 def generate_answer(
     request: Mapping[str, Any], rng: random.Random, topic: str, has_image: bool, budget: int | None
-) -> Answer:
+) -> AnswerPlan:
     """The model's own answer within ``budget`` tokens (``None``: unbounded)."""
     functions = called_functions(request, rng)
     if functions:
@@ -89,11 +89,11 @@ def generate_answer(
     return _fit(text, budget)
 
 
-def _fit(text: str, budget: int | None) -> Answer:
+def _fit(text: str, budget: int | None) -> AnswerPlan:
     """Content within ``budget`` tokens; ``length`` when it had to be cut."""
     if budget is None or count_tokens(text) <= budget:
-        return Answer(content=text)
-    return Answer(content=truncate_tokens(text, budget), finish_reason="length")
+        return AnswerPlan(content=text)
+    return AnswerPlan(content=truncate_tokens(text, budget), finish_reason="length")
 
 
 def stop_strings(request: Mapping[str, Any]) -> list[str]:
@@ -112,7 +112,7 @@ def response_format_type(request: Mapping[str, Any]) -> str | None:
 # --- JSON content -----------------------------------------------------------------------------
 
 
-def _json_answer(request: Mapping[str, Any], rng: random.Random, topic: str, budget: int | None) -> Answer:
+def _json_answer(request: Mapping[str, Any], rng: random.Random, topic: str, budget: int | None) -> AnswerPlan:
     """JSON content; the smallest valid instance when the full one is over budget or hits a stop."""
     schema = response_schema(request)
     stops = stop_strings(request)
@@ -122,7 +122,7 @@ def _json_answer(request: Mapping[str, Any], rng: random.Random, topic: str, bud
         text = json.dumps(value, ensure_ascii=False)
         fits = budget is None or count_tokens(text) <= budget
         if fits and not cut_at_stop(text, stops)[1]:
-            return Answer(content=text)
+            return AnswerPlan(content=text)
     text, _stopped = cut_at_stop(text, stops)
     return _fit(text, budget)
 
@@ -199,16 +199,16 @@ def call_id(rng: random.Random) -> str:
     return f"call_{rng.getrandbits(96):024x}"
 
 
-def _tool_answer(functions: list[tuple[str, Any]], rng: random.Random, budget: int | None) -> Answer:
+def _tool_answer(functions: list[tuple[str, Any]], rng: random.Random, budget: int | None) -> AnswerPlan:
     """Calls with valid arguments: minimal ones when over budget, none (``length``) past that."""
     ids = [call_id(rng) for _ in functions]
     for minimal in (False, True):
         calls = tuple(
-            ToolCall(identifier, name, tool_arguments(schema, rng, minimal=minimal))
+            PlannedToolCall(identifier, name, tool_arguments(schema, rng, minimal=minimal))
             for identifier, (name, schema) in zip(ids, functions, strict=True)
         )
         if budget is None or sum(call.tokens for call in calls) <= budget:
-            return Answer(tool_calls=calls, finish_reason="tool_calls")
+            return AnswerPlan(tool_calls=calls, finish_reason="tool_calls")
     return OUT_OF_BUDGET
 
 

@@ -55,8 +55,8 @@ from typing import Any
 from contract_kit.errors import EngineRequestError, ProfileError
 from contract_kit.mock.answers import (
     OUT_OF_BUDGET,
-    Answer,
-    ToolCall,
+    AnswerPlan,
+    PlannedToolCall,
     fixed_answer,
     generate_answer,
 )
@@ -65,10 +65,10 @@ from contract_kit.mock.render import render_chunks, render_json
 from contract_kit.mock.scenarios import FixedReply, Reply
 
 __all__ = [
-    "Completion",
     "EngineOptions",
     "EngineRequestError",
-    "ToolCall",
+    "GeneratedCompletion",
+    "PlannedToolCall",
     "Usage",
     "complete",
     "render_chunks",
@@ -123,10 +123,10 @@ class Usage:
 
 
 @dataclass(frozen=True)
-class Completion:
+class GeneratedCompletion:
     content: str
     reasoning: str
-    tool_calls: tuple[ToolCall, ...]
+    tool_calls: tuple[PlannedToolCall, ...]
     refusal: str | None
     finish_reason: str
     usage: Usage
@@ -135,7 +135,7 @@ class Completion:
     model: str
 
 
-def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -> Completion:
+def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -> GeneratedCompletion:
     """Generate the completion for ``request``; the same inputs always give the same output."""
     opts = options or EngineOptions()
     rng = request_rng(request, opts.seed)
@@ -149,7 +149,7 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
     prompt, images = prompt_tokens(request)
     reasoning_tokens = count_tokens(reasoning)
     usage = Usage(prompt, reasoning_tokens + answer.tokens, reasoning_tokens, images)
-    return Completion(
+    return GeneratedCompletion(
         content=answer.content,
         reasoning=reasoning,
         tool_calls=answer.tool_calls,
@@ -164,7 +164,7 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
 
 def _within_budget(
     request: Mapping[str, Any], rng: random.Random, reasoning: str, topic: str, has_image: bool
-) -> tuple[str, Answer]:
+) -> tuple[str, AnswerPlan]:
     """Reasoning first, then the answer in what is left, as a thinking model spends its budget.
 
     Reasoning that fills the whole budget leaves no room: the model was still

@@ -13,14 +13,15 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from contract_kit.defaults import DEFAULT_BASE_URL
 from contract_kit.errors import MarkerError
 from contract_kit.mock import scenarios as sc
-from contract_kit.mock.router import DEFAULT_BASE_URL, RoutedMock, routed
 from contract_kit.mock.service import Call, MockService
+from contract_kit.mock.transports.inprocess import RoutedMock, routed
 
 if TYPE_CHECKING:
     from contract_kit.contract import Contract
-    from contract_kit.mock.server import BackgroundServer
+    from contract_kit.mock.transports.server import BackgroundServer
 
 MARKER_OPTIONS = ("seed", "require_auth", "base_urls", "scenarios")
 
@@ -115,8 +116,8 @@ class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
 
     def __init__(self, contract: Contract, *, seed: int = 0, require_auth: bool = True,
                  host: str = "127.0.0.1", port: int = 0) -> None:
-        from contract_kit.mock.asgi import make_app
-        from contract_kit.mock.server import BackgroundServer
+        from contract_kit.mock.transports.asgi import make_app
+        from contract_kit.mock.transports.server import BackgroundServer
 
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=require_auth)

@@ -1,6 +1,6 @@
 """Wire shapes of a completion: the JSON body and the stream chunks, per profile.
 
-Pure functions of a :class:`~contract_kit.mock.engine.Completion`; the
+Pure functions of a :class:`~contract_kit.mock.engine.GeneratedCompletion`; the
 stream's deltas always concatenate to the JSON body's message for the same
 completion (content, reasoning, refusal, each tool call's arguments).
 
@@ -34,14 +34,15 @@ for tool calls and refusals, because the documented schema forbids ``null``.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+from contract_kit.contract import tool_call_json, whole_delta
 from contract_kit.mock.content import split_on_tokens
 
 if TYPE_CHECKING:
-    from contract_kit.mock.answers import ToolCall
-    from contract_kit.mock.engine import Completion, EngineOptions, Usage
+    from contract_kit.mock.answers import PlannedToolCall
+    from contract_kit.mock.engine import EngineOptions, GeneratedCompletion, Usage
 
 BILLING_UNITS_PER_TOKEN = 8
 """``meta.usage.tokens_used`` is AIML API billing units (about 8x the token total
@@ -49,7 +50,7 @@ in the vendor example; the formula is not published), so the mock reports 8x."""
 
 
 def render_json(
-    completion: Completion, request: Mapping[str, Any] | None = None, options: EngineOptions | None = None
+    completion: GeneratedCompletion, request: Mapping[str, Any] | None = None, options: EngineOptions | None = None
 ) -> dict[str, Any]:
     """The ``chat.completion`` body for the options' profile (``observed`` by default)."""
     if _profile(options) == "documented":
@@ -58,7 +59,7 @@ def render_json(
 
 
 def render_chunks(
-    completion: Completion, request: Mapping[str, Any] | None = None, options: EngineOptions | None = None
+    completion: GeneratedCompletion, request: Mapping[str, Any] | None = None, options: EngineOptions | None = None
 ) -> list[dict[str, Any]]:
     """The ``chat.completion.chunk`` objects to stream, in order (no ``[DONE]``; that is framing)."""
     include_usage = _include_usage(request or {})
@@ -86,7 +87,7 @@ def _include_usage(request: Mapping[str, Any]) -> bool:
 # --- JSON bodies ------------------------------------------------------------------------------
 
 
-def _observed_json(completion: Completion) -> dict[str, Any]:
+def _observed_json(completion: GeneratedCompletion) -> dict[str, Any]:
     silent = bool(completion.tool_calls) or completion.refusal is not None
     message: dict[str, Any] = {
         "content": None if silent else completion.content,
@@ -109,7 +110,7 @@ def _observed_json(completion: Completion) -> dict[str, Any]:
     }
 
 
-def _documented_json(completion: Completion) -> dict[str, Any]:
+def _documented_json(completion: GeneratedCompletion) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": completion.content, "refusal": completion.refusal}
     if completion.tool_calls:
         message["tool_calls"] = [tool_call_json(call) for call in completion.tool_calls]
@@ -146,38 +147,10 @@ def documented_usage(usage: Usage) -> dict[str, Any]:
     }
 
 
-class CallParts(Protocol):
-    """A tool call as any part of the kit holds it (the engine's or a strategy's)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def arguments(self) -> str: ...
-
-
-class MessageParts(Protocol):
-    """What a choice says, whoever produced it: enough to frame it as a message or a delta."""
-
-    @property
-    def content(self) -> str: ...
-    @property
-    def refusal(self) -> str | None: ...
-    @property
-    def tool_calls(self) -> Sequence[CallParts]: ...
-
-
-def tool_call_json(call: CallParts, index: int | None = None) -> dict[str, Any]:
-    """A tool call as JSON; ``index`` is the position a stream delta carries."""
-    head: dict[str, Any] = {} if index is None else {"index": index}
-    return {**head, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
-
-
 # --- stream chunks ----------------------------------------------------------------------------
 
 
-def _chunk(completion: Completion, choices: list[dict[str, Any]]) -> dict[str, Any]:
+def _chunk(completion: GeneratedCompletion, choices: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": completion.id,
         "object": "chat.completion.chunk",
@@ -191,17 +164,7 @@ def _choice(delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
     return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
 
 
-def whole_delta(completion: MessageParts) -> dict[str, Any]:
-    """The documented profile's single delta: the entire message at once."""
-    delta: dict[str, Any] = {"role": "assistant", "content": completion.content}
-    if completion.tool_calls:
-        delta["tool_calls"] = [tool_call_json(call, index) for index, call in enumerate(completion.tool_calls)]
-    if completion.refusal is not None:
-        delta["refusal"] = completion.refusal
-    return delta
-
-
-def _observed_deltas(completion: Completion) -> list[dict[str, Any]]:
+def _observed_deltas(completion: GeneratedCompletion) -> list[dict[str, Any]]:
     """Role first, then reasoning, then content or refusal, then tool calls, split like a model streams.
 
     The split is seeded by the completion id, so it is as reproducible as the
@@ -217,7 +180,7 @@ def _observed_deltas(completion: Completion) -> list[dict[str, Any]]:
     return deltas
 
 
-def _call_deltas(index: int, call: ToolCall, rng: random.Random) -> list[dict[str, Any]]:
+def _call_deltas(index: int, call: PlannedToolCall, rng: random.Random) -> list[dict[str, Any]]:
     """One delta opening the call, then its arguments in at least two fragments."""
     opening = {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
     fragments = split_on_tokens(call.arguments, rng, most=3)

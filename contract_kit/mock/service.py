@@ -68,8 +68,7 @@ from contract_kit.mock.scenarios import (
     parse_plan,
 )
 from contract_kit.mock.types import MockRequest, MockResponse
-from contract_kit.sse import DONE
-from contract_kit.violations import Violation
+from contract_kit.validation import DONE, Violation
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_CALLS = 1000
@@ -81,7 +80,7 @@ _STREAM_HEADERS = [("content-type", "text/event-stream; charset=utf-8"), ("cache
 
 
 class RequestContract(Protocol):
-    """What the service needs from a :class:`~contract_kit.contract.Contract`."""
+    """What the service needs from a :class:`~contract_kit.contract.effective.Contract`."""
 
     profile: str
     path: str

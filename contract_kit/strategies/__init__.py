@@ -8,7 +8,7 @@
     @given(chat_requests(tools=True))
     def test_my_client_serializes(request): ...
 
-Every strategy takes the :class:`~contract_kit.contract.Contract` to derive
+Every strategy takes the :class:`~contract_kit.contract.effective.Contract` to derive
 from (default: ``load_contract(profile)``), so the model enum, roles, part
 types, enum values and numeric bounds come from the loaded document. What the
 kit adds beyond the schema (real images, tool-call coherence, naming rules)
@@ -55,7 +55,7 @@ _BUILDERS: dict[tuple[Any, ...], Any] = {}
 
 def _contract(contract: Contract | None, profile: str | None) -> Contract:
     from contract_kit.contract import load_contract
-    from contract_kit.spec import DEFAULT_PROFILE
+    from contract_kit.contract.document import DEFAULT_PROFILE
 
     return contract if contract is not None else load_contract(profile or DEFAULT_PROFILE)
 

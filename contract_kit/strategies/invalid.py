@@ -28,7 +28,7 @@ from contract_kit import _json
 from contract_kit.strategies import mutations as mu
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
 from contract_kit.strategies.schema import Schema
-from contract_kit.violations import Violation, json_path
+from contract_kit.validation import Violation, json_path
 
 if TYPE_CHECKING:
     from contract_kit.contract import Contract

@@ -30,8 +30,7 @@ from contract_kit.strategies.schema import (
     single_value,
     types_of,
 )
-from contract_kit.validate import SubschemaValidators
-from contract_kit.violations import json_path
+from contract_kit.validation import SubschemaValidators, json_path
 
 Path = tuple[str | int, ...]
 MISSING_REQUIRED, WRONG_TYPE, OUT_OF_RANGE, NOT_IN_ENUM = "missing-required", "wrong-type", "out-of-range", "not-in-enum"

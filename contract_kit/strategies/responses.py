@@ -3,7 +3,7 @@
 Shapes come from the contract's 200 JSON schema (so the observed profile's
 ``reasoning_content`` and ``meta`` appear and the documented one's don't, and
 optional parts such as ``logprobs``, ``annotations`` or ``audio`` show up as
-the schema describes them). The rules :mod:`contract_kit.semantics` checks
+the schema describes them). The rules :mod:`contract_kit.validation.semantics` checks
 are built in: ``finish_reason`` is ``tool_calls`` exactly when the message
 has calls, a message carries content, calls or a refusal, and
 ``total_tokens == prompt_tokens + completion_tokens`` with no detail count
@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract_kit.mock.render import tool_call_json
+from contract_kit.contract import tool_call_json
 from contract_kit.strategies import knowledge as kb
 from contract_kit.strategies.compile import Compiler
 from contract_kit.strategies.schema import Schema, SchemaView, enum_values, types_of
@@ -26,7 +26,7 @@ from contract_kit.strategies.schema import Schema, SchemaView, enum_values, type
 MAX_TOKENS = 5000
 TOOL_CALLS = "tool_calls"
 SILENT_FINISHES = ("length", "content_filter")
-"""Finish reasons after which a message may be empty (``contract_kit.semantics``)."""
+"""Finish reasons after which a message may be empty (``contract_kit.validation.semantics``)."""
 _USAGE_DETAILS = (("prompt_tokens_details", "prompt_tokens"), ("completion_tokens_details", "completion_tokens"))
 _TIMESTAMPS = st.integers(1_600_000_000, 1_900_000_000)
 

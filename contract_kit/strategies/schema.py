@@ -4,7 +4,7 @@ Every strategy learns the models, roles, part types, enum values and numeric
 bounds from here, never from a literal in the code, so a document for another
 model (other enum values, other bounds, an extra parameter) changes the
 generated cases with no code change. The schema is the JSON Schema 2020-12
-that :mod:`contract_kit.oas30` produced: ``nullable`` has become a type list
+that :mod:`contract_kit.contract.oas30` produced: ``nullable`` has become a type list
 or an ``anyOf`` with a ``null`` branch, and references point into ``$defs``.
 """
 

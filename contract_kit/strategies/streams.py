@@ -27,12 +27,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract_kit.mock.render import tool_call_json, whole_delta
-from contract_kit.sse import encode_json_chunks, rechunk
+from contract_kit.contract import tool_call_json, whole_delta
 from contract_kit.strategies import knowledge as kb
 from contract_kit.strategies.compile import Compiler
 from contract_kit.strategies.responses import Completion, completions, finish_reasons, usages
 from contract_kit.strategies.schema import SchemaView, enum_values, types_of
+from contract_kit.validation import encode_json_chunks, rechunk
 
 _MULTIBYTE = ("é", "東", "🙂")
 _CONSTANT_KEYS = ("id", "object", "created", "model")

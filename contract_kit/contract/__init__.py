@@ -1,0 +1,58 @@
+"""The effective contract: the documented OpenAPI document plus reviewed overlays, in one object.
+
+``document`` reads the files and applies the overlays, ``oas30`` converts
+schemas to JSON Schema, ``effective`` builds the :class:`Contract` every
+other layer uses, and ``lint`` reports what the document gets wrong.
+"""
+
+from contract_kit.contract.assertions import assert_valid_request, assert_valid_response, assert_valid_stream
+from contract_kit.contract.document import EffectiveDocument, effective_document, spec_files
+from contract_kit.contract.effective import Contract, build_contract, load_contract, media_type
+from contract_kit.contract.jsonpath import compile_path, find
+from contract_kit.contract.lint import LintFinding, LintReport, lint
+from contract_kit.contract.lint import render_text as render_lint
+from contract_kit.contract.oas30 import document_schema, resolve_pointer, to_json_schema
+from contract_kit.contract.overlay import (
+    Action,
+    Overlay,
+    action_matches,
+    apply_overlay,
+    apply_overlays,
+    load_overlay,
+    parse_overlay,
+)
+from contract_kit.contract.page import PageExtract, extract_page
+from contract_kit.contract.wire import tool_call_json, whole_delta
+
+__all__ = [
+    "Action",
+    "Contract",
+    "EffectiveDocument",
+    "LintFinding",
+    "LintReport",
+    "Overlay",
+    "PageExtract",
+    "action_matches",
+    "apply_overlay",
+    "apply_overlays",
+    "assert_valid_request",
+    "assert_valid_response",
+    "assert_valid_stream",
+    "build_contract",
+    "compile_path",
+    "document_schema",
+    "effective_document",
+    "extract_page",
+    "find",
+    "lint",
+    "load_contract",
+    "load_overlay",
+    "media_type",
+    "parse_overlay",
+    "render_lint",
+    "resolve_pointer",
+    "spec_files",
+    "to_json_schema",
+    "tool_call_json",
+    "whole_delta",
+]

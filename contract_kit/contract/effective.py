@@ -1,0 +1,237 @@
+"""The one effective contract that the validator, generator and mock share.
+
+``load_contract(profile, spec)`` reads the documented document, applies the
+profile's overlays, checks the result is valid OpenAPI, finds the
+chat-completions operation and converts every body schema to JSON Schema once.
+Everything downstream reads schemas from here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contract_kit import _json
+from contract_kit.contract.document import (
+    DEFAULT_PROFILE,
+    EffectiveDocument,
+    SpecFiles,
+    check_profile,
+    deref,
+    effective_document,
+    ensure_valid,
+    operation_path,
+    server_path_prefix,
+    spec_files,
+)
+from contract_kit.validation import SchemaCheck, StreamReport, Violation, check_completion, check_stream
+
+JSON = "application/json"
+EVENT_STREAM = "text/event-stream"
+
+
+def media_type(content_type: str | None) -> str:
+    """``application/json; charset=utf-8`` -> ``application/json``."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+@dataclass
+class Contract:
+    """The effective document of one profile and its compiled body schemas."""
+
+    profile: str
+    files: SpecFiles
+    document: dict[str, Any]
+    original: dict[str, Any]
+    path: str
+    base_path: str
+    request_schema: dict[str, Any] | bool
+    responses: dict[str, dict[str, dict[str, Any] | bool]]
+    skipped_actions: list[str] = field(default_factory=list)
+    _checks: dict[tuple[str, str], SchemaCheck] = field(default_factory=dict, repr=False)
+    _request_check: SchemaCheck | None = field(default=None, repr=False)
+
+    # -- schemas ---------------------------------------------------------
+    @property
+    def operation(self) -> dict[str, Any]:
+        return dict(self.document["paths"][self.path]["post"])
+
+    @property
+    def documented_statuses(self) -> list[str]:
+        return sorted(self.responses)
+
+    def response_schema(self, status: int | str = 200, content_type: str = JSON) -> dict[str, Any] | bool | None:
+        key = self.status_key(status)
+        if key is None:
+            return None
+        return self.responses[key].get(media_type(content_type))
+
+    @property
+    def chunk_schema(self) -> dict[str, Any] | bool | None:
+        return self.response_schema(200, EVENT_STREAM)
+
+    def status_key(self, status: int | str) -> str | None:
+        """Exact code, then its range (``5XX``), then ``default``, as OpenAPI resolves them."""
+        code = str(status)
+        for key in (code, f"{code[:1]}XX", "default"):
+            if key in self.responses:
+                return key
+        return None
+
+    @property
+    def models(self) -> list[str]:
+        """The model names the request schema allows (empty when it allows any string)."""
+        schema = self.request_schema
+        if not isinstance(schema, dict):
+            return []
+        model = (schema.get("properties") or {}).get("model") or {}
+        return [m for m in model.get("enum", []) if isinstance(m, str)]
+
+    # -- assertions (fail a test with a readable violation list) --------------
+    def assert_request(self, body: Any) -> None:
+        from contract_kit.contract.assertions import assert_valid_request
+
+        __tracebackhide__ = True
+        assert_valid_request(body, self)
+
+    def assert_response(self, body: Any, status: int = 200, content_type: str = JSON) -> None:
+        from contract_kit.contract.assertions import assert_valid_response
+
+        __tracebackhide__ = True
+        assert_valid_response(body, self, status=status, content_type=content_type)
+
+    def assert_stream(self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None) -> StreamReport:
+        from contract_kit.contract.assertions import assert_valid_stream
+
+        __tracebackhide__ = True
+        return assert_valid_stream(source, self, request)
+
+    # -- checks ----------------------------------------------------------
+    def request_check(self) -> SchemaCheck:
+        if self._request_check is None:
+            self._request_check = SchemaCheck(self.request_schema, name="request")
+        return self._request_check
+
+    def response_check(self, status: int | str = 200, content_type: str = JSON) -> SchemaCheck | None:
+        key = self.status_key(status)
+        mtype = media_type(content_type)
+        if key is None or mtype not in self.responses[key]:
+            return None
+        check = self._checks.get((key, mtype))
+        if check is None:
+            check = SchemaCheck(self.responses[key][mtype], name=f"{key} {mtype}")
+            self._checks[(key, mtype)] = check
+        return check
+
+    def validate_request(self, body: Any) -> list[Violation]:
+        """Schema violations of a request body, most relevant first."""
+        return self.request_check().violations(body, "request")
+
+    def validate_response(self, body: Any, status: int | str = 200, content_type: str = JSON,
+                          *, where: str = "response") -> list[Violation]:
+        """Schema errors, semantic errors and (``info``) undocumented fields of a JSON response."""
+        check = self.response_check(status, content_type)
+        if check is None:
+            return [self._undocumented_response(status, content_type, where)]
+        found = check.violations(body, where)
+        found.extend(check.undocumented(body, where))
+        if str(status).startswith("2"):
+            found.extend(check_completion(body, where=where))
+        return found
+
+    def validate_response_bytes(self, raw: bytes, status: int | str = 200, content_type: str = JSON) -> list[Violation]:
+        """Parse and validate a raw JSON body; unparsable JSON is a framing violation."""
+        try:
+            body = _json.loads(raw)
+        except ValueError as exc:
+            return [Violation("$", "json", f"the body is not valid JSON ({exc})", "response",
+                              "JSON", raw[:120].decode("utf-8", "replace"), kind="framing")]
+        return self.validate_response(body, status, content_type)
+
+    def validate_chunk(self, chunk: Any, index: int = 0) -> list[Violation]:
+        check = self.response_check(200, EVENT_STREAM)
+        if check is None:  # a stream the document does not declare is a finding, not a pass
+            return [self._undocumented_response(200, EVENT_STREAM, f"chunk {index}")]
+        return check.violations(chunk, f"chunk {index}") + check.undocumented(chunk, f"chunk {index}")
+
+    def validate_stream(self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None) -> StreamReport:
+        """Every chunk, the stream invariants and the semantics of the reassembled message."""
+        check = self.response_check(200, EVENT_STREAM)
+        report = check_stream(source, check, request)
+        if check is None:  # the invariants still run; the missing chunk schema is named first
+            report.violations.insert(0, self._undocumented_response(200, EVENT_STREAM, "stream"))
+        return report
+
+    def _undocumented_response(self, status: int | str, content_type: str, where: str) -> Violation:
+        key = self.status_key(status)
+        if key is None:
+            return Violation("$", "status", f"status {status} is not documented (documented: "
+                             f"{', '.join(self.documented_statuses)})", where,
+                             self.documented_statuses, status, kind="status")
+        known = sorted(self.responses[key])
+        return Violation("$", "content-type", f"content type {media_type(content_type)!r} is not documented for "
+                         f"status {status} (documented: {', '.join(known) or 'none'})", where,
+                         known, content_type, kind="content-type")
+
+
+def build_contract(effective: EffectiveDocument, *, operation: str | None = None, validate_spec: bool = True) -> Contract:
+    """Turn an effective document into a Contract (schemas converted once)."""
+    from contract_kit.contract.oas30 import resolve_pointer, to_json_schema
+
+    if validate_spec:
+        ensure_valid(effective)
+    document = effective.document
+    path = operation_path(document, operation)
+    op = document["paths"][path]["post"]
+    components = (document.get("components") or {}).get("schemas") or {}
+
+    def convert(schema: Any) -> dict[str, Any] | bool:
+        return to_json_schema(schema, components=components, resolver=lambda ref: resolve_pointer(document, ref))
+
+    body = deref(document, op.get("requestBody") or {})
+    request_media = deref(document, (body.get("content") or {}).get(JSON) or {})
+    request_schema = convert(request_media.get("schema", {}))
+    responses: dict[str, dict[str, dict[str, Any] | bool]] = {}
+    for status, response in (op.get("responses") or {}).items():
+        response = deref(document, response)
+        responses[str(status)] = {
+            media_type(mtype): convert(deref(document, media).get("schema", {}))
+            for mtype, media in (response.get("content") or {}).items()
+        }
+    return Contract(
+        profile=effective.profile,
+        files=effective.files,
+        document=document,
+        original=effective.original,
+        path=path,
+        base_path=server_path_prefix(document),
+        request_schema=request_schema,
+        responses=responses,
+        skipped_actions=list(effective.skipped_actions),
+    )
+
+
+_CACHE: dict[tuple[Any, ...], Contract] = {}
+_LOCK = threading.Lock()
+
+
+def load_contract(profile: str = DEFAULT_PROFILE, spec: str | Path | None = None, *,
+                  overlays: Iterable[str | Path] = (), operation: str | None = None) -> Contract:
+    """Load (once per process) the contract of ``profile`` for ``spec`` (default: the bundled document)."""
+    check_profile(profile)
+    files = spec_files(spec, overlays)
+    key = (profile, files, operation, _mtimes(files))
+    with _LOCK:
+        contract = _CACHE.get(key)
+        if contract is None:
+            contract = build_contract(effective_document(files, profile), operation=operation)
+            _CACHE[key] = contract
+    return contract
+
+
+def _mtimes(files: SpecFiles) -> tuple[float, ...]:
+    paths = [files.document, *(ref.path for ref in files.repairs + files.observed + files.extra)]
+    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)

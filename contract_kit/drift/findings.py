@@ -1,0 +1,358 @@
+"""Drift: what the live API does that the contract does not say, as deduplicated findings.
+
+Every response (the JSON body, every chunk of a stream, the stream's
+invariants, the semantic rules, the status code and the content type) is
+validated twice: against the **documented** profile (the vendor's document
+plus repairs) and against the **observed** profile (plus ``observed.yaml``).
+
+- A finding the observed profile does not raise is **known**: the
+  ``observed`` overlay already describes it (``known: true``).
+- Everything the observed profile still rejects is **new** drift.
+
+Kinds and severities (the mapping is a decision, written down here):
+
+======================  ==========  ============================================================
+kind                    severity    meaning
+======================  ==========  ============================================================
+undocumented-field      additive    a field the schema does not declare (clients ignore it)
+missing-required        breaking    a required field is absent
+type-mismatch           breaking    wrong JSON type, or another value constraint (``rule`` says which)
+enum-mismatch           breaking    a value outside the enum
+nullability             breaking    ``null`` where the schema does not allow it
+undocumented-status     breaking    for 1xx-3xx (a client would read it as success)
+undocumented-status     additive    for 4xx/5xx (an error the document forgot; clients handle errors)
+content-type            breaking    a media type the status does not document, or a non-JSON JSON body
+stream-framing          breaking    SSE framing: no ``[DONE]``, data after it, an unterminated event, bad JSON
+stream-invariant        breaking    id/model/created changing, finish_reason rules, the usage chunk
+semantic                breaking    token arithmetic, tool calls vs finish_reason, an empty message
+live-fault              info        the live API failed after retries (5xx, 429, timeout, cut)
+======================  ==========  ============================================================
+
+``where`` is ``json`` (a JSON body), ``chunk`` (one stream chunk), ``stream``
+(across chunks, or framing) or ``status`` (status code, content type, faults).
+Paths are normalized (``$.choices[*].delta``) so one finding stands for every
+index. A finding is counted once per response (``count`` of ``responses``) and
+keeps a few truncated ``samples``; the collector keeps at most
+``max_findings``, so a report stays small however long the run.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from contract_kit.validation import Violation, normalize, truncate
+
+if TYPE_CHECKING:
+    from contract_kit.cassettes import Interaction
+    from contract_kit.contract import Contract
+
+KINDS = ("undocumented-field", "missing-required", "type-mismatch", "enum-mismatch", "nullability",
+         "undocumented-status", "content-type", "stream-framing", "stream-invariant", "semantic", "live-fault")
+SEVERITIES = ("breaking", "additive", "info")
+REPORT_VERSION = 1
+MAX_SAMPLES = 3
+MAX_SOURCES = 5
+MAX_FINDINGS = 200
+
+
+@dataclass
+class Finding:
+    kind: str
+    severity: str
+    path: str
+    where: str
+    expected: Any = None
+    observed: Any = None
+    known: bool = False
+    message: str = ""
+    rules: list[str] = field(default_factory=list)
+    count: int = 1
+    samples: list[Any] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    hint: Any = None
+    status: str = "200"
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return self.kind, self.where, self.status, self.path
+
+    @property
+    def is_new_breaking(self) -> bool:
+        return self.severity == "breaking" and not self.known
+
+    def to_dict(self, responses: int | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind, "severity": self.severity, "known": self.known, "path": self.path,
+            "where": self.where, "status": self.status, "expected": truncate(self.expected), "observed": truncate(self.observed),
+            "count": self.count, "samples": [truncate(s) for s in self.samples], "rules": sorted(self.rules),
+            "message": self.message, "sources": list(self.sources),
+        }
+        if responses is not None:
+            data["seen"] = f"{self.count} of {responses} responses"
+        if self.hint is not None:
+            data["hint"] = self.hint
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        names = ("kind", "severity", "path", "where", "expected", "observed", "known", "message", "rules",
+                 "count", "samples", "sources", "hint", "status")
+        return cls(**{name: data[name] for name in names if name in data})
+
+
+# --- classification ---------------------------------------------------------------------------
+
+
+def _where(violation: Violation) -> str:
+    if violation.kind in ("status", "content-type"):
+        return "status"
+    if violation.where == "response":
+        return "json"
+    if violation.kind in ("stream", "framing") or violation.where == "stream":
+        return "stream"
+    return "chunk"
+
+
+def classify(violation: Violation, status: int | str = 200) -> list[Finding]:
+    """The drift finding(s) one violation stands for (a ``required`` error names every missing field)."""
+    where, path = _where(violation), normalize(violation.path)
+
+    def make(kind: str, severity: str, at: str = path, expected: Any = violation.expected,
+             observed: Any = violation.observed) -> Finding:
+        return Finding(kind, severity, at, where, expected, observed, message=violation.message,
+                       rules=[violation.rule], samples=[truncate(observed)], status=str(status))
+
+    kind, rule, observed = violation.kind, violation.rule, violation.observed
+    if kind == "undocumented":
+        finding = make("undocumented-field", "additive")
+        finding.hint = infer_schema(observed)
+        return [finding]
+    if kind == "status":
+        success = str(observed)[:1] in ("1", "2", "3")
+        return [make("undocumented-status", "breaking" if success else "additive", "$")]
+    if kind == "content-type":
+        return [make("content-type", "breaking", "$")]
+    if kind == "framing":
+        return [make("content-type" if where == "json" else "stream-framing", "breaking")]
+    if kind == "stream":
+        return [make("stream-invariant", "breaking")]
+    if kind == "semantic":
+        return [make("semantic", "breaking")]
+    if rule == "required" and isinstance(observed, dict) and isinstance(violation.expected, list):
+        missing = [name for name in violation.expected if isinstance(name, str) and name not in observed]
+        prefix = path if path != "$" else "$"
+        return [make("missing-required", "breaking", _child(prefix, name), "present", "absent") for name in missing]
+    if observed is None and rule in ("type", "enum", "const", "anyOf", "oneOf"):
+        return [make("nullability", "breaking")]
+    if rule in ("enum", "const"):
+        finding = make("enum-mismatch", "breaking")
+        finding.hint = [observed]
+        return [finding]
+    if rule in ("additionalProperties", "unevaluatedProperties"):
+        return [make("undocumented-field", "breaking")]
+    finding = make("type-mismatch", "breaking")
+    finding.hint = infer_schema(observed)
+    return [finding]
+
+
+def _child(path: str, name: str) -> str:
+    return f"{path}.{name}" if name.isidentifier() else f"{path}[{json.dumps(name)}]"
+
+
+def infer_schema(value: Any, depth: int = 0) -> dict[str, Any]:
+    """A small OpenAPI 3.0 schema for an observed value (for proposed overlays)."""
+    if value is None:
+        return {"nullable": True}
+    if isinstance(value, bool):
+        return {"type": "boolean"}
+    if isinstance(value, int):
+        return {"type": "integer"}
+    if isinstance(value, float):
+        return {"type": "number"}
+    if isinstance(value, str):
+        return {"type": "string"}
+    if isinstance(value, list):
+        items = infer_schema(value[0], depth + 1) if value and depth < 4 else {}
+        return {"type": "array", "items": items}
+    if isinstance(value, dict):
+        if depth >= 4:
+            return {"type": "object"}
+        return {"type": "object", "properties": {str(k): infer_schema(v, depth + 1) for k, v in list(value.items())[:30]}}
+    return {}
+
+
+# --- checking responses -----------------------------------------------------------------------
+
+
+class DriftChecker:
+    """Validate responses against both profiles and turn the differences into findings."""
+
+    def __init__(self, documented: Contract, observed: Contract) -> None:
+        self.documented = documented
+        self.observed = observed
+
+    @classmethod
+    def for_spec(cls, spec: str | Path | None = None) -> DriftChecker:
+        from contract_kit.contract import load_contract
+
+        return cls(load_contract("documented", spec), load_contract("observed", spec))
+
+    def applies_to(self, interaction: Interaction) -> bool:
+        """Only the contract's operation is checked (a test may also call ``/models``, say)."""
+        path = interaction.request.path.split("?", 1)[0].rstrip("/")
+        tail = "/" + "/".join(self.observed.path.rstrip("/").split("/")[-2:])  # /chat/completions
+        return path.endswith(tail)
+
+    def check(self, interaction: Interaction) -> list[Finding]:
+        """The findings of one response, one per key (so ``count`` counts responses)."""
+        request = interaction.request.body if isinstance(interaction.request.body, dict) else None
+        status = interaction.response.status
+        observed = _dedupe(f for v in self.violations(self.observed, interaction, request) for f in classify(v, status))
+        documented = _dedupe(f for v in self.violations(self.documented, interaction, request)
+                             for f in classify(v, status))
+        out = dict(observed)
+        for key, finding in documented.items():
+            if key not in observed:
+                finding.known = True
+                out[key] = finding
+        for finding in out.values():
+            if finding.kind in ("undocumented-status", "content-type") and finding.where == "status":
+                finding.hint = _body_hint(interaction)
+        return list(out.values())
+
+    @staticmethod
+    def violations(contract: Contract, interaction: Interaction, request: Mapping[str, Any] | None) -> list[Violation]:
+        from contract_kit.contract import media_type
+
+        response = interaction.response
+        mtype = media_type(response.content_type) or "application/json"
+        if contract.response_check(response.status, mtype) is None:
+            return contract.validate_response(None, response.status, mtype)
+        if mtype == "text/event-stream":
+            found = [v for v in contract.validate_stream(response.chunks(), request).violations]
+            return [v for v in found if v.severity == "error" or v.kind == "undocumented"]
+        if mtype == "application/json" or mtype.endswith("+json"):
+            return contract.validate_response_bytes(response.body_bytes(), response.status, mtype)
+        text = response.body_bytes().decode("utf-8", "replace")  # a documented non-JSON media type
+        return contract.validate_response(text, response.status, mtype)
+
+
+def _body_hint(interaction: Interaction) -> dict[str, Any]:
+    """What an undocumented response looked like: its media type and a schema inferred from its body."""
+    from contract_kit.contract import media_type
+
+    response = interaction.response
+    mtype = media_type(response.content_type) or "application/octet-stream"
+    if response.is_stream or response.body is None:
+        return {"media_type": mtype, "schema": {"type": "string"}}
+    return {"media_type": mtype, "schema": infer_schema(response.body)}
+
+
+def _dedupe(findings: Iterable[Finding]) -> dict[tuple[str, str, str, str], Finding]:
+    out: dict[tuple[str, str, str, str], Finding] = {}
+    for finding in findings:
+        existing = out.get(finding.key)
+        if existing is None:
+            out[finding.key] = finding
+        else:
+            existing.rules = sorted(set(existing.rules) | set(finding.rules))
+    return out
+
+
+def fault_finding(fault: Mapping[str, Any]) -> Finding:
+    detail = f"{fault.get('detail')} ({fault.get('attempts')} attempts)"
+    return Finding("live-fault", "info", "$", "status", "a complete response", detail,
+                   message=f"the live API failed: {detail}", rules=[str(fault.get("kind"))], samples=[detail],
+                   status=str(fault.get("status") or "-"))
+
+
+# --- collecting -------------------------------------------------------------------------------
+
+
+class DriftCollector:
+    """All findings of a run, merged by key, bounded in size; thread-safe."""
+
+    def __init__(self, max_findings: int = MAX_FINDINGS) -> None:
+        self.max_findings = max_findings
+        self.findings: dict[tuple[str, str, str, str], Finding] = {}
+        self.responses = 0
+        self.dropped = 0
+        self._lock = threading.Lock()
+
+    def add(self, findings: Iterable[Finding], source: str | None = None, *, response: bool = True) -> list[Finding]:
+        """Merge the findings of one response; returns them (merged copies) for the caller's decisions."""
+        added = []
+        with self._lock:
+            self.responses += int(response)
+            for finding in findings:
+                merged = self._merge_one(finding, source)
+                if merged is not None:
+                    added.append(finding)
+        return added
+
+    def _merge_one(self, finding: Finding, source: str | None) -> Finding | None:
+        existing = self.findings.get(finding.key)
+        if existing is None:
+            if len(self.findings) >= self.max_findings:
+                self.dropped += 1
+                return None
+            finding.sources = [source] if source else list(finding.sources)
+            finding.samples = finding.samples[:MAX_SAMPLES]
+            self.findings[finding.key] = finding
+            return finding
+        existing.count += finding.count
+        existing.known = existing.known and finding.known
+        existing.rules = sorted(set(existing.rules) | set(finding.rules))
+        for sample in finding.samples:
+            if len(existing.samples) < MAX_SAMPLES and sample not in existing.samples:
+                existing.samples.append(sample)
+        for name in ([source] if source else finding.sources):
+            if len(existing.sources) < MAX_SOURCES and name not in existing.sources:
+                existing.sources.append(name)
+        if isinstance(existing.hint, list) and isinstance(finding.hint, list):
+            existing.hint = (existing.hint + [h for h in finding.hint if h not in existing.hint])[:10]
+        return existing
+
+    def sorted(self) -> list[Finding]:
+        order = {s: i for i, s in enumerate(SEVERITIES)}
+        return sorted(self.findings.values(), key=lambda f: (f.known, order.get(f.severity, 9), f.kind, f.where, f.path))
+
+    def new_breaking(self) -> list[Finding]:
+        return [f for f in self.sorted() if f.is_new_breaking]
+
+    def to_report(self, **meta: Any) -> dict[str, Any]:
+        findings = self.sorted()
+        summary: dict[str, dict[str, int]] = {"new": {}, "known": {}}
+        for finding in findings:
+            bucket = summary["known" if finding.known else "new"]
+            bucket[finding.severity] = bucket.get(finding.severity, 0) + 1
+        return {"version": REPORT_VERSION, **meta, "responses": self.responses, "summary": summary,
+                "dropped_findings": self.dropped,
+                "findings": [f.to_dict(self.responses) for f in findings]}
+
+    def merge_report(self, report: Mapping[str, Any]) -> None:
+        """Fold in another collector's report (an xdist worker's)."""
+        with self._lock:
+            self.responses += int(report.get("responses", 0))
+            self.dropped += int(report.get("dropped_findings", 0))
+            for data in report.get("findings", []):
+                self._merge_one(Finding.from_dict(data), None)
+
+
+def check_cassettes(paths: Iterable[Path], checker: DriftChecker, collector: DriftCollector) -> int:
+    """Re-check recorded cassettes offline against the current contract; returns the interactions checked."""
+    from contract_kit.cassettes import load_cassette
+
+    checked = 0
+    for path in paths:
+        cassette = load_cassette(path)
+        for index, interaction in enumerate(cassette.interactions):
+            source = f"{path.name}#{index}"
+            collector.add(checker.check(interaction), source)
+            checked += 1
+    return checked

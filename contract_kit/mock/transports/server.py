@@ -1,0 +1,169 @@
+"""Run an ASGI app (normally ``asgi.make_app(handler)``) under uvicorn.
+
+``serve`` blocks, for ``contract-kit serve``. ``BackgroundServer`` runs the
+server in a daemon thread on a free loopback port for tests and for clients
+that cannot be patched (other processes, curl, non-Python SDKs).
+
+The port is chosen by binding port 0 on a socket *we* create and handing
+that socket to uvicorn: the port is known before the server starts and no
+other process can take it in between, unlike "find a free port, then bind".
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from importlib.util import find_spec
+from types import TracebackType
+
+import uvicorn
+
+from contract_kit.errors import ServerStartError
+from contract_kit.mock.transports.asgi import ASGIApp
+
+DEFAULT_PORT = 4010
+_LOOPBACK = "127.0.0.1"
+
+
+def uvicorn_config(
+    app: ASGIApp, host: str = _LOOPBACK, port: int = DEFAULT_PORT, *, log_level: str = "warning"
+) -> uvicorn.Config:
+    """The one place the uvicorn settings live: httptools and uvloop when
+    installed (they are the fast paths), lifespan on, no access log (one line
+    per mocked request drowns test output)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http="httptools" if find_spec("httptools") else "h11",
+        loop="uvloop" if find_spec("uvloop") else "asyncio",
+        lifespan="on",
+        access_log=False,
+        log_level=log_level,
+        timeout_graceful_shutdown=2,
+    )
+
+
+def serve(
+    app: ASGIApp, host: str = _LOOPBACK, port: int = DEFAULT_PORT, *, log_level: str = "warning"
+) -> None:
+    """Serve until interrupted (Ctrl+C / SIGTERM). Loopback unless told otherwise."""
+    uvicorn.Server(uvicorn_config(app, host, port, log_level=log_level)).run()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServerStartError(f"cannot bind {host}:{port} ({exc}); pass port=0 to get a free port") from None
+    return sock
+
+
+class BackgroundServer:
+    """A uvicorn server in a daemon thread, as a context manager.
+
+    >>> with BackgroundServer(make_app(handler)) as server:  # doctest: +SKIP
+    ...     openai.OpenAI(api_key="sk-test", base_url=server.base_url)
+
+    ``start()`` / ``stop()`` are there for session-scoped fixtures.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = _LOOPBACK,
+        port: int = 0,
+        *,
+        base_path: str = "/v1",
+        log_level: str = "warning",
+        startup_timeout: float = 10.0,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.base_path = base_path
+        self.log_level = log_level
+        self.startup_timeout = startup_timeout
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``; a wildcard bind address is reached via loopback."""
+        host = {"0.0.0.0": _LOOPBACK, "::": "::1", "": _LOOPBACK}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What to give a client as its API root, e.g. ``http://127.0.0.1:53211/v1``."""
+        return f"{self.url}{self.base_path}"
+
+    def start(self) -> BackgroundServer:
+        if self._thread is not None:
+            raise ServerStartError("this BackgroundServer is already running; stop() it first")
+        self._sock = _bind(self.host, self.port)
+        self.port = self._sock.getsockname()[1]
+        self._server = uvicorn.Server(
+            uvicorn_config(self.app, self.host, self.port, log_level=self.log_level)
+        )
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._sock]},
+            name=f"contract-kit-server:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        self._wait_started()
+        return self
+
+    def _wait_started(self) -> None:
+        assert self._server is not None and self._thread is not None
+        deadline = time.monotonic() + self.startup_timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                self.stop()
+                raise ServerStartError(
+                    f"the server on {self.url} stopped during startup; "
+                    "run with log_level='info' to see uvicorn's reason"
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ServerStartError(
+                    f"the server on {self.url} did not start within {self.startup_timeout}s"
+                )
+            time.sleep(0.005)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask uvicorn to exit, force it if open streams keep it busy, and
+        release the socket. Safe to call twice."""
+        server, thread, sock = self._server, self._thread, self._sock
+        self._server = self._thread = self._sock = None
+        if server is not None and thread is not None:
+            server.should_exit = True
+            thread.join(timeout)
+            if thread.is_alive():
+                server.force_exit = True
+                thread.join(timeout)
+        if sock is not None:
+            sock.close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self._thread is not None else "stopped"
+        return f"<BackgroundServer {self.base_url} {state}>"

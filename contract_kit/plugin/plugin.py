@@ -1,0 +1,206 @@
+"""The pytest face of contract-kit: options, ini keys, markers, fixtures. Nothing else.
+
+This module is imported on every pytest run where the kit is installed, so it
+imports nothing heavy at load time; the library is imported inside fixtures
+and hooks, the first time a test asks for it.
+
+Precedence for every setting: command line, then ini key, then marker (for
+per-test settings), then the built-in default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+
+    from contract_kit.contract import Contract
+    from contract_kit.mock import ChatMock, ChatServer
+    from contract_kit.plugin.session import CassetteUse
+
+from contract_kit.defaults import DRIFT_POLICIES, MODES, PROFILES
+from contract_kit.plugin._config import OPTIONS, RUN_DIR_KEY, SESSION_KEY, USE_KEY, marker_kwargs, setting
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "contract-kit: contract tests, mock and drift for chat completions")
+    for option, ini, help_text, choices, default in OPTIONS:
+        group.addoption(option, dest=ini, default=None, choices=choices, help=f"{help_text}. ini: {ini}")
+        parser.addini(ini, help=help_text, default=default)
+    group.addoption("--contract-suite", action="store_true", default=False, dest="contract_suite",
+                    help="also run the contract suite (contract_kit.plugin.suite_tests) against --contract-target")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "chat_mock(*, profile=None, seed=None, require_auth=None, base_urls=None, scenarios=None): "
+        "per-test settings of the chat_mock fixture; the nearest marker wins",
+    )
+    profile = setting(config, "contract_profile")
+    if profile not in PROFILES:
+        raise pytest.UsageError(f"contract_profile = {profile!r} is not a profile; choose one of: {', '.join(PROFILES)}")
+    config.addinivalue_line(
+        "markers",
+        "contract_cassette(*, name=None, ignore=None, timing=None): per-test settings of the chat_cassette "
+        "fixture (cassette name, ignored body fields, replay timing); the nearest marker wins",
+    )
+    for name, choices in (("contract_mode", MODES), ("contract_drift", DRIFT_POLICIES)):
+        value = setting(config, name)
+        if value not in choices:
+            raise pytest.UsageError(f"{name} = {value!r} is not one of the choices: {', '.join(choices)}")
+    if setting(config, "contract_mode") != "replay":
+        from contract_kit.plugin.recorder import configure
+
+        configure(config)
+    seed = setting(config, "contract_seed")
+    if not str(seed).isdigit():
+        raise pytest.UsageError(f"contract_seed = {seed!r} is not a whole number >= 0; e.g. --contract-seed 42")
+    examples = setting(config, "contract_examples")
+    if examples is not None and not (str(examples).isdigit() and int(examples) > 0):
+        raise pytest.UsageError(f"contract_examples = {examples!r} is not a whole number > 0; e.g. --contract-examples 200")
+    if config.getoption("contract_suite", default=False):
+        from importlib.util import find_spec
+
+        spec = find_spec("contract_kit.plugin.suite_tests")
+        if spec is not None and spec.origin:
+            config.args.append(spec.origin)
+
+
+KIT_FIXTURES = frozenset({"contract", "chat_mock", "chat_server"})
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Load the contract once, before any test runs, if a collected test uses the kit.
+
+    A broken spec or overlay then stops the run with one usage error naming the
+    file and the place, instead of erroring every test with a traceback. Runs
+    that never use the kit never load it.
+    """
+    if any(KIT_FIXTURES.intersection(getattr(item, "fixturenames", ())) for item in session.items):
+        _load(session.config)
+    if any("chat_cassette" in getattr(item, "fixturenames", ()) for item in session.items):
+        from contract_kit.plugin.recorder import check_cassettes
+
+        check_cassettes(session.items, session.config)
+
+
+def _load(config: pytest.Config, profile: str | None = None) -> Contract:
+    from contract_kit.contract import load_contract
+    from contract_kit.errors import ContractKitError
+
+    try:
+        return load_contract(profile or setting(config, "contract_profile"), setting(config, "contract_spec") or None)
+    except ContractKitError as exc:
+        raise pytest.UsageError(f"contract-kit: {exc}") from None
+
+
+@pytest.fixture(scope="session")
+def contract(pytestconfig: pytest.Config) -> Contract:
+    """The effective contract of the configured profile (``--contract-profile``, ``--contract-spec``)."""
+    return _load(pytestconfig)
+
+
+@pytest.fixture
+def chat_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[ChatMock]:
+    """The completions mock, routed in-process for httpx (respx) and the openai SDK (httpx2)."""
+    from contract_kit.errors import MarkerError
+    from contract_kit.mock import ChatMock
+
+    options = marker_kwargs(request, "chat_mock")
+    profile = options.pop("profile", None)
+    if profile is not None and profile not in PROFILES:
+        raise MarkerError(f"@pytest.mark.chat_mock(profile={profile!r}): choose one of: {', '.join(PROFILES)}")
+    mock = ChatMock.from_options(_load(pytestconfig, profile), default_seed=int(setting(pytestconfig, "contract_seed")),
+                                 **options)
+    with mock:
+        yield mock
+
+
+@pytest.fixture(scope="session")
+def chat_server(pytestconfig: pytest.Config) -> Iterator[ChatServer]:
+    """The completions mock served over real HTTP on a free loopback port; ``.base_url`` ends in ``/v1``."""
+    from contract_kit.mock import ChatServer
+
+    with ChatServer(_load(pytestconfig), seed=int(setting(pytestconfig, "contract_seed"))) as server:
+        yield server
+
+
+# --- record / replay / drift: one-line hooks; the bodies live in contract_kit.plugin.recorder ---------
+
+
+@pytest.fixture
+def chat_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
+    """Route the endpoint to this test's cassette: replayed offline, or recorded live (``--contract-mode``)."""
+    from contract_kit.plugin.recorder import cassette_fixture
+
+    yield from cassette_fixture(request)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    if USE_KEY not in item.stash:
+        return (yield)
+    from contract_kit.plugin.recorder import after_call
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        after_call(item, interrupted=True)
+        raise
+    except BaseException:
+        after_call(item, interrupted=False)
+        raise
+    after_call(item, interrupted=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if USE_KEY in item.stash:
+        from contract_kit.plugin.recorder import make_report
+
+        make_report(item, report)
+    return report
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    if RUN_DIR_KEY in node.config.stash:
+        node.workerinput["contract_kit_run_dir"] = str(node.config.stash[RUN_DIR_KEY])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    if "contract_kit" in getattr(node, "workeroutput", {}):
+        from contract_kit.plugin.recorder import testnodedown
+
+        testnodedown(node)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    wanted = setting(config, "contract_drift_report") or setting(config, "contract_drift_overlay")
+    if SESSION_KEY in config.stash or wanted:
+        from contract_kit.plugin.recorder import sessionfinish
+
+        sessionfinish(session)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if SESSION_KEY in config.stash:
+        from contract_kit.plugin.recorder import terminal_summary
+
+        terminal_summary(terminalreporter, config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUN_DIR_KEY in config.stash and not hasattr(config, "workerinput"):
+        import shutil
+
+        shutil.rmtree(config.stash[RUN_DIR_KEY], ignore_errors=True)
