@@ -27,8 +27,13 @@ def generate(strategy: Any, cases: int = CASES_PER_RUN) -> int:
 
     drawn = 0
 
-    @settings(max_examples=cases, database=None, phases=[Phase.generate], deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=cases,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def draw(example: Any) -> None:
         nonlocal drawn
@@ -63,10 +68,14 @@ def run() -> list[str]:
     ours, theirs = chat_requests(contract), schemathesis_strategy(contract.document)
     generate(ours, 10)  # warm both up: the first run compiles strategies and schemas
     generate(theirs, 10)
-    timings = compare({
-        "contract-kit": lambda: generate(ours),
-        "schemathesis": lambda: generate(theirs),
-    }, rounds=3, budget_s=0.5)
+    timings = compare(
+        {
+            "contract-kit": lambda: generate(ours),
+            "schemathesis": lambda: generate(theirs),
+        },
+        rounds=3,
+        budget_s=0.5,
+    )
     mine, anchor = timings["contract-kit"], timings["schemathesis"]
     return [
         ratio_line(f"generation/valid-requests x{CASES_PER_RUN} vs schemathesis as_strategy()", mine, anchor),

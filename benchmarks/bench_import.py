@@ -31,7 +31,9 @@ RUN_TIMEOUT_S = 120.0
 
 def write_tests(directory: Path, count: int = TESTS) -> None:
     """``count`` trivial tests that touch neither the kit nor its fixtures."""
-    body = "\n\n".join(f"def test_trivial_{i}() -> None:\n    assert {i} + 1 == {i + 1}" for i in range(count))
+    body = "\n\n".join(
+        f"def test_trivial_{i}() -> None:\n    assert {i} + 1 == {i + 1}" for i in range(count)
+    )
     (directory / "test_trivial.py").write_text(body + "\n")
 
 
@@ -51,12 +53,21 @@ def _children_cpu_s() -> float:
 def pytest_run(directory: Path, extra: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall and CPU seconds of one run, and its output; a failing run stops the benchmark."""
     cpu, start = _children_cpu_s(), time.perf_counter()
-    done = subprocess.run([sys.executable, *BASE_ARGS, *extra], cwd=directory, env=env,
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+    done = subprocess.run(
+        [sys.executable, *BASE_ARGS, *extra],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
     elapsed, cpu = time.perf_counter() - start, _children_cpu_s() - cpu
     if done.returncode != 0:
-        raise RuntimeError(f"bench_import: pytest {' '.join(extra)} exited {done.returncode}: "
-                           f"{(done.stdout + done.stderr).strip()[-800:]}")
+        raise RuntimeError(
+            f"bench_import: pytest {' '.join(extra)} exited {done.returncode}: "
+            f"{(done.stdout + done.stderr).strip()[-800:]}"
+        )
     return elapsed, cpu, done.stdout
 
 
@@ -81,8 +92,14 @@ def plugin_import_cost(env: dict[str, str], repeats: int = 5) -> str:
     totals: list[float] = []
     added: dict[str, int] = {}
     for _ in range(repeats):
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+            check=False,
+        )
         entries = []  # (depth, name, self us, cumulative us), children before their parent
         for line in done.stderr.splitlines():
             fields = line.removeprefix("import time:").split("|")
@@ -90,12 +107,14 @@ def plugin_import_cost(env: dict[str, str], repeats: int = 5) -> str:
                 depth = (len(fields[2]) - len(fields[2].lstrip()) - 1) // 2
                 entries.append((depth, fields[2].strip(), int(fields[0]), int(fields[1])))
         top_pytest = max(i for i, entry in enumerate(entries) if entry[:2] == (0, "pytest"))
-        after = entries[top_pytest + 1:]
+        after = entries[top_pytest + 1 :]
         totals.append(sum(cum for depth, _, _, cum in after if depth == 0) / 1e3)
         added = {name: own for _, name, own, _ in after}
     heaviest = sorted(added, key=added.__getitem__, reverse=True)[:3]
-    return (f"importing {PLUGIN}.plugin after pytest: {statistics.median(totals):.1f}ms, "
-            f"{len(added)} module(s) (heaviest: {', '.join(heaviest)})")
+    return (
+        f"importing {PLUGIN}.plugin after pytest: {statistics.median(totals):.1f}ms, "
+        f"{len(added)} module(s) (heaviest: {', '.join(heaviest)})"
+    )
 
 
 def run() -> list[str]:

@@ -48,7 +48,9 @@ PATH = "/v1/chat/completions"
 AUTH = {"Authorization": "Bearer sk-bench"}
 REQUEST: dict[str, Any] = {
     "model": "alibaba/qwen3-vl-32b-thinking",
-    "messages": [{"role": "user", "content": "In two sentences, why do contract tests catch API drift early?"}],
+    "messages": [
+        {"role": "user", "content": "In two sentences, why do contract tests catch API drift early?"}
+    ],
     "max_tokens": 64,
 }
 STREAM_REQUEST: dict[str, Any] = {**REQUEST, "stream": True}
@@ -67,7 +69,10 @@ Candidate = tuple[Callable[[], AbstractContextManager[Any]], Callable[[], object
 
 # --- in-process ---------------------------------------------------------------------------------
 
-def interleaved(candidates: Mapping[str, Candidate], *, rounds: int = 7, budget_s: float = 0.3) -> dict[str, Timing]:
+
+def interleaved(
+    candidates: Mapping[str, Candidate], *, rounds: int = 7, budget_s: float = 0.3
+) -> dict[str, Timing]:
     """``harness.compare`` for candidates that need a context (a mock) active
     while they run: the context is entered outside the timed region, and one
     untimed call after entering absorbs first-call costs."""
@@ -100,7 +105,9 @@ def bare_route(content: bytes, content_type: str) -> Iterator[Any]:
     import respx
 
     with respx.mock(assert_all_called=False) as router:
-        router.post(URL).mock(return_value=httpx.Response(200, content=content, headers={"content-type": content_type}))
+        router.post(URL).mock(
+            return_value=httpx.Response(200, content=content, headers={"content-type": content_type})
+        )
         yield router
 
 
@@ -150,28 +157,39 @@ def in_process_lines() -> list[str]:
         with ours_client.stream("POST", URL, json=STREAM_REQUEST, headers=AUTH) as streamed:
             stream_reads = list(streamed.iter_raw())
             stream_body = b"".join(stream_reads)
-    _expect(json_response.status_code == 200, f"the mock answered {json_response.status_code}: {json_response.text}")
+    _expect(
+        json_response.status_code == 200,
+        f"the mock answered {json_response.status_code}: {json_response.text}",
+    )
     _expect(stream_body.endswith(b"data: [DONE]\n\n"), "the mock's stream did not end with data: [DONE]")
     stream_content_type = streamed.headers.get("content-type", "text/event-stream")
 
     lines = []
     rows: list[tuple[str, Candidate, Candidate]] = [
-        ("json",
-         (ours_context, lambda: post(ours_client)),
-         (lambda: bare_route(json_response.content, "application/json"), lambda: post(bare_client))),
-        ("stream",
-         (ours_context, lambda: stream(ours_client)),
-         (lambda: bare_route(stream_body, stream_content_type), lambda: stream(bare_client))),
-        ("stream-chunked",
-         (ours_context, lambda: stream(ours_client)),
-         (lambda: bare_chunked_route(stream_reads, stream_content_type), lambda: stream(bare_client))),
+        (
+            "json",
+            (ours_context, lambda: post(ours_client)),
+            (lambda: bare_route(json_response.content, "application/json"), lambda: post(bare_client)),
+        ),
+        (
+            "stream",
+            (ours_context, lambda: stream(ours_client)),
+            (lambda: bare_route(stream_body, stream_content_type), lambda: stream(bare_client)),
+        ),
+        (
+            "stream-chunked",
+            (ours_context, lambda: stream(ours_client)),
+            (lambda: bare_chunked_route(stream_reads, stream_content_type), lambda: stream(bare_client)),
+        ),
     ]
     for mode, ours, bare in rows:
         timings = interleaved({"contract-kit": ours, "bare-respx": bare})
         cost = timings["contract-kit"].per_call_s / timings["bare-respx"].per_call_s
         verdict = "met" if cost <= ISSUE_INPROCESS_MAX_COST else "NOT met"
         lines.append(
-            ratio_line(f"mock/in-process-{mode} vs bare-respx", timings["contract-kit"], timings["bare-respx"])
+            ratio_line(
+                f"mock/in-process-{mode} vs bare-respx", timings["contract-kit"], timings["bare-respx"]
+            )
             + f" cost={cost:.2f}x (ours/bare; issue #3 limit <= {ISSUE_INPROCESS_MAX_COST:g}x: {verdict})"
         )
     ours_client.close()
@@ -185,6 +203,7 @@ def _expect(condition: bool, message: str) -> None:
 
 
 # --- served: the servers ------------------------------------------------------------------------
+
 
 @dataclass
 class Server:
@@ -207,11 +226,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(stack: ExitStack, name: str, argv: list[str], port: int, workdir: Path, note: str = "") -> Server:
+def start_server(
+    stack: ExitStack, name: str, argv: list[str], port: int, workdir: Path, note: str = ""
+) -> Server:
     """Start ``argv`` as a subprocess; the stack kills it however ``run`` ends."""
     log = workdir / f"{name}.log"
     with log.open("wb") as err:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, cwd=workdir)
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, cwd=workdir
+        )
     stack.callback(stop_process, process)
     return Server(name, port, process, log, note)
 
@@ -231,13 +254,17 @@ def wait_accepting(server: Server, timeout_s: float = STARTUP_TIMEOUT_S) -> None
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited with {server.process.returncode} during startup: {server.log_tail()}")
+            raise RuntimeError(
+                f"{server.name} exited with {server.process.returncode} during startup: {server.log_tail()}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", server.port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"{server.name} did not accept connections on port {server.port} within {timeout_s:g}s")
+    raise RuntimeError(
+        f"{server.name} did not accept connections on port {server.port} within {timeout_s:g}s"
+    )
 
 
 def kit_argv(port: int) -> list[str]:
@@ -254,17 +281,30 @@ def static_payload(workdir: Path) -> Path:
     service = MockService(load_contract("observed"), require_auth=False)
 
     def answer(body: dict[str, Any]) -> Any:
-        return service(MockRequest("POST", f"http://127.0.0.1{PATH}", PATH,
-                                   {"content-type": "application/json"}, json.dumps(body).encode()))
+        return service(
+            MockRequest(
+                "POST",
+                f"http://127.0.0.1{PATH}",
+                PATH,
+                {"content-type": "application/json"},
+                json.dumps(body).encode(),
+            )
+        )
 
     plain, streamed = answer(REQUEST), answer(STREAM_REQUEST)
-    _expect(plain.body is not None and streamed.chunks is not None, "the mock did not answer JSON and a stream")
+    _expect(
+        plain.body is not None and streamed.chunks is not None, "the mock did not answer JSON and a stream"
+    )
     path = workdir / "static-payload.json"
-    path.write_text(json.dumps({
-        "json": plain.body.decode(),
-        "chunks": [chunk.decode() for chunk in streamed.chunks],
-        "stream_content_type": streamed.header("content-type") or "text/event-stream",
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "json": plain.body.decode(),
+                "chunks": [chunk.decode() for chunk in streamed.chunks],
+                "stream_content_type": streamed.header("content-type") or "text/event-stream",
+            }
+        )
+    )
     return path
 
 
@@ -292,8 +332,16 @@ def prism_entry() -> tuple[Path | None, str]:
     if npm is None:
         return None, "npm not found; install Node.js and npm to measure Prism"
     PRISM_DIR.mkdir(parents=True, exist_ok=True)
-    command = [npm, "install", "--prefix", str(PRISM_DIR), f"@stoplight/prism-cli@{PRISM_VERSION}",
-               "--no-audit", "--no-fund", "--loglevel=error"]
+    command = [
+        npm,
+        "install",
+        "--prefix",
+        str(PRISM_DIR),
+        f"@stoplight/prism-cli@{PRISM_VERSION}",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
@@ -301,7 +349,10 @@ def prism_entry() -> tuple[Path | None, str]:
     entry = installed()
     if done.returncode != 0 or entry is None:
         tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-        return None, f"'npm install @stoplight/prism-cli@{PRISM_VERSION}' failed (exit {done.returncode}): {tail}"
+        return (
+            None,
+            f"'npm install @stoplight/prism-cli@{PRISM_VERSION}' failed (exit {done.returncode}): {tail}",
+        )
     return entry, ""
 
 
@@ -313,6 +364,7 @@ def node_version() -> str:
 
 
 # --- served: measuring --------------------------------------------------------------------------
+
 
 @dataclass
 class Series:
@@ -341,10 +393,27 @@ class Series:
 
 
 def load(port: int, body: dict[str, Any]) -> LoadResult:
-    argv = [sys.executable, str(HERE / "loadgen.py"), "--port", str(port), "--path", PATH,
-            "--body", json.dumps(body), "--header", f"Authorization: {AUTH['Authorization']}",
-            "--connections", str(CONNECTIONS), "--warmup", str(WARMUP_S), "--duration", str(DURATION_S)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=WARMUP_S + DURATION_S + 60, check=False)
+    argv = [
+        sys.executable,
+        str(HERE / "loadgen.py"),
+        "--port",
+        str(port),
+        "--path",
+        PATH,
+        "--body",
+        json.dumps(body),
+        "--header",
+        f"Authorization: {AUTH['Authorization']}",
+        "--connections",
+        str(CONNECTIONS),
+        "--warmup",
+        str(WARMUP_S),
+        "--duration",
+        str(DURATION_S),
+    ]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=WARMUP_S + DURATION_S + 60, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"loadgen failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
     return LoadResult.from_json(done.stdout.strip().splitlines()[-1])
@@ -352,11 +421,17 @@ def load(port: int, body: dict[str, Any]) -> LoadResult:
 
 def served_line(mode: str, ours: Series, anchor_name: str, anchor: Series, note: str) -> str:
     ratio = ours.rps / anchor.rps if anchor.rps else float("inf")
-    line = (f"mock/served-{mode} vs {anchor_name}: ours={ours.rps:,.0f} req/s p99={ours.p99_ms:.1f}ms "
-            f"{anchor_name}={anchor.rps:,.0f} req/s p99={anchor.p99_ms:.1f}ms ratio={ratio:,.2f}x "
-            f"(req/s ours/{anchor_name}, {CONNECTIONS} keep-alive conns, median of {len(ours.results)} x "
-            f"{DURATION_S:g}s{'; ' + note if note else ''})")
-    problems = [f"{name}: {text}" for name, text in (("ours", ours.problems()), (anchor_name, anchor.problems())) if text]
+    line = (
+        f"mock/served-{mode} vs {anchor_name}: ours={ours.rps:,.0f} req/s p99={ours.p99_ms:.1f}ms "
+        f"{anchor_name}={anchor.rps:,.0f} req/s p99={anchor.p99_ms:.1f}ms ratio={ratio:,.2f}x "
+        f"(req/s ours/{anchor_name}, {CONNECTIONS} keep-alive conns, median of {len(ours.results)} x "
+        f"{DURATION_S:g}s{'; ' + note if note else ''})"
+    )
+    problems = [
+        f"{name}: {text}"
+        for name, text in (("ours", ours.problems()), (anchor_name, anchor.problems()))
+        if text
+    ]
     return line + (f" WARNING {'; '.join(problems)}" if problems else "")
 
 
@@ -376,8 +451,15 @@ def served_lines() -> list[str]:
         workdir = Path(tmp)
         payload = static_payload(workdir)
         kit_port, static_port = free_port(), free_port()
-        static_argv = [sys.executable, str(Path(__file__).resolve()), "static-server",
-                       "--port", str(static_port), "--payload", str(payload)]
+        static_argv = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "static-server",
+            "--port",
+            str(static_port),
+            "--payload",
+            str(payload),
+        ]
         servers = [
             start_server(stack, "contract-kit", kit_argv(kit_port), kit_port, workdir),
             start_server(stack, "static-asgi-ceiling", static_argv, static_port, workdir),
@@ -389,10 +471,28 @@ def served_lines() -> list[str]:
             spec = workdir / "documented.json"
             spec.write_text(json.dumps(load_contract("documented").document))
             port = free_port()
-            argv = [shutil.which("node") or "node", str(entry), "mock", str(spec), "-h", "127.0.0.1",
-                    "-p", str(port), "--verboseLevel", "silent"]
-            servers.append(start_server(stack, "prism", argv, port, workdir,
-                                        note=f"prism {PRISM_VERSION} on node {node_version()}, -v silent"))
+            argv = [
+                shutil.which("node") or "node",
+                str(entry),
+                "mock",
+                str(spec),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "--verboseLevel",
+                "silent",
+            ]
+            servers.append(
+                start_server(
+                    stack,
+                    "prism",
+                    argv,
+                    port,
+                    workdir,
+                    note=f"prism {PRISM_VERSION} on node {node_version()}, -v silent",
+                )
+            )
         for server in servers:
             wait_accepting(server)
 
@@ -427,6 +527,7 @@ def served_lines() -> list[str]:
 
 
 # --- the static ASGI app (run as a subprocess) --------------------------------------------------
+
 
 def static_app(json_body: bytes, chunks: list[bytes], stream_content_type: str) -> Callable[..., Any]:
     """Answers every request with fixed bytes: the stream when the body asks
@@ -472,7 +573,9 @@ def serve_static(argv: list[str]) -> int:
     parser.add_argument("--payload", type=Path, required=True)
     args = parser.parse_args(argv)
     payload = json.loads(args.payload.read_text())
-    app = static_app(payload["json"].encode(), [c.encode() for c in payload["chunks"]], payload["stream_content_type"])
+    app = static_app(
+        payload["json"].encode(), [c.encode() for c in payload["chunks"]], payload["stream_content_type"]
+    )
     serve(app, port=args.port)
     return 0
 

@@ -34,8 +34,11 @@ API = "https://api.aimlapi.com/v1"
 def bodies() -> list[dict[str, Any]]:
     out = []
     for index in range(COUNT):
-        body: dict[str, Any] = {"model": "alibaba/qwen3-vl-32b-thinking", "max_tokens": 40,
-                                "messages": [{"role": "user", "content": f"question number {index}"}]}
+        body: dict[str, Any] = {
+            "model": "alibaba/qwen3-vl-32b-thinking",
+            "max_tokens": 40,
+            "messages": [{"role": "user", "content": f"question number {index}"}],
+        }
         if index % (COUNT // STREAMS) == 0 and sum(1 for b in out if b.get("stream")) < STREAMS:
             body["stream"] = True
         out.append(body)
@@ -65,8 +68,9 @@ def kit_cassette(directory: Path, requests: list[dict[str, Any]]) -> Path:
             response = RecordedResponse(200, {"content-type": "text/event-stream"}, reads=reads)
             response.events = events_of(b"".join(chunks))
         else:
-            response = RecordedResponse(200, {"content-type": "application/json"}, render_json(completion, body),
-                                        "compact")
+            response = RecordedResponse(
+                200, {"content-type": "application/json"}, render_json(completion, body), "compact"
+            )
         interactions.append(Interaction(request, response))
     path = directory / "kit.yaml"
     path.write_text(dump_cassette(Cassette("bench", interactions)), encoding="utf-8")
@@ -82,9 +86,11 @@ def vcr_cassette(directory: Path, kit_path: Path, requests: list[dict[str, Any]]
     from contract_kit.mock.transports import BackgroundServer, make_app
 
     path = directory / "vcr.yaml"
-    with BackgroundServer(make_app(replay_handler_for_dir(kit_path))) as server, \
-            vcr.use_cassette(str(path), record_mode="all"), \
-            httpx.Client(base_url=server.base_url) as client:
+    with (
+        BackgroundServer(make_app(replay_handler_for_dir(kit_path))) as server,
+        vcr.use_cassette(str(path), record_mode="all"),
+        httpx.Client(base_url=server.base_url) as client,
+    ):
         for body in requests:
             response = client.post("/chat/completions", json=body)
             assert response.status_code == 200, response.text
@@ -109,8 +115,7 @@ def replay_vcr(path: Path, base_url: str, requests: list[dict[str, Any]]) -> int
     import vcr
 
     total = 0
-    with vcr.use_cassette(str(path), record_mode="none"), \
-            httpx.Client(base_url=base_url) as client:
+    with vcr.use_cassette(str(path), record_mode="none"), httpx.Client(base_url=base_url) as client:
         for body in requests:
             total += len(client.post("/chat/completions", json=body).content)
     return total
@@ -131,17 +136,27 @@ def run() -> list[str]:
         vcr_path, base_url = vcr_cassette(directory, kit_path, requests)
         ours, theirs = replay_kit(kit_path, requests), replay_vcr(vcr_path, base_url, requests)
         assert ours == theirs, (ours, theirs)  # both replay the same bytes
-        timings = compare({
-            "contract-kit": lambda: replay_kit(kit_path, requests),
-            "vcrpy": lambda: replay_vcr(vcr_path, base_url, requests),
-        }, rounds=3, budget_s=0.1)
+        timings = compare(
+            {
+                "contract-kit": lambda: replay_kit(kit_path, requests),
+                "vcrpy": lambda: replay_vcr(vcr_path, base_url, requests),
+            },
+            rounds=3,
+            budget_s=0.1,
+        )
         sizes = f"kit {kit_path.stat().st_size / 1e6:.1f} MB, vcr {vcr_path.stat().st_size / 1e6:.1f} MB"
-    label = (f"replay/{COUNT}-interactions ({COUNT - STREAMS} JSON + {STREAMS} streams; load + replay; {sizes}; "
-             "VCR.py with its default matchers)")
+    label = (
+        f"replay/{COUNT}-interactions ({COUNT - STREAMS} JSON + {STREAMS} streams; load + replay; {sizes}; "
+        "VCR.py with its default matchers)"
+    )
     per_interaction = {name: type(t)(t.name, t.per_call_s / COUNT) for name, t in timings.items()}
-    return [ratio_line(f"{label} vs VCR.py", timings["contract-kit"], timings["vcrpy"]),
-            ratio_line("replay/per-interaction vs VCR.py", per_interaction["contract-kit"], per_interaction["vcrpy"]),
-            f"replay: {json.dumps({'interactions': COUNT, 'bytes_replayed_each_side': ours})}"]
+    return [
+        ratio_line(f"{label} vs VCR.py", timings["contract-kit"], timings["vcrpy"]),
+        ratio_line(
+            "replay/per-interaction vs VCR.py", per_interaction["contract-kit"], per_interaction["vcrpy"]
+        ),
+        f"replay: {json.dumps({'interactions': COUNT, 'bytes_replayed_each_side': ours})}",
+    ]
 
 
 if __name__ == "__main__":

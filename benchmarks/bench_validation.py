@@ -22,9 +22,18 @@ def example_bytes() -> bytes:
 
 
 def stream_chunks(n: int = 200) -> list[dict[str, Any]]:
-    base = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1764625236,
-            "model": "qwen3-vl-32b-thinking"}
-    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
+    base = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1764625236,
+        "model": "qwen3-vl-32b-thinking",
+    }
+    chunks = [
+        {
+            **base,
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+        }
+    ]
     for i in range(n - 2):
         key = "reasoning_content" if i < n // 3 else "content"
         chunks.append({**base, "choices": [{"index": 0, "delta": {key: f"word{i} "}, "finish_reason": None}]})
@@ -67,11 +76,13 @@ def run() -> list[str]:
         core_validate = openapi_core_validator(contract.document)
         core_validate(raw)  # it must accept the payload, or the comparison is meaningless
         assert not [v for v in contract.validate_response_bytes(raw) if v.severity == "error"]
-        timings = compare({
-            "contract-kit": lambda c=contract: c.validate_response_bytes(raw),  # type: ignore[misc]
-            "openapi-core": lambda v=core_validate: v(raw),  # type: ignore[misc]
-            "json.loads": lambda: json.loads(raw),
-        })
+        timings = compare(
+            {
+                "contract-kit": lambda c=contract: c.validate_response_bytes(raw),  # type: ignore[misc]
+                "openapi-core": lambda v=core_validate: v(raw),  # type: ignore[misc]
+                "json.loads": lambda: json.loads(raw),
+            }
+        )
         label = f"validation/example-response[{profile}]"
         lines.append(ratio_line(f"{label} vs openapi-core", timings["contract-kit"], timings["openapi-core"]))
         lines.append(ratio_line(f"{label} vs json.loads", timings["contract-kit"], timings["json.loads"]))
@@ -82,11 +93,26 @@ def run() -> list[str]:
     core_observed = openapi_core_validator(chunk_as_json_document(observed.document))
     report = observed.validate_stream(stream)
     assert report.ok, report.errors
-    timings = compare({
-        "contract-kit": lambda: observed.validate_stream(stream),
-        "openapi-core-per-chunk": lambda: [core_observed(b) for b in chunk_bytes],
-        "json.loads-per-chunk": lambda: [json.loads(b) for b in chunk_bytes],
-    }, rounds=5)
-    lines.append(ratio_line("validation/200-chunk-stream vs openapi-core", timings["contract-kit"], timings["openapi-core-per-chunk"]))
-    lines.append(ratio_line("validation/200-chunk-stream vs json.loads", timings["contract-kit"], timings["json.loads-per-chunk"]))
+    timings = compare(
+        {
+            "contract-kit": lambda: observed.validate_stream(stream),
+            "openapi-core-per-chunk": lambda: [core_observed(b) for b in chunk_bytes],
+            "json.loads-per-chunk": lambda: [json.loads(b) for b in chunk_bytes],
+        },
+        rounds=5,
+    )
+    lines.append(
+        ratio_line(
+            "validation/200-chunk-stream vs openapi-core",
+            timings["contract-kit"],
+            timings["openapi-core-per-chunk"],
+        )
+    )
+    lines.append(
+        ratio_line(
+            "validation/200-chunk-stream vs json.loads",
+            timings["contract-kit"],
+            timings["json.loads-per-chunk"],
+        )
+    )
     return lines

@@ -31,7 +31,9 @@ def _calls_for(func: Callable[[], object], budget_s: float) -> int:
     return max(1, calls)
 
 
-def compare(candidates: dict[str, Callable[[], object]], *, rounds: int = 7, budget_s: float = 0.3) -> dict[str, Timing]:
+def compare(
+    candidates: dict[str, Callable[[], object]], *, rounds: int = 7, budget_s: float = 0.3
+) -> dict[str, Timing]:
     """Median seconds per call for each candidate, measured in interleaved rounds."""
     sizes = {name: _calls_for(func, budget_s) for name, func in candidates.items()}
     samples: dict[str, list[float]] = {name: [] for name in candidates}
@@ -48,5 +50,7 @@ def compare(candidates: dict[str, Callable[[], object]], *, rounds: int = 7, bud
 def ratio_line(label: str, ours: Timing, anchor: Timing, *, higher_is_better: bool = False) -> str:
     """One printed comparison; ``ratio=`` is how many times faster ours is than the anchor."""
     ratio = anchor.per_call_s / ours.per_call_s
-    return (f"{label}: ours={ours.per_call_us:,.1f}us {anchor.name}={anchor.per_call_us:,.1f}us "
-            f"ratio={ratio:,.2f}x (ours vs {anchor.name}; >1 means ours is faster)")
+    return (
+        f"{label}: ours={ours.per_call_us:,.1f}us {anchor.name}={anchor.per_call_us:,.1f}us "
+        f"ratio={ratio:,.2f}x (ours vs {anchor.name}; >1 means ours is faster)"
+    )

@@ -155,8 +155,13 @@ class _Connection(asyncio.Protocol):
         now = time.perf_counter()
         stats = self.stats
         if stats.sample is None:
-            stats.sample = Sample(self.status, self.content_type, self.body_bytes, self.chunked,
-                                  self.tail.decode("utf-8", "replace"))
+            stats.sample = Sample(
+                self.status,
+                self.content_type,
+                self.body_bytes,
+                self.chunked,
+                self.tail.decode("utf-8", "replace"),
+            )
         if self.sent_at >= stats.measure_from and now <= stats.measure_until:
             stats.latencies.append(now - self.sent_at)
             stats.statuses[self.status] += 1
@@ -266,8 +271,15 @@ async def _connection_loop(host: str, port: int, request: bytes, stats: _Stats) 
             return
 
 
-async def generate(host: str, port: int, request: bytes, *, connections: int = 8,
-                   warmup_s: float = 1.0, duration_s: float = 5.0) -> LoadResult:
+async def generate(
+    host: str,
+    port: int,
+    request: bytes,
+    *,
+    connections: int = 8,
+    warmup_s: float = 1.0,
+    duration_s: float = 5.0,
+) -> LoadResult:
     start = time.perf_counter()
     stats = _Stats(measure_from=start + warmup_s, measure_until=start + warmup_s + duration_s)
     await asyncio.gather(*(_connection_loop(host, port, request, stats) for _ in range(connections)))
@@ -312,8 +324,16 @@ def main(argv: list[str] | None = None) -> int:
         headers[name.strip()] = value.strip()
     request = build_request(args.host, args.port, args.path, args.body.encode(), headers)
     _install_uvloop()
-    result = asyncio.run(generate(args.host, args.port, request, connections=args.connections,
-                                  warmup_s=args.warmup, duration_s=args.duration))
+    result = asyncio.run(
+        generate(
+            args.host,
+            args.port,
+            request,
+            connections=args.connections,
+            warmup_s=args.warmup,
+            duration_s=args.duration,
+        )
+    )
     sys.stdout.write(result.to_json() + "\n")
     return 0
 

@@ -26,7 +26,10 @@ def main(argv: list[str]) -> int:
     names = argv or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; choose from: {', '.join(BENCHMARKS)}",
+            file=sys.stderr,
+        )
         return 2
     print(f"# contract-kit benchmarks, {time.strftime('%Y-%m-%d')}, python {sys.version.split()[0]}")
     for name in names:

@@ -20,14 +20,24 @@ from typing import Any
 
 from contract_kit.errors import SpecError
 
-_PARSER_FAILURES = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OverflowError)
+_PARSER_FAILURES = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+    OverflowError,
+)
 
 
 def parse_json(text: str, source: str, error: type[SpecError] = SpecError, *, what: str = "JSON") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise error(f"invalid {what}: {exc.msg}", source=source, location=f"line {exc.lineno}, column {exc.colno}") from None
+        raise error(
+            f"invalid {what}: {exc.msg}", source=source, location=f"line {exc.lineno}, column {exc.colno}"
+        ) from None
     except RecursionError:
         raise error(f"invalid {what}: nested too deeply to read", source=source) from None
 
@@ -38,9 +48,15 @@ def parse_yaml(text: str, source: str, error: type[SpecError] = SpecError) -> An
     try:
         return yaml.load(text, Loader=yaml_loader())
     except yaml.YAMLError as exc:
-        raise error(f"invalid YAML: {_yaml_problem(exc)}", source=source, location=_yaml_location(exc)) from None
+        raise error(
+            f"invalid YAML: {_yaml_problem(exc)}", source=source, location=_yaml_location(exc)
+        ) from None
     except _PARSER_FAILURES as exc:
-        reason = "nested too deeply to read" if isinstance(exc, RecursionError) else f"a value cannot be read ({exc})"
+        reason = (
+            "nested too deeply to read"
+            if isinstance(exc, RecursionError)
+            else f"a value cannot be read ({exc})"
+        )
         raise error(f"invalid YAML: {reason}", source=source) from None
 
 
@@ -57,8 +73,10 @@ def yaml_loader() -> Any:
     import yaml
 
     base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    resolvers = {first: [(tag, regex) for tag, regex in entries if tag != "tag:yaml.org,2002:timestamp"]
-                 for first, entries in base.yaml_implicit_resolvers.items()}
+    resolvers = {
+        first: [(tag, regex) for tag, regex in entries if tag != "tag:yaml.org,2002:timestamp"]
+        for first, entries in base.yaml_implicit_resolvers.items()
+    }
     return type("NoTimestampLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
 

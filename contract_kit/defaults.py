@@ -30,7 +30,9 @@ class Choice(str, Enum):
         """The value as a plain string, or a ConfigError naming the setting and the choices."""
         text = str(value)
         if text not in cls.choices():
-            raise ConfigError(f"{value!r} is not a valid {setting}. Valid values are: {', '.join(cls.choices())}.")
+            raise ConfigError(
+                f"{value!r} is not a valid {setting}. Valid values are: {', '.join(cls.choices())}."
+            )
         return text
 
 

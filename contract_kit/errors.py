@@ -9,7 +9,7 @@ a missing cassette), so ``pytest.raises(ValueError)`` keeps working.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from contract_kit.validation import Violation
@@ -111,7 +111,12 @@ class CostGuardError(ContractKitError, AssertionError):
 
 
 class LiveAPIError(ContractKitError, AssertionError):
-    """The live API kept failing (5xx, 429, timeout, dropped connection) after bounded retries."""
+    """The live API kept failing (5xx, 429, timeout, dropped connection) after bounded retries.
+
+    ``fault`` holds the same facts as the message, structured for the drift report.
+    """
+
+    fault: dict[str, Any] | None = None
 
 
 class DriftError(ContractKitError, AssertionError):

@@ -20,7 +20,8 @@ def summarize(client: openai.OpenAI, text: str) -> str:
     """Ask for a summary; on a rate limit, say so instead of crashing."""
     try:
         reply = client.chat.completions.create(
-            model=MODEL, messages=[{"role": "user", "content": f"Summarize: {text}"}], max_tokens=400)
+            model=MODEL, messages=[{"role": "user", "content": f"Summarize: {text}"}], max_tokens=400
+        )
     except openai.RateLimitError:
         return "(busy, try again later)"
     return reply.choices[0].message.content or ""

@@ -56,7 +56,7 @@ def prompt_of(body: dict[str, Any]) -> str:
 def _word(prompt: str, prefix: str) -> str | None:
     for word in prompt.split():
         if word.startswith(prefix):
-            return word[len(prefix):]
+            return word[len(prefix) :]
     return None
 
 
@@ -146,8 +146,9 @@ class StandIn:
         if name == "drop":
             return MockResponse(200, JSON_CT, chunks=[], cut=True)
         if name == "slow":
-            return MockResponse(200, JSON_CT, json.dumps(render_json(complete(body), body)).encode(),
-                                first_byte_delay=1.5)
+            return MockResponse(
+                200, JSON_CT, json.dumps(render_json(complete(body), body)).encode(), first_byte_delay=1.5
+            )
         if name == "slowstream":
             return self._stream(body, None, chunk_delay=0.25)
         raise AssertionError(f"unknown stand-in fault {fault!r}")
@@ -166,7 +167,12 @@ MODEL = "alibaba/qwen3-vl-32b-thinking"
 
 
 def chat_body(prompt: str, *, stream: bool = False, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"model": MODEL, "messages": [{"role": "user", "content": prompt}], "max_tokens": 30, **extra}
+    body: dict[str, Any] = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": prompt}],
+        "max_tokens": 30,
+        **extra,
+    }
     if stream:
         body["stream"] = True
     return body
@@ -178,15 +184,25 @@ def recorder(base_url: str, *, key: str = KEY, retries: int = 0, **policy: Any) 
     from contract_kit.mock.transports import parse_base_urls
     from contract_kit.redact import Redactor, Secret
 
-    client = LiveClient(base_url, Secret(key), policy=RetryPolicy(retries=retries, backoff=0.01, **policy),
-                        budget=LiveBudget(10_000))
+    client = LiveClient(
+        base_url,
+        Secret(key),
+        policy=RetryPolicy(retries=retries, backoff=0.01, **policy),
+        budget=LiveBudget(10_000),
+    )
     return RecordingHandler(client, parse_base_urls([API]), redactor=Redactor(secrets=(Secret(KEY),)))
 
 
 def record(base_url: str, body: dict[str, Any], **options: Any) -> Any:
     """Send one request through a RecordingHandler (no client library) and return its Interaction."""
     handler = recorder(base_url, **options)
-    handler(MockRequest("POST", f"{API}/chat/completions", "/v1/chat/completions",
-                        {"content-type": "application/json", "authorization": "Bearer sk-dummy"},
-                        json.dumps(body).encode()))
+    handler(
+        MockRequest(
+            "POST",
+            f"{API}/chat/completions",
+            "/v1/chat/completions",
+            {"content-type": "application/json", "authorization": "Bearer sk-dummy"},
+            json.dumps(body).encode(),
+        )
+    )
     return handler.interactions[0]

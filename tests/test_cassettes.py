@@ -36,15 +36,22 @@ SSE = [b'data: {"id":"a","choices":[]}\n\n', b'data: {"id":"a","choi', b'ces":[]
 
 
 def _request(content: str = "hi") -> RecordedRequest:
-    return RecordedRequest("POST", "/v1/chat/completions", {"content-type": "application/json"},
-                           {"model": "m", "messages": [{"role": "user", "content": content}]})
+    return RecordedRequest(
+        "POST",
+        "/v1/chat/completions",
+        {"content-type": "application/json"},
+        {"model": "m", "messages": [{"role": "user", "content": content}]},
+    )
 
 
 def _stream_response(reads: list[bytes]) -> RecordedResponse:
     from contract_kit.cassettes import events_of
 
-    response = RecordedResponse(200, {"content-type": "text/event-stream"},
-                                reads=[Read(0.01 * (i + 1), data) for i, data in enumerate(reads)])
+    response = RecordedResponse(
+        200,
+        {"content-type": "text/event-stream"},
+        reads=[Read(0.01 * (i + 1), data) for i, data in enumerate(reads)],
+    )
     response.events = events_of(response.body_bytes())
     return response
 
@@ -67,18 +74,21 @@ def test_a_stream_round_trips_with_its_read_boundaries_and_events() -> None:
 
 
 def test_a_read_that_is_not_utf8_is_kept_as_base64() -> None:
-    reads = [b"data: {\"x\": \"\xe2\x82", b"\xac\"}\n\n"]  # a euro sign split across two reads
+    reads = [b'data: {"x": "\xe2\x82', b'\xac"}\n\n']  # a euro sign split across two reads
     text = dump_cassette(_cassette(Interaction(_request(), _stream_response(reads))))
     assert "base64: " + base64.b64encode(reads[0]).decode() in text
     assert parse_cassette(text).interactions[0].response.chunks() == reads
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"a":1,"b":[true,null]}',
-    b'{"a": 1, "b": [true, null]}',
-    b'{\n  "a": 1,\n  "b": [\n    true,\n    null\n  ]\n}\n',
-    b'{"s":"\\u00e9"}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a":1,"b":[true,null]}',
+        b'{"a": 1, "b": [true, null]}',
+        b'{\n  "a": 1,\n  "b": [\n    true,\n    null\n  ]\n}\n',
+        b'{"s":"\\u00e9"}',
+    ],
+)
 def test_a_json_body_is_structure_and_replays_to_the_exact_bytes(raw: bytes) -> None:
     body = json.loads(raw)
     response = RecordedResponse(200, {"content-type": "application/json"}, body, detect_style(body, raw))
@@ -114,17 +124,29 @@ interactions:
 # --- errors name the file and the line ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "location", "words"), [
-    ("version: 1\ninteractions: [\n", "line 3", "malformed YAML"),
-    ("- a\n- b\n", "line 1", "must be a mapping"),
-    ("version: 2\nname: x\ninteractions: []\n", "line 1", "unsupported cassette version 2"),
-    ("version: 1\nname: x\ninteractions:\n- request: {method: POST, path: /v1/x}\n  response: {status: 200}\n"
-     "- request: {method: POST, path: /v1/x}\n  response:\n    status: fine\n", "line 8", "'status' must be"),
-    ("version: 1\nname: x\ninteractions:\n- request: {method: POST, path: /v1/x}\n  response:\n    status: 200\n"
-     "    events: [{id: a}]\n    reads: [{at: 0, text: \"data: {\\\"id\\\": \\\"b\\\"}\\n\\n\"}]\n", "line 7", "disagree"),
-])
-def test_a_malformed_cassette_is_one_error_naming_file_and_line(tmp_path: Path, text: str, location: str,
-                                                                 words: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "location", "words"),
+    [
+        ("version: 1\ninteractions: [\n", "line 3", "malformed YAML"),
+        ("- a\n- b\n", "line 1", "must be a mapping"),
+        ("version: 2\nname: x\ninteractions: []\n", "line 1", "unsupported cassette version 2"),
+        (
+            "version: 1\nname: x\ninteractions:\n- request: {method: POST, path: /v1/x}\n  response: {status: 200}\n"
+            "- request: {method: POST, path: /v1/x}\n  response:\n    status: fine\n",
+            "line 8",
+            "'status' must be",
+        ),
+        (
+            "version: 1\nname: x\ninteractions:\n- request: {method: POST, path: /v1/x}\n  response:\n    status: 200\n"
+            '    events: [{id: a}]\n    reads: [{at: 0, text: "data: {\\"id\\": \\"b\\"}\\n\\n"}]\n',
+            "line 7",
+            "disagree",
+        ),
+    ],
+)
+def test_a_malformed_cassette_is_one_error_naming_file_and_line(
+    tmp_path: Path, text: str, location: str, words: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(CassetteError) as info:
@@ -148,8 +170,9 @@ def test_names_come_from_the_node_id_and_never_collide() -> None:
     assert len(cassette_name("t.py::test_" + "x" * 500)) < 140
 
 
-def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "c.yaml"
     atomic_write_text(target, "old")
 
@@ -207,12 +230,27 @@ def test_a_new_run_overwrites_and_a_rerun_replaces_its_own_interactions(tmp_path
 
 def test_sensitive_headers_and_patterns_are_redacted_by_default() -> None:
     redactor = Redactor(compile_patterns([r"org-[a-z0-9]{6}"]), (Secret(KEY),))
-    headers = redactor.headers({"authorization": f"Bearer {KEY}", "api-key": "k", "x-api-key": "k",
-                                "x-session-token": "t", "openai-organization": "org-abc123", "accept": "*/*"})
-    assert headers == {"authorization": REDACTED, "api-key": REDACTED, "x-api-key": REDACTED,
-                       "x-session-token": REDACTED, "openai-organization": REDACTED, "accept": "*/*"}
+    headers = redactor.headers(
+        {
+            "authorization": f"Bearer {KEY}",
+            "api-key": "k",
+            "x-api-key": "k",
+            "x-session-token": "t",
+            "openai-organization": "org-abc123",
+            "accept": "*/*",
+        }
+    )
+    assert headers == {
+        "authorization": REDACTED,
+        "api-key": REDACTED,
+        "x-api-key": REDACTED,
+        "x-session-token": REDACTED,
+        "openai-organization": REDACTED,
+        "accept": "*/*",
+    }
     assert redactor.value({"m": [f"use Bearer {KEY}", "org-zzz999 here"]}) == {
-        "m": [f"use Bearer {REDACTED}", f"{REDACTED} here"]}
+        "m": [f"use Bearer {REDACTED}", f"{REDACTED} here"]
+    }
 
 
 def test_a_bad_redaction_pattern_names_itself() -> None:
@@ -221,7 +259,9 @@ def test_a_bad_redaction_pattern_names_itself() -> None:
 
 
 @pytest.mark.parametrize("where", ["header-name", "base64-read", "split-across-reads"])
-def test_writing_refuses_a_cassette_that_holds_the_key_and_never_prints_it(tmp_path: Path, where: str) -> None:
+def test_writing_refuses_a_cassette_that_holds_the_key_and_never_prints_it(
+    tmp_path: Path, where: str
+) -> None:
     redactor = Redactor(secrets=(Secret(KEY),))
     request = _request()
     if where == "header-name":

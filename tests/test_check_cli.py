@@ -14,16 +14,28 @@ from contract_kit.cli import main
 from contract_kit.mock import ChatServer, MockRequest, MockResponse, error_response
 from contract_kit.mock.transports import BackgroundServer, make_app
 
-TITLES = ("valid request -> 200 with a conforming answer", "invalid request -> 4xx with an error body",
-          "stream and JSON answers agree")
+TITLES = (
+    "valid request -> 200 with a conforming answer",
+    "invalid request -> 4xx with an error body",
+    "stream and JSON answers agree",
+)
 
 
 def check(*args: str) -> subprocess.CompletedProcess[str]:
     """The installed console script, as a user runs it (the interpreter's copy when scripts are elsewhere)."""
     script = Path(sys.executable).with_name("contract-kit")
-    command = [str(script)] if script.exists() else \
-        [sys.executable, "-c", "import sys; from contract_kit.cli import main; sys.exit(main(sys.argv[1:]))"]
-    return subprocess.run([*command, "check", *args], capture_output=True, text=True, timeout=120, check=False)
+    command = (
+        [str(script)]
+        if script.exists()
+        else [
+            sys.executable,
+            "-c",
+            "import sys; from contract_kit.cli import main; sys.exit(main(sys.argv[1:]))",
+        ]
+    )
+    return subprocess.run(
+        [*command, "check", *args], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_check_passes_against_the_embedded_mock_and_prints_a_summary() -> None:
@@ -82,8 +94,9 @@ def broken_server() -> Iterator[BackgroundServer]:
         yield server
 
 
-def test_check_against_a_loopback_server_runs_all_three_properties(served_mock: ChatServer,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_against_a_loopback_server_runs_all_three_properties(
+    served_mock: ChatServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", "--target", served_mock.base_url, "--examples", "10", "--seed", "2"]) == 0
     out = capsys.readouterr().out
     assert f"target: {served_mock.base_url}/chat/completions" in out
@@ -91,7 +104,8 @@ def test_check_against_a_loopback_server_runs_all_three_properties(served_mock: 
 
 
 def test_a_failing_target_exits_1_with_the_minimal_example_and_how_to_rerun(
-        broken_server: BackgroundServer, capsys: pytest.CaptureFixture[str]) -> None:
+    broken_server: BackgroundServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = broken_server.base_url
     assert main(["check", "--target", base, "--examples", "5", "--seed", "4", "--property", "valid"]) == 1
     out = capsys.readouterr().out
@@ -99,16 +113,23 @@ def test_a_failing_target_exits_1_with_the_minimal_example_and_how_to_rerun(
     example = out.split("minimal failing example:\n", 1)[1].split("  what went wrong:", 1)[0]
     assert '"role": "user"' in example and '"tools"' not in example
     assert "    - status 500, expected 200; body: " in out
-    assert out.rstrip().endswith(f"reproduce with: contract-kit check --target {base} --examples 5 --seed 4 "
-                                 "--profile observed --property valid")
+    assert out.rstrip().endswith(
+        f"reproduce with: contract-kit check --target {base} --examples 5 --seed 4 "
+        "--profile observed --property valid"
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--target", "ftp://example.com"], "is neither 'mock' nor an http(s) URL"),
-    (["--profile", "nope"], "invalid choice: 'nope'"),
-    (["--examples", "0"], "must be at least 1"),
-])
-def test_usage_errors_exit_2_with_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "ftp://example.com"], "is neither 'mock' nor an http(s) URL"),
+        (["--profile", "nope"], "invalid choice: 'nope'"),
+        (["--examples", "0"], "must be at least 1"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     try:
         code = main(["check", *args])
     except SystemExit as exc:  # argparse's own errors

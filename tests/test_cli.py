@@ -18,8 +18,14 @@ RESPONSE_200 = '$.paths["/v1/chat/completions"].post.responses["200"]'
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "contract_kit", *args], capture_output=True, text=True,
-                          timeout=60, cwd=cwd, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "contract_kit", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        check=False,
+    )
 
 
 # -- lint ----------------------------------------------------------------------------
@@ -29,8 +35,13 @@ def test_lint_reports_the_missing_description_and_the_missing_role() -> None:
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert f"  error   {RESPONSE_200}: 'description' is a required property" in lines
-    assert "          -> repaired by repairs.yaml action #0 ($.paths['/v1/chat/completions'].post.responses['200'])" in lines
-    assert "  error   python_request.json $.messages[0]: 'role' is a required property (rule: required)" in lines
+    assert (
+        "          -> repaired by repairs.yaml action #0 ($.paths['/v1/chat/completions'].post.responses['200'])"
+        in lines
+    )
+    assert (
+        "  error   python_request.json $.messages[0]: 'role' is a required property (rule: required)" in lines
+    )
     assert "javascript_request.json" not in result.stdout
     assert lines[-1] == "2 error(s), 4 warning(s), 0 info; 5 resolved by overlays. Exit 1."
 
@@ -42,8 +53,11 @@ def test_lint_json_format(profile: str) -> None:
     data = json.loads(result.stdout)
     assert data["profile"] == profile
     assert data["exit_code"] == 1
-    errors_and_warnings = {(f["code"], f["location"], f["resolved"]) for f in data["findings"]
-                           if f["severity"] in ("error", "warning")}
+    errors_and_warnings = {
+        (f["code"], f["location"], f["resolved"])
+        for f in data["findings"]
+        if f["severity"] in ("error", "warning")
+    }
     smells_resolved = profile == "observed"
     assert errors_and_warnings == {
         ("openapi-invalid", RESPONSE_200, True),
@@ -61,8 +75,9 @@ def test_lint_json_format(profile: str) -> None:
 def test_console_script_is_installed() -> None:
     script = shutil.which("contract-kit", path=str(Path(sys.executable).parent))
     assert script is not None
-    result = subprocess.run([script, "lint", "--format", "json"], capture_output=True, text=True, timeout=60,
-                            check=False)
+    result = subprocess.run(
+        [script, "lint", "--format", "json"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 1
     assert "findings" in json.loads(result.stdout)
 
@@ -70,14 +85,22 @@ def test_console_script_is_installed() -> None:
 def test_lint_clean_document_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "clean.json"
     document = {
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-        "security": [{"key": []}], "components": {"securitySchemes": {"key": {"type": "http", "scheme": "bearer"}}},
-        "paths": {"/v1/chat/completions": {"post": {"responses": {
-            "200": {"description": "ok"}, "default": {"description": "error"}}}}},
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "security": [{"key": []}],
+        "components": {"securitySchemes": {"key": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/v1/chat/completions": {
+                "post": {"responses": {"200": {"description": "ok"}, "default": {"description": "error"}}}
+            }
+        },
     }
     spec.write_text(json.dumps(document), encoding="utf-8")
     assert main(["lint", "--spec", str(spec), "--profile", "documented"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "0 error(s), 0 warning(s), 0 info; 0 resolved by overlays. Exit 0."
+    assert (
+        capsys.readouterr().out.splitlines()[-1]
+        == "0 error(s), 0 warning(s), 0 info; 0 resolved by overlays. Exit 0."
+    )
 
 
 # -- spec --------------------------------------------------------------------------------
@@ -128,14 +151,17 @@ def test_malformed_spec_names_file_and_line(tmp_path: Path) -> None:
     _one_line_error(run("lint", "--spec", str(spec)), str(spec), "line 3")
 
 
-@pytest.mark.parametrize(("overlay", "profile"), [("repairs.yaml", "documented"), ("observed.yaml", "observed")])
+@pytest.mark.parametrize(
+    ("overlay", "profile"), [("repairs.yaml", "documented"), ("observed.yaml", "observed")]
+)
 def test_malformed_overlay_next_to_a_copied_spec(tmp_path: Path, overlay: str, profile: str) -> None:
     spec = tmp_path / _resources.DOCUMENT_NAME
     shutil.copy(_resources.default_document(), spec)
     shutil.copy(_resources.openapi_dir() / "repairs.yaml", tmp_path / "repairs.yaml")
     (tmp_path / overlay).write_text(
         "overlay: 1.0.0\ninfo: {title: broken, version: '1'}\nactions:\n  - target: $.info\n    update: {a: [b\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     line = _one_line_error(run("lint", "--spec", str(spec), "--profile", profile), str(tmp_path / overlay))
     assert " at line " in line
 
@@ -160,7 +186,11 @@ def test_a_closed_pipe_is_not_a_traceback() -> None:
 
     result = subprocess.run(
         # `spec` prints ~80 KB, more than a pipe buffer holds, so the writer really meets a closed pipe.
-        f"{sys.executable} -m contract_kit spec | head -1", shell=True, capture_output=True, text=True, check=False
+        f"{sys.executable} -m contract_kit spec | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.stdout == "{\n"
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

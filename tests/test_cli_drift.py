@@ -15,7 +15,9 @@ from contract_kit.contract import load_overlay
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_shipped_cassettes_recheck_offline_with_known_deviations_only(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_shipped_cassettes_recheck_offline_with_known_deviations_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["drift", str(ROOT / "fixtures" / "cassettes")]) == 0
     out = capsys.readouterr().out
     assert "re-checked 1 interaction(s) in 1 cassette(s)" in out
@@ -24,19 +26,47 @@ def test_the_shipped_cassettes_recheck_offline_with_known_deviations_only(capsys
 
 
 def test_live_probes_record_report_propose_and_exit_1_on_new_breaking_drift(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("AIMLAPI_API_KEY", KEY)
     standin = StandIn(plant="type-change")  # every JSON answer's `created` becomes a string
     with serve(standin) as (_, base):
-        code = main(["drift", "--live", "--base-url", base, "--cassette-dir", str(tmp_path / "probes"),
-                     "--report", str(tmp_path / "report.json"), "--overlay", str(tmp_path / "proposed.yaml"),
-                     "--max-tokens", "48"])
+        code = main(
+            [
+                "drift",
+                "--live",
+                "--base-url",
+                base,
+                "--cassette-dir",
+                str(tmp_path / "probes"),
+                "--report",
+                str(tmp_path / "report.json"),
+                "--overlay",
+                str(tmp_path / "proposed.yaml"),
+                "--max-tokens",
+                "48",
+            ]
+        )
     out = capsys.readouterr()
     assert code == 1, out.out
     names = sorted(p.name for p in (tmp_path / "probes").iterdir())
-    assert names == sorted(f"probe-{n}.yaml" for n in ["plain", "stream", "stream-usage", "tools-required",
-                                                       "image", "json-format", "length", "invalid"])
-    sent = [json.loads(json.dumps(load_cassette(tmp_path / "probes" / n).interactions[0].request.body)) for n in names]
+    assert names == sorted(
+        f"probe-{n}.yaml"
+        for n in [
+            "plain",
+            "stream",
+            "stream-usage",
+            "tools-required",
+            "image",
+            "json-format",
+            "length",
+            "invalid",
+        ]
+    )
+    sent = [
+        json.loads(json.dumps(load_cassette(tmp_path / "probes" / n).interactions[0].request.body))
+        for n in names
+    ]
     assert all(body.get("max_tokens", 0) <= 48 for body in sent)
     assert load_cassette(tmp_path / "probes" / "probe-invalid.yaml").interactions[0].response.status == 400
     tools = load_cassette(tmp_path / "probes" / "probe-tools-required.yaml").interactions[0]
@@ -54,24 +84,34 @@ def test_live_probes_record_report_propose_and_exit_1_on_new_breaking_drift(
 
     assert main(["drift", str(tmp_path / "probes"), "--format", "json"]) == 1  # the same drift, offline
     offline = json.loads(capsys.readouterr().out)
-    assert {(f["kind"], f["path"]) for f in offline["findings"] if not f["known"]} == {("type-mismatch", "$.created")}
+    assert {(f["kind"], f["path"]) for f in offline["findings"] if not f["known"]} == {
+        ("type-mismatch", "$.created")
+    }
 
 
-@pytest.mark.parametrize(("argv", "words"), [
-    (["drift"], "give either a cassette folder"),
-    (["drift", "nowhere-at-all"], "nowhere-at-all: no such cassette file or folder"),
-    (["drift", "--live"], "needs an API key: export AIMLAPI_API_KEY="),
-])
-def test_usage_errors_exit_2_with_one_line(argv: list[str], words: str, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["drift"], "give either a cassette folder"),
+        (["drift", "nowhere-at-all"], "nowhere-at-all: no such cassette file or folder"),
+        (["drift", "--live"], "needs an API key: export AIMLAPI_API_KEY="),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str], words: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("AIMLAPI_API_KEY", raising=False)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1
 
 
-def test_a_malformed_cassette_exits_2_naming_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "bad.yaml").write_text("version: 1\nname: x\ninteractions:\n- request: {method: POST}\n  response: {}\n")
+def test_a_malformed_cassette_exits_2_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "version: 1\nname: x\ninteractions:\n- request: {method: POST}\n  response: {}\n"
+    )
     assert main(["drift", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert f"{tmp_path / 'bad.yaml'} at line 4: a request needs 'method'" in err

@@ -138,8 +138,18 @@ def test_schemas_are_json_schema_not_openapi(observed: Contract) -> None:
 # -- status resolution -------------------------------------------------------------
 @pytest.mark.parametrize(
     ("status", "key"),
-    [(200, "200"), ("200", "200"), (404, "404"), (429, "429"), (500, "5XX"), (503, "5XX"), ("599", "5XX"),
-     (402, None), (302, None), (201, None)],
+    [
+        (200, "200"),
+        ("200", "200"),
+        (404, "404"),
+        (429, "429"),
+        (500, "5XX"),
+        (503, "5XX"),
+        ("599", "5XX"),
+        (402, None),
+        (302, None),
+        (201, None),
+    ],
 )
 def test_status_resolution_observed(observed: Contract, status: int | str, key: str | None) -> None:
     assert observed.status_key(status) == key
@@ -181,7 +191,9 @@ def test_yaml_with_unquoted_status_keys_loads_the_same(tmp_path: Path, documente
 def test_yaml_dates_stay_strings(tmp_path: Path) -> None:
     """OpenAPI has no date type: an unquoted ``2024-05-01`` is a string, as openapi-core reads it."""
     text = yaml.safe_dump(_foreign_document()).replace("version: '2.0'", "version: 2024-05-01")
-    text = text.replace("model:\n          type: string\n", "model:\n          example: 2024-05-01\n          type: string\n")
+    text = text.replace(
+        "model:\n          type: string\n", "model:\n          example: 2024-05-01\n          type: string\n"
+    )
     assert "version: 2024-05-01" in text and "example: 2024-05-01" in text
     spec = tmp_path / "dated.yaml"
     spec.write_text(text, encoding="utf-8")
@@ -239,11 +251,23 @@ def _foreign_document() -> dict[str, Any]:
         "paths": {
             "/chat/completions": {
                 "post": {
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": ref + "Request"}}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": ref + "Request"}}},
+                    },
                     "responses": {
-                        "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": ref + "Completion"}}}},
-                        "5XX": {"description": "server", "content": {"application/json": {"schema": {"$ref": ref + "Error"}}}},
-                        "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": ref + "Error"}}}},
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {"$ref": ref + "Completion"}}},
+                        },
+                        "5XX": {
+                            "description": "server",
+                            "content": {"application/json": {"schema": {"$ref": ref + "Error"}}},
+                        },
+                        "default": {
+                            "description": "error",
+                            "content": {"application/json": {"schema": {"$ref": ref + "Error"}}},
+                        },
                     },
                 }
             }
@@ -253,7 +277,10 @@ def _foreign_document() -> dict[str, Any]:
                 "Message": {
                     "type": "object",
                     "required": ["role", "content"],
-                    "properties": {"role": {"type": "string"}, "content": {"type": "string", "nullable": True}},
+                    "properties": {
+                        "role": {"type": "string"},
+                        "content": {"type": "string", "nullable": True},
+                    },
                 },
                 "Request": {
                     "type": "object",
@@ -281,7 +308,11 @@ def _foreign_document() -> dict[str, Any]:
                         },
                     },
                 },
-                "Error": {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
+                "Error": {
+                    "type": "object",
+                    "required": ["detail"],
+                    "properties": {"detail": {"type": "string"}},
+                },
             }
         },
     }
@@ -306,8 +337,10 @@ def test_foreign_document_loads_and_validates(foreign_spec: Path) -> None:
     assert [(v.path, v.rule, v.observed) for v in wrong] == [("$.messages[0].content", "type", 5)]
     missing = contract.validate_request({"messages": []})
     assert [(v.path, v.rule) for v in missing] == [("$", "required")]
-    completion = {"id": "x", "choices": [{"index": 0, "message": {"role": "assistant", "content": None},
-                                          "finish_reason": None}]}
+    completion = {
+        "id": "x",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": None}, "finish_reason": None}],
+    }
     schema_errors = [v for v in contract.validate_response(completion) if v.kind == "schema"]
     assert schema_errors == []
 

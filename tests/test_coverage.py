@@ -26,12 +26,17 @@ def hits(*requests: dict[str, Any]) -> set[str]:
     return coverage.hits
 
 
-def test_locations_name_properties_branches_enum_values_types_and_bounds(coverage_names: dict[str, str]) -> None:
+def test_locations_name_properties_branches_enum_values_types_and_bounds(
+    coverage_names: dict[str, str],
+) -> None:
     assert coverage_names["$.messages[]{role=tool}.tool_call_id"] == "property"
     assert coverage_names["$.messages[]{role=tool}"] == "branch"
     assert coverage_names["$.tool_choice{object}"] == "branch"
     assert coverage_names['$.tool_choice{string} = "required"'] == "enum"
-    assert coverage_names['$.messages[]{role=user}.content{array}[]{type=image_url}.image_url.detail = "low"'] == "enum"
+    assert (
+        coverage_names['$.messages[]{role=user}.content{array}[]{type=image_url}.image_url.detail = "low"']
+        == "enum"
+    )
     assert coverage_names["$.frequency_penalty : null"] == "type"
     assert coverage_names["$.temperature = maximum 2"] == "bound"
     assert coverage_names["$.top_p = minimum 0.01"] == "bound"
@@ -40,18 +45,34 @@ def test_locations_name_properties_branches_enum_values_types_and_bounds(coverag
 
 def test_a_minimal_request_touches_only_its_own_locations() -> None:
     assert hits(MINIMAL) == {
-        "$.model", '$.model = "alibaba/qwen3-vl-32b-thinking"', "$.messages", "$.messages[]{role=user}",
-        "$.messages[]{role=user}.role", '$.messages[]{role=user}.role = "user"', "$.messages[]{role=user}.content",
+        "$.model",
+        '$.model = "alibaba/qwen3-vl-32b-thinking"',
+        "$.messages",
+        "$.messages[]{role=user}",
+        "$.messages[]{role=user}.role",
+        '$.messages[]{role=user}.role = "user"',
+        "$.messages[]{role=user}.content",
         "$.messages[]{role=user}.content{string}",
     }
 
 
 def test_branches_types_and_bounds_are_recorded_by_the_value_sent() -> None:
-    request = {**MINIMAL, "tool_choice": {"type": "function", "function": {"name": "f"}}, "temperature": 2,
-               "top_p": 0.5, "frequency_penalty": None, "stop": ["x"]}
+    request = {
+        **MINIMAL,
+        "tool_choice": {"type": "function", "function": {"name": "f"}},
+        "temperature": 2,
+        "top_p": 0.5,
+        "frequency_penalty": None,
+        "stop": ["x"],
+    }
     found = hits(request)
-    assert {"$.tool_choice{object}", "$.tool_choice{object}.function.name", "$.temperature = maximum 2",
-            "$.frequency_penalty : null", "$.stop{array}"} <= found
+    assert {
+        "$.tool_choice{object}",
+        "$.tool_choice{object}.function.name",
+        "$.temperature = maximum 2",
+        "$.frequency_penalty : null",
+        "$.stop{array}",
+    } <= found
     assert "$.tool_choice{string}" not in found
     assert not any(name.startswith("$.top_p =") for name in found)
     assert "$.frequency_penalty : number" not in found
@@ -64,7 +85,9 @@ def test_the_report_counts_by_kind_and_lists_what_was_missed() -> None:
     assert report.hit == 8 and report.total == len(coverage.locations)
     assert sum(hit for hit, _ in report.by_kind.values()) == report.hit
     assert "$.tools" in {location.name for location in report.missed}
-    assert report.summary().startswith(f"request schema coverage: {report.percent:.1f}% (8/{report.total} locations;")
+    assert report.summary().startswith(
+        f"request schema coverage: {report.percent:.1f}% (8/{report.total} locations;"
+    )
     assert "not exercised:" in report.format()
 
 

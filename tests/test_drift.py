@@ -28,11 +28,14 @@ def checker() -> DriftChecker:
 def recorded() -> Iterator[dict[str, Interaction]]:
     """One live interaction per plant, plus an unplanted JSON and stream baseline."""
     with serve() as (_, base):
-        out = {plant: record(base, chat_body(f"plant:{plant} hello", stream=stream))
-               for plant, (stream, _) in PLANTS.items()}
+        out = {
+            plant: record(base, chat_body(f"plant:{plant} hello", stream=stream))
+            for plant, (stream, _) in PLANTS.items()
+        }
         out["baseline-json"] = record(base, chat_body("hello"))
-        out["baseline-stream"] = record(base, chat_body("hello", stream=True,
-                                                        stream_options={"include_usage": True}))
+        out["baseline-stream"] = record(
+            base, chat_body("hello", stream=True, stream_options={"include_usage": True})
+        )
     yield out
 
 
@@ -40,24 +43,31 @@ def _new(findings: list[Finding]) -> list[tuple[str, str, str, str]]:
     return [(f.kind, f.severity, f.where, f.path) for f in findings if not f.known]
 
 
-def test_an_unplanted_answer_has_no_new_drift_only_known(recorded: dict[str, Interaction],
-                                                         checker: DriftChecker) -> None:
+def test_an_unplanted_answer_has_no_new_drift_only_known(
+    recorded: dict[str, Interaction], checker: DriftChecker
+) -> None:
     json_findings = checker.check(recorded["baseline-json"])
     assert _new(json_findings) == []
     assert sorted(f.path for f in json_findings) == [
-        "$.choices[*].message.reasoning_content", "$.meta", "$.system_fingerprint",
-        "$.usage.completion_tokens_details.text_tokens", "$.usage.prompt_tokens_details.text_tokens"]
+        "$.choices[*].message.reasoning_content",
+        "$.meta",
+        "$.system_fingerprint",
+        "$.usage.completion_tokens_details.text_tokens",
+        "$.usage.prompt_tokens_details.text_tokens",
+    ]
     stream_findings = checker.check(recorded["baseline-stream"])
     assert _new(stream_findings) == []
     assert {(f.kind, f.where, f.path) for f in stream_findings} >= {
         ("nullability", "chunk", "$.choices[*].finish_reason"),
         ("missing-required", "chunk", "$.choices[*].delta.role"),
-        ("undocumented-field", "chunk", "$.choices[*].delta.reasoning_content")}
+        ("undocumented-field", "chunk", "$.choices[*].delta.reasoning_content"),
+    }
 
 
 @pytest.mark.parametrize("plant", list(PLANTS))
-def test_each_planted_deviation_is_exactly_one_new_finding(plant: str, recorded: dict[str, Interaction],
-                                                           checker: DriftChecker) -> None:
+def test_each_planted_deviation_is_exactly_one_new_finding(
+    plant: str, recorded: dict[str, Interaction], checker: DriftChecker
+) -> None:
     stream, expected = PLANTS[plant]
     findings = checker.check(recorded[plant])
     assert _new(findings) == [expected]
@@ -65,8 +75,10 @@ def test_each_planted_deviation_is_exactly_one_new_finding(plant: str, recorded:
     assert all(f.key in baseline or f.known is False for f in findings)  # nothing unexpected is known either
 
 
-@pytest.mark.parametrize(("path", "checked"), [
-    ("/v1/chat/completions", True), ("/proxy/v1/chat/completions?x=1", True), ("/v1/models", False)])
+@pytest.mark.parametrize(
+    ("path", "checked"),
+    [("/v1/chat/completions", True), ("/proxy/v1/chat/completions?x=1", True), ("/v1/models", False)],
+)
 def test_only_the_contracts_operation_is_checked(checker: DriftChecker, path: str, checked: bool) -> None:
     from contract_kit.cassettes import RecordedRequest, RecordedResponse
 
@@ -74,16 +86,24 @@ def test_only_the_contracts_operation_is_checked(checker: DriftChecker, path: st
 
 
 def test_a_required_error_names_each_missing_field() -> None:
-    violation = Violation("$.choices[0].delta", "required", "'role' is a required property", "chunk 3",
-                          ["content", "role"], {"tool_calls": []})
+    violation = Violation(
+        "$.choices[0].delta",
+        "required",
+        "'role' is a required property",
+        "chunk 3",
+        ["content", "role"],
+        {"tool_calls": []},
+    )
     findings = classify(violation)
     assert [(f.kind, f.severity, f.where, f.path) for f in findings] == [
         ("missing-required", "breaking", "chunk", "$.choices[*].delta.content"),
-        ("missing-required", "breaking", "chunk", "$.choices[*].delta.role")]
+        ("missing-required", "breaking", "chunk", "$.choices[*].delta.role"),
+    ]
 
 
-def test_the_collector_counts_responses_dedupes_and_stays_bounded(recorded: dict[str, Interaction],
-                                                                 checker: DriftChecker) -> None:
+def test_the_collector_counts_responses_dedupes_and_stays_bounded(
+    recorded: dict[str, Interaction], checker: DriftChecker
+) -> None:
     collector = DriftCollector(max_findings=12)
     for _ in range(3):
         collector.add(checker.check(recorded["baseline-json"]), "test_a")
@@ -122,16 +142,23 @@ def test_the_shipped_vendor_cassette_shows_the_known_deviations(checker: DriftCh
     assert "fixtures/examples/example_response.json" in cassette.meta["provenance"]
     findings = checker.check(cassette.interactions[0])
     assert sorted((f.kind, f.severity, f.known, f.path) for f in findings) == [
-        ("undocumented-field", "additive", True, path) for path in (
-            "$.choices[*].message.reasoning_content", "$.meta", "$.system_fingerprint",
-            "$.usage.completion_tokens_details.text_tokens", "$.usage.prompt_tokens_details.text_tokens")]
+        ("undocumented-field", "additive", True, path)
+        for path in (
+            "$.choices[*].message.reasoning_content",
+            "$.meta",
+            "$.system_fingerprint",
+            "$.usage.completion_tokens_details.text_tokens",
+            "$.usage.prompt_tokens_details.text_tokens",
+        )
+    ]
 
 
 # --- the proposed overlay --------------------------------------------------------------------
 
 
 def test_the_proposed_overlay_makes_the_contract_accept_what_was_observed(
-        recorded: dict[str, Interaction], checker: DriftChecker, tmp_path: Path) -> None:
+    recorded: dict[str, Interaction], checker: DriftChecker, tmp_path: Path
+) -> None:
     collector = DriftCollector()
     for plant in PLANTS:
         collector.add(checker.check(recorded[plant]), f"test_{plant}")
@@ -139,11 +166,16 @@ def test_the_proposed_overlay_makes_the_contract_accept_what_was_observed(
     assert overlay is not None
     path = write_overlay(tmp_path / "proposed.yaml", overlay)
     parsed = load_overlay(path)
-    assert all("seen in 1 of 12 live responses" in action.description and "Evidence: test_" in action.description
-               for action in parsed.actions)
+    assert all(
+        "seen in 1 of 12 live responses" in action.description and "Evidence: test_" in action.description
+        for action in parsed.actions
+    )
     unaddressed = {(item["kind"], item["path"]) for item in overlay["x-contract-kit-unaddressed"]}
-    assert unaddressed == {("semantic", "$.usage.total_tokens"), ("stream-framing", "$"),
-                           ("stream-invariant", "$.id")}
+    assert unaddressed == {
+        ("semantic", "$.usage.total_tokens"),
+        ("stream-framing", "$"),
+        ("stream-invariant", "$.id"),
+    }
     patched = DriftChecker(load_contract("documented"), load_contract("observed", overlays=[path]))
     for plant, (_, (kind, _, _, _)) in PLANTS.items():
         new = _new(patched.check(recorded[plant]))
@@ -158,6 +190,13 @@ def test_nothing_to_propose_gives_no_overlay(recorded: dict[str, Interaction], c
 
 
 def test_schemas_are_inferred_from_samples() -> None:
-    assert infer_schema({"a": [1], "b": None, "c": "x", "d": 1.5, "e": True}) == {"type": "object", "properties": {
-        "a": {"type": "array", "items": {"type": "integer"}}, "b": {"nullable": True}, "c": {"type": "string"},
-        "d": {"type": "number"}, "e": {"type": "boolean"}}}
+    assert infer_schema({"a": [1], "b": None, "c": "x", "d": 1.5, "e": True}) == {
+        "type": "object",
+        "properties": {
+            "a": {"type": "array", "items": {"type": "integer"}},
+            "b": {"nullable": True},
+            "c": {"type": "string"},
+            "d": {"type": "number"},
+            "e": {"type": "boolean"},
+        },
+    }

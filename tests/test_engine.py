@@ -19,12 +19,14 @@ from contract_kit import load_contract
 from contract_kit.errors import InstanceError
 from contract_kit.mock.content import count_tokens, cut_at_stop, split_on_tokens, truncate_tokens
 from contract_kit.mock.engine import (
-    GeneratedCompletion as Completion,
     EngineOptions,
     EngineRequestError,
     complete,
     render_chunks,
     render_json,
+)
+from contract_kit.mock.engine import (
+    GeneratedCompletion as Completion,
 )
 from contract_kit.mock.instances import generate_instance
 from contract_kit.mock.scenarios import refusal, reply, tool_call
@@ -56,7 +58,10 @@ SEARCH: dict[str, Any] = {
         "name": "search",
         "parameters": {
             "type": "object",
-            "properties": {"query": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}},
+            "properties": {
+                "query": {"type": "string"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+            },
             "required": ["query"],
         },
     },
@@ -163,7 +168,9 @@ STOPS = st.lists(st.one_of(COMMON, st.text(min_size=1, max_size=4)), min_size=1,
 
 @FAST
 @given(stops=STOPS, seed=st.integers(0, 50), as_string=st.booleans())
-def test_stop_strings_never_appear_and_cut_where_they_occur(stops: list[str], seed: int, as_string: bool) -> None:
+def test_stop_strings_never_appear_and_cut_where_they_occur(
+    stops: list[str], seed: int, as_string: bool
+) -> None:
     stop: str | list[str] = stops[0] if as_string else stops
     used = [stop] if isinstance(stop, str) else stop
     free = run(chat(), seed=seed)
@@ -251,16 +258,26 @@ def test_tool_calls_that_do_not_fit_end_with_length_and_no_calls() -> None:
 
 # --- JSON Schema instances --------------------------------------------------------------------
 
-SIMPLE_PATTERNS = [r"^[a-z]{2,6}$", r"^\d{3}-\d{4}$", r"^(red|green|blue)$", r"^[A-Z][a-z]+_[0-9]?$", r"id-\w+"]
+SIMPLE_PATTERNS = [
+    r"^[a-z]{2,6}$",
+    r"^\d{3}-\d{4}$",
+    r"^(red|green|blue)$",
+    r"^[A-Z][a-z]+_[0-9]?$",
+    r"id-\w+",
+]
 
 
 def _leaf() -> st.SearchStrategy[dict[str, Any]]:
-    lengths = st.tuples(st.integers(0, 5), st.integers(0, 10)).map(lambda t: {"minLength": t[0], "maxLength": t[0] + t[1]})
+    lengths = st.tuples(st.integers(0, 5), st.integers(0, 10)).map(
+        lambda t: {"minLength": t[0], "maxLength": t[0] + t[1]}
+    )
     strings = st.one_of(
         st.just({"type": "string"}),
         lengths.map(lambda extra: {"type": "string", **extra}),
         st.sampled_from(SIMPLE_PATTERNS).map(lambda p: {"type": "string", "pattern": p}),
-        st.sampled_from(["date", "date-time", "email", "uri", "uuid"]).map(lambda f: {"type": "string", "format": f}),
+        st.sampled_from(["date", "date-time", "email", "uri", "uuid"]).map(
+            lambda f: {"type": "string", "format": f}
+        ),
     )
     integers = st.tuples(st.integers(-50, 50), st.integers(0, 40), st.integers(1, 5)).map(
         lambda t: {"type": "integer", "minimum": t[0], "maximum": t[0] + t[1] + t[2], "multipleOf": t[2]}
@@ -283,7 +300,12 @@ def _extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[di
     names = st.text(alphabet="abcdefgh_", min_size=1, max_size=6)
     objects = st.dictionaries(names, children, min_size=1, max_size=4).flatmap(
         lambda props: st.tuples(st.just(props), st.sets(st.sampled_from(sorted(props))), st.booleans()).map(
-            lambda t: {"type": "object", "properties": t[0], "required": sorted(t[1]), "additionalProperties": t[2]}
+            lambda t: {
+                "type": "object",
+                "properties": t[0],
+                "required": sorted(t[1]),
+                "additionalProperties": t[2],
+            }
         )
     )
     arrays = st.tuples(children, st.integers(0, 2), st.integers(0, 3)).map(
@@ -291,21 +313,38 @@ def _extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[di
     )
     any_of = st.lists(children, min_size=2, max_size=3).map(lambda xs: {"anyOf": xs})
     one_of = st.tuples(children, children).map(
-        lambda t: {"oneOf": [{"type": "object", "properties": {"a": t[0]}, "required": ["a"], "additionalProperties": False},
-                             {"type": "array", "items": t[1]}]}
+        lambda t: {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {"a": t[0]},
+                    "required": ["a"],
+                    "additionalProperties": False,
+                },
+                {"type": "array", "items": t[1]},
+            ]
+        }
     )
     return st.one_of(objects, arrays, any_of, one_of)
 
 
 PARAMETER_SCHEMAS = st.recursive(_leaf(), _extend, max_leaves=8).map(
-    lambda schema: schema if schema.get("type") == "object" else {"type": "object", "properties": {"value": schema}, "required": ["value"]}
+    lambda schema: (
+        schema
+        if schema.get("type") == "object"
+        else {"type": "object", "properties": {"value": schema}, "required": ["value"]}
+    )
 )
 
 
 @FAST
 @given(schema=PARAMETER_SCHEMAS, seed=st.integers(0, 2**32))
-def test_generated_arguments_validate_against_the_parameters_schema(schema: dict[str, Any], seed: int) -> None:
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+def test_generated_arguments_validate_against_the_parameters_schema(
+    schema: dict[str, Any], seed: int
+) -> None:
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
     for minimal in (False, True):
         value = generate_instance(schema, random.Random(seed), minimal=minimal, strict=True)
         assert validator.is_valid(value), list(validator.iter_errors(value))
@@ -320,8 +359,12 @@ def test_refs_all_of_and_nullable_types_are_supported() -> None:
         "$defs": {"point": {"type": "object", "properties": {"x": {"type": "number"}}, "required": ["x"]}},
         "properties": {
             "where": {"$ref": "#/$defs/point"},
-            "both": {"allOf": [{"properties": {"a": {"type": "integer"}}, "required": ["a"]},
-                               {"properties": {"b": {"const": "B"}}, "required": ["b"]}]},
+            "both": {
+                "allOf": [
+                    {"properties": {"a": {"type": "integer"}}, "required": ["a"]},
+                    {"properties": {"b": {"const": "B"}}, "required": ["b"]},
+                ]
+            },
             "maybe": {"type": ["string", "null"]},
         },
         "required": ["where", "both", "maybe"],
@@ -478,7 +521,9 @@ def test_stream_deltas_concatenate_to_the_json_message(profile: str, case: str) 
 
 
 def test_observed_chunks_follow_the_openai_streaming_convention() -> None:
-    request = chat(tools=[WEATHER, SEARCH, NOTE], tool_choice="required", stream_options={"include_usage": True})
+    request = chat(
+        tools=[WEATHER, SEARCH, NOTE], tool_choice="required", stream_options={"include_usage": True}
+    )
     chunks = chunks_of(request)
     deltas = [chunk["choices"][0]["delta"] for chunk in chunks[:-1]]
     assert deltas[0] == {"role": "assistant", "content": ""}
@@ -533,8 +578,14 @@ def test_every_response_and_stream_passes_its_profiles_contract(profile: str) ->
                 request = {**base, "stream_options": {"include_usage": bool(index % 2)}}
                 opts = EngineOptions(profile=profile, seed=seed, reply=fixed)
                 completion = complete(request, opts)
-                errors = [v for v in contract.validate_response(render_json(completion, request, opts)) if v.is_error]
+                errors = [
+                    v
+                    for v in contract.validate_response(render_json(completion, request, opts))
+                    if v.is_error
+                ]
                 assert errors == [], (request, errors)
-                report = contract.validate_stream(encode_json_chunks(render_chunks(completion, request, opts)), request)
+                report = contract.validate_stream(
+                    encode_json_chunks(render_chunks(completion, request, opts)), request
+                )
                 assert report.errors == [], (request, report.errors)
                 assert report.content == (completion.content or "")

@@ -12,7 +12,11 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def test_the_example_test_suite_passes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLES)],
-        capture_output=True, text=True, timeout=300, check=False, cwd=EXAMPLES,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=EXAMPLES,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout

@@ -76,10 +76,36 @@ def run_fuzz(check: Callable[..., None], examples: int, *args: Any) -> None:
 # --- the SSE decoder --------------------------------------------------------------------------
 
 SSE_TOKENS = [
-    b"data:", b"data: ", b"data", b"event:", b"event: delta", b"id:", b"id: 7", b"id: a\x00b", b"retry:",
-    b"retry: 1500", b"retry: 1x", b"retry: \xef\xbc\x91", b":", b": keep-alive", b"\n", b"\r", b"\r\n", b"\n\n",
-    b"\r\n\r\n", b" ", b"\t", b"\xef\xbb\xbf", b"[DONE]", b'{"choices":[]}', b"\x00", b"\xff", b"\xc3", b"\xa9",
-    "é€😀".encode(), "\u2028\u0085\x0c".encode(),
+    b"data:",
+    b"data: ",
+    b"data",
+    b"event:",
+    b"event: delta",
+    b"id:",
+    b"id: 7",
+    b"id: a\x00b",
+    b"retry:",
+    b"retry: 1500",
+    b"retry: 1x",
+    b"retry: \xef\xbc\x91",
+    b":",
+    b": keep-alive",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"\n\n",
+    b"\r\n\r\n",
+    b" ",
+    b"\t",
+    b"\xef\xbb\xbf",
+    b"[DONE]",
+    b'{"choices":[]}',
+    b"\x00",
+    b"\xff",
+    b"\xc3",
+    b"\xa9",
+    "é€😀".encode(),
+    "\u2028\u0085\x0c".encode(),
 ]
 sse_bytes = st.one_of(
     st.binary(max_size=300),
@@ -145,7 +171,9 @@ def fuzz_sse_decoder(stream: tuple[bytes, list[int]]) -> None:
     assert found == events
     assert list(iter_events(pieces)) == events
     assert (incremental.incomplete, incremental.comments, incremental.last_event_id) == (
-        whole.incomplete, whole.comments, whole.last_event_id
+        whole.incomplete,
+        whole.comments,
+        whole.last_event_id,
     )
     try:
         strict = decode(pieces, strict=True)
@@ -182,15 +210,45 @@ json_values = st.recursive(
 )
 BASES = [
     {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}]},
-    {"model": MODEL, "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
-     "stream": True, "stream_options": {"include_usage": True}, "max_tokens": 50, "seed": 3},
-    {"model": MODEL, "messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}]}],
-     "tools": [{"type": "function", "function": {"name": "look", "parameters": {"type": "object"}}}],
-     "tool_choice": "auto", "temperature": 0.2, "n": 1},
+    {
+        "model": MODEL,
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "max_tokens": 50,
+        "seed": 3,
+    },
+    {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}]}],
+        "tools": [{"type": "function", "function": {"name": "look", "parameters": {"type": "object"}}}],
+        "tool_choice": "auto",
+        "temperature": 0.2,
+        "n": 1,
+    },
 ]
-TOP_LEVEL_KEYS = ["model", "messages", "stream", "stream_options", "tools", "tool_choice", "max_tokens",
-                  "max_completion_tokens", "n", "seed", "stop", "temperature", "top_p", "response_format",
-                  "logprobs", "top_logprobs", "user", "frequency_penalty", "parallel_tool_calls", "unknown"]
+TOP_LEVEL_KEYS = [
+    "model",
+    "messages",
+    "stream",
+    "stream_options",
+    "tools",
+    "tool_choice",
+    "max_tokens",
+    "max_completion_tokens",
+    "n",
+    "seed",
+    "stop",
+    "temperature",
+    "top_p",
+    "response_format",
+    "logprobs",
+    "top_logprobs",
+    "user",
+    "frequency_penalty",
+    "parallel_tool_calls",
+    "unknown",
+]
 
 
 def _pick(draw: st.DrawFn, options: list[Any]) -> Any:
@@ -238,12 +296,20 @@ def _encode(value: Any) -> bytes:
 
 
 SCENARIOS = [
-    '{"scenario": "error", "status": 503}', '{"scenario": "error", "status": 429, "retry_after": 2}',
+    '{"scenario": "error", "status": 503}',
+    '{"scenario": "error", "status": 429, "retry_after": 2}',
     '[{"scenario": "latency", "ttft": 0.5}, {"scenario": "cut_stream", "after": 1}]',
-    '{"scenario": "malformed_chunk", "at": 0}', '{"scenario": "reply", "text": "fixed"}',
-    '{"scenario": "tool_call", "name": "look", "arguments": {"q": 1}}', '{"scenario": "refusal", "text": "no"}',
-    '{"scenario": "nope"}', '{"scenario": "error", "status": 200}', "not json", "[]", "{}",
-    '{"scenario": "reply", "text": "\\ud800"}', '{"scenario": "error", "status": 429, "message": "\\udfff"}',
+    '{"scenario": "malformed_chunk", "at": 0}',
+    '{"scenario": "reply", "text": "fixed"}',
+    '{"scenario": "tool_call", "name": "look", "arguments": {"q": 1}}',
+    '{"scenario": "refusal", "text": "no"}',
+    '{"scenario": "nope"}',
+    '{"scenario": "error", "status": 200}',
+    "not json",
+    "[]",
+    "{}",
+    '{"scenario": "reply", "text": "\\ud800"}',
+    '{"scenario": "error", "status": 429, "message": "\\udfff"}',
     '{"queue": [{"scenario": "error", "status": 500}], "default": {"scenario": "latency", "ttft": 0.1}}',
 ]
 bodies = st.one_of(
@@ -261,24 +327,55 @@ headers = st.fixed_dictionaries(
     {},
     optional={
         "content-type": st.sampled_from(
-            ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON ;x=1", "text/plain",
-             "application/jsonx", "", ";"]) | latin1,
-        "authorization": st.sampled_from(["Bearer sk-fuzz", "bearer   k", "Bearer", "Bearer a b", "Basic abc", ""])
+            [
+                "application/json",
+                "application/json; charset=utf-8",
+                "APPLICATION/JSON ;x=1",
+                "text/plain",
+                "application/jsonx",
+                "",
+                ";",
+            ]
+        )
+        | latin1,
+        "authorization": st.sampled_from(
+            ["Bearer sk-fuzz", "bearer   k", "Bearer", "Bearer a b", "Basic abc", ""]
+        )
         | latin1,
         SCENARIO_HEADER: st.sampled_from(SCENARIOS) | latin1,
     },
-).flatmap(lambda fixed: st.dictionaries(latin1.map(str.lower), latin1, max_size=3).map(lambda extra: {**extra, **fixed}))
+).flatmap(
+    lambda fixed: st.dictionaries(latin1.map(str.lower), latin1, max_size=3).map(
+        lambda extra: {**extra, **fixed}
+    )
+)
 requests = st.builds(
     lambda method, path, headers, body: MockRequest(method, f"http://127.0.0.1{path}", path, headers, body),
     method=st.sampled_from(["POST", "GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "post"])
     | st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=8),
     path=st.sampled_from(
-        [CHAT, "/chat/completions", f"{CHAT}/", "/", "", "/v1/models", f"{CHAT}/x", "/openai/v1/chat/completions",
-         "/_contract/scenarios", "/_contract/calls", "/_contract/", "/_contract/other", "/v1/_contract/scenarios"])
+        [
+            CHAT,
+            "/chat/completions",
+            f"{CHAT}/",
+            "/",
+            "",
+            "/v1/models",
+            f"{CHAT}/x",
+            "/openai/v1/chat/completions",
+            "/_contract/scenarios",
+            "/_contract/calls",
+            "/_contract/",
+            "/_contract/other",
+            "/v1/_contract/scenarios",
+        ]
+    )
     | st.text(max_size=40),
     headers=headers,
     body=bodies,
 )
+
+
 def check_response(contract: Contract, request: MockRequest, response: MockResponse, scripted: bool) -> None:
     """2xx/4xx only (5xx only when a scenario asked for it); errors OpenAI-shaped; answers valid."""
     assert isinstance(response, MockResponse)
@@ -324,17 +421,30 @@ def check_response(contract: Contract, request: MockRequest, response: MockRespo
 @example(
     profile="observed",
     options={},
-    sequence=[MockRequest("POST", "http://x" + CHAT, CHAT, {"content-type": "application/json"}, b"[" * 100_000)],
+    sequence=[
+        MockRequest("POST", "http://x" + CHAT, CHAT, {"content-type": "application/json"}, b"[" * 100_000)
+    ],
 )
-@example(profile="documented", options={}, sequence=[MockRequest("GET", "http://x/_contract/", "/_contract/", {}, b"")])
+@example(
+    profile="documented",
+    options={},
+    sequence=[MockRequest("GET", "http://x/_contract/", "/_contract/", {}, b"")],
+)
 @example(  # a lone surrogate in a scenario's text once made every later answer a 500
     profile="observed",
     options={"require_auth": False},
     sequence=[
-        MockRequest("POST", "http://x/_contract/scenarios", "/_contract/scenarios", {}, SCENARIOS[-3].encode()),
+        MockRequest(
+            "POST", "http://x/_contract/scenarios", "/_contract/scenarios", {}, SCENARIOS[-3].encode()
+        ),
         MockRequest("POST", "http://x" + CHAT, CHAT, {"content-type": "application/json"}, _encode(BASES[0])),
-        MockRequest("POST", "http://x" + CHAT, CHAT, {"content-type": "application/json", SCENARIO_HEADER: SCENARIOS[-2]},
-                    _encode(BASES[0])),
+        MockRequest(
+            "POST",
+            "http://x" + CHAT,
+            CHAT,
+            {"content-type": "application/json", SCENARIO_HEADER: SCENARIOS[-2]},
+            _encode(BASES[0]),
+        ),
     ],
 )
 def fuzz_handler(profile: str, options: dict[str, Any], sequence: list[MockRequest]) -> None:
@@ -408,11 +518,64 @@ interactions:
 """,
 ]
 YAML_TOKENS = [
-    ":", ": ", "- ", "{", "}", "[", "]", ",", "&a ", "*a", "*b", "!!binary ", "!!python/object:os.system ", "!!str ",
-    "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!null ", "!!set ", "!!omap ", "'", '"', "\n", "\n  ", "  ", "\t", "#", "null", "~", "1e999", ".nan", "-1", "0x10", "2001-12-14",
-    "yes", "version: 2", "base64: '!!!'", "at: x", "elapsed: x", "elapsed: [1]", "status: 999", "status: '200'",
-    "body_style: fancy", "events: 1", "reads: {}", "text: 5", "\x00", "\ufeff", "%YAML 1.1\n---\n", "...\n",
-    "---\n", "? ", "|\n  ", ">-\n  ", "[[[[[[[[", "é", "\udcff",
+    ":",
+    ": ",
+    "- ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "&a ",
+    "*a",
+    "*b",
+    "!!binary ",
+    "!!python/object:os.system ",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!bool ",
+    "!!timestamp ",
+    "!!null ",
+    "!!set ",
+    "!!omap ",
+    "'",
+    '"',
+    "\n",
+    "\n  ",
+    "  ",
+    "\t",
+    "#",
+    "null",
+    "~",
+    "1e999",
+    ".nan",
+    "-1",
+    "0x10",
+    "2001-12-14",
+    "yes",
+    "version: 2",
+    "base64: '!!!'",
+    "at: x",
+    "elapsed: x",
+    "elapsed: [1]",
+    "status: 999",
+    "status: '200'",
+    "body_style: fancy",
+    "events: 1",
+    "reads: {}",
+    "text: 5",
+    "\x00",
+    "\ufeff",
+    "%YAML 1.1\n---\n",
+    "...\n",
+    "---\n",
+    "? ",
+    "|\n  ",
+    ">-\n  ",
+    "[[[[[[[[",
+    "é",
+    "\udcff",
 ]
 
 
@@ -437,7 +600,13 @@ def text_mutations(draw: st.DrawFn) -> str:
 
 
 yaml_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.dates() | st.binary(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=20)
+    | st.dates()
+    | st.binary(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
 )
@@ -463,7 +632,9 @@ def structure_mutations(draw: st.DrawFn) -> str:
 
 
 def _utf8(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape") if "\udcff" not in text else text.encode("utf-8", "replace")
+    return (
+        text.encode("utf-8", "surrogateescape") if "\udcff" not in text else text.encode("utf-8", "replace")
+    )
 
 
 cassette_files = st.one_of(

@@ -69,14 +69,18 @@ def _one_error_line(code: int, err: str, command: str, path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
-def test_cli_malformed_spec_is_one_line_and_exit_2(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_malformed_spec_is_one_line_and_exit_2(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = _write(tmp_path / name, SPECS[name])
     code = main(["lint", "--spec", str(spec)])
     _one_error_line(code, capsys.readouterr().err, "lint", spec)
 
 
 @pytest.mark.parametrize("name", sorted(OVERLAYS))
-def test_cli_malformed_overlay_is_one_line_and_exit_2(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_malformed_overlay_is_one_line_and_exit_2(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = _copied_spec_with_overlay(tmp_path, OVERLAYS[name])
     code = main(["lint", "--spec", str(spec), "--profile", "observed"])
     _one_error_line(code, capsys.readouterr().err, "lint", tmp_path / "observed.yaml")
@@ -89,7 +93,10 @@ def test_cli_serve_with_a_malformed_cassette_is_one_line_and_exit_2(name: str, t
     code = "import sys; from contract_kit.cli import main; sys.exit(main(sys.argv[1:]))"
     result = subprocess.run(
         [sys.executable, "-c", code, "serve", "--port", "0", "--cassette-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     _one_error_line(result.returncode, result.stderr, "serve", cassette)
 
@@ -112,8 +119,12 @@ def test_plugin_malformed_spec_is_a_usage_error(name: str, pytester: pytest.Pyte
 
 
 @pytest.mark.parametrize("name", sorted(OVERLAYS))
-def test_plugin_malformed_overlay_is_a_usage_error(name: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_plugin_malformed_overlay_is_a_usage_error(
+    name: str, pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     spec = _copied_spec_with_overlay(tmp_path, OVERLAYS[name])
     pytester.makepyfile("def test_x(contract):\n    pass\n")
-    result = pytester.runpytest("-p", "no:cacheprovider", "--contract-spec", str(spec), "--contract-profile", "observed")
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--contract-spec", str(spec), "--contract-profile", "observed"
+    )
     _assert_usage_error(result, tmp_path / "observed.yaml")

@@ -92,7 +92,9 @@ def serve_process(*args: str) -> Iterator[Served]:
     code = "import sys; from contract_kit.cli import main; sys.exit(main(sys.argv[1:]))"
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty server never blocks on a full pipe
         process = subprocess.Popen(
-            [sys.executable, "-c", code, "serve", "--port", str(port), *args], stdout=subprocess.DEVNULL, stderr=log
+            [sys.executable, "-c", code, "serve", "--port", str(port), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
         try:
             _wait_until_serving(process, port)
@@ -151,7 +153,9 @@ def encode_request(
     if chunked:
         lines.append("transfer-encoding: chunked")
         step = 4096
-        payload = b"".join(b"%x\r\n%s\r\n" % (len(body[i : i + step]), body[i : i + step]) for i in range(0, len(body), step))
+        payload = b"".join(
+            b"%x\r\n%s\r\n" % (len(body[i : i + step]), body[i : i + step]) for i in range(0, len(body), step)
+        )
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload + b"0\r\n\r\n"
     lines.append(f"content-length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
@@ -287,10 +291,20 @@ def build_cases(variants: int) -> list[Case]:
             Case("valid stream", _post(json.dumps(streamed).encode(), JSON_CT), 200, streamed, stream=True),
             Case("bad json", _post(b'{"model": "' + str(n).encode() + b'", "messages": [', JSON_CT), 400),
             Case("json not object", _post(json.dumps([valid, n]).encode(), JSON_CT), 400),
-            Case("wrong content type", _post(json.dumps(valid).encode(), ("content-type", "text/plain")), 415),
-            Case("schema violation", _post(json.dumps({**valid, "temperature": "hot"}).encode(), JSON_CT), 400),
-            Case("schema violation", _post(json.dumps({"model": MODEL, "seed": n + 1}).encode(), JSON_CT), 400),
-            Case("unknown model", _post(json.dumps({**valid, "model": f"acme/model-{n}"}).encode(), JSON_CT), 404),
+            Case(
+                "wrong content type", _post(json.dumps(valid).encode(), ("content-type", "text/plain")), 415
+            ),
+            Case(
+                "schema violation", _post(json.dumps({**valid, "temperature": "hot"}).encode(), JSON_CT), 400
+            ),
+            Case(
+                "schema violation", _post(json.dumps({"model": MODEL, "seed": n + 1}).encode(), JSON_CT), 400
+            ),
+            Case(
+                "unknown model",
+                _post(json.dumps({**valid, "model": f"acme/model-{n}"}).encode(), JSON_CT),
+                404,
+            ),
             Case("unknown route", encode_request("POST", f"/v1/completions/{n}", [JSON_CT], b"{}"), 404),
             Case("wrong method", encode_request("GET", CHAT, [JSON_CT]), 405),
             Case("wrong method", encode_request("DELETE", f"{CHAT}?n={n}", []), 405),
@@ -423,7 +437,9 @@ CONNECTIONS = 32
 PHASE_TIMEOUT = 120.0
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the server's RSS from /proc (Linux only)")
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="reads the server's RSS from /proc (Linux only)"
+)
 def test_256_streams_and_10000_mixed_requests_with_flat_memory(loaded_server: Served) -> None:
     """Warm up, read RSS; then 256 held-open streams while 10,000 mixed requests run; read RSS again."""
     cases = build_cases(variants=7)
@@ -431,7 +447,9 @@ def test_256_streams_and_10000_mixed_requests_with_flat_memory(loaded_server: Se
 
     async def warm_up() -> Tally:
         tally = Tally()
-        await asyncio.gather(run_mix(port, cases, WARMUP_REQUESTS, CONNECTIONS, tally), open_streams(port, STREAMS, tally))
+        await asyncio.gather(
+            run_mix(port, cases, WARMUP_REQUESTS, CONNECTIONS, tally), open_streams(port, STREAMS, tally)
+        )
         return tally
 
     async def load() -> tuple[Tally, Tally, list[Reply], float]:
@@ -535,20 +553,32 @@ BAD_INPUT: list[tuple[str, bytes, int, str | None]] = [
     ("body JSON string", _post(b'"hello"', JSON_CT), 400, None),
     ("body JSON null", _post(b"null", JSON_CT), 400, None),
     ("body over 10 MB", _post(b"x" * (11 * 1024 * 1024), JSON_CT), 413, "request_too_large"),
-    ("body over 10 MB, chunked", _post(b"x" * (11 * 1024 * 1024), JSON_CT, chunked=True), 413, "request_too_large"),
+    (
+        "body over 10 MB, chunked",
+        _post(b"x" * (11 * 1024 * 1024), JSON_CT, chunked=True),
+        413,
+        "request_too_large",
+    ),
     ("content type text/plain", _post(GOOD_BODY, ("content-type", "text/plain")), 415, None),
     ("no content type", _post(GOOD_BODY), 415, None),
     ("content type form", _post(GOOD_BODY, ("content-type", "application/x-www-form-urlencoded")), 415, None),
     ("unknown route", encode_request("POST", "/v1/embeddings", [JSON_CT, AUTH], GOOD_BODY), 404, "not_found"),
     ("root route", encode_request("GET", "/", []), 404, "not_found"),
     ("GET on the endpoint", encode_request("GET", CHAT, [AUTH]), 405, "method_not_allowed"),
-    ("PUT on the endpoint", encode_request("PUT", CHAT, [JSON_CT, AUTH], GOOD_BODY), 405, "method_not_allowed"),
+    (
+        "PUT on the endpoint",
+        encode_request("PUT", CHAT, [JSON_CT, AUTH], GOOD_BODY),
+        405,
+        "method_not_allowed",
+    ),
     ("500 headers", _post(GOOD_BODY, JSON_CT, *HEADER_FLOOD), 431, "request_header_fields_too_large"),
     ("a 100 KB header", _post(GOOD_BODY, JSON_CT, *BIG_HEADER), 431, "request_header_fields_too_large"),
 ]
 
 
-@pytest.mark.parametrize(("raw", "status", "code"), [case[1:] for case in BAD_INPUT], ids=[case[0] for case in BAD_INPUT])
+@pytest.mark.parametrize(
+    ("raw", "status", "code"), [case[1:] for case in BAD_INPUT], ids=[case[0] for case in BAD_INPUT]
+)
 def test_bad_input_gets_an_openai_error_and_the_server_keeps_serving(
     default_server: Served, raw: bytes, status: int, code: str | None
 ) -> None:
@@ -585,7 +615,9 @@ def test_the_configured_body_limit_is_enforced(loaded_server: Served) -> None:
 
 def test_the_auth_check_answers_401_without_echoing_the_key(default_server: Served) -> None:
     missing = exchange(default_server.port, encode_request("POST", CHAT, [JSON_CT], GOOD_BODY))
-    malformed = exchange(default_server.port, encode_request("POST", CHAT, [JSON_CT, ("authorization", KEY)], GOOD_BODY))
+    malformed = exchange(
+        default_server.port, encode_request("POST", CHAT, [JSON_CT, ("authorization", KEY)], GOOD_BODY)
+    )
     for reply in (missing, malformed):
         assert assert_openai_error(reply, 401)["code"] == "invalid_api_key"
         assert KEY.encode() not in reply.body
@@ -605,7 +637,9 @@ def test_header_limits_are_configurable_and_exact() -> None:
         count_ok, count, _ = post([(f"x-{i}", "v") for i in range(7)])
         assert count == 10 and count_ok.status == 200
         count_over, count, _ = post([(f"x-{i}", "v") for i in range(8)])
-        assert count == 11 and assert_openai_error(count_over, 431)["code"] == "request_header_fields_too_large"
+        assert (
+            count == 11 and assert_openai_error(count_over, 431)["code"] == "request_header_fields_too_large"
+        )
         _, _, base = post([("x-pad", "")])
         bytes_ok, _, size = post([("x-pad", "p" * (600 - base))])
         assert size == 600 and bytes_ok.status == 200

@@ -31,11 +31,22 @@ def live() -> Iterator[tuple[StandIn, str]]:
         yield pair
 
 
-def _client(base: str, *, retries: int = 2, timeout: float = 5.0, budget: LiveBudget | None = None,
-            sleeps: list[float] | None = None) -> LiveClient:
+def _client(
+    base: str,
+    *,
+    retries: int = 2,
+    timeout: float = 5.0,
+    budget: LiveBudget | None = None,
+    sleeps: list[float] | None = None,
+) -> LiveClient:
     record = sleeps if sleeps is not None else []
-    return LiveClient(base, Secret(KEY), policy=RetryPolicy(retries=retries, backoff=0.25, timeout=timeout),
-                      budget=budget or LiveBudget(100), sleep=record.append)
+    return LiveClient(
+        base,
+        Secret(KEY),
+        policy=RetryPolicy(retries=retries, backoff=0.25, timeout=timeout),
+        budget=budget or LiveBudget(100),
+        sleep=record.append,
+    )
 
 
 def _send(client: LiveClient, fault: str, *, stream: bool = False) -> Exchange:
@@ -44,14 +55,18 @@ def _send(client: LiveClient, fault: str, *, stream: bool = False) -> Exchange:
     return client.send("POST", "/chat/completions", {"content-type": "application/json"}, body)
 
 
-@pytest.mark.parametrize(("fault", "stream", "waits"), [
-    ("429", False, [1.0]),                # Retry-After: 1
-    ("429ms", False, [0.05]),             # retry-after-ms: 50
-    ("500x2", False, [0.25, 0.5]),        # backoff doubles
-    ("cutx1", True, [0.25]),              # the stream dropped mid-way, then came whole
-])
-def test_a_fault_is_retried_with_the_right_wait_and_then_succeeds(live: tuple[StandIn, str], fault: str,
-                                                                  stream: bool, waits: list[float]) -> None:
+@pytest.mark.parametrize(
+    ("fault", "stream", "waits"),
+    [
+        ("429", False, [1.0]),  # Retry-After: 1
+        ("429ms", False, [0.05]),  # retry-after-ms: 50
+        ("500x2", False, [0.25, 0.5]),  # backoff doubles
+        ("cutx1", True, [0.25]),  # the stream dropped mid-way, then came whole
+    ],
+)
+def test_a_fault_is_retried_with_the_right_wait_and_then_succeeds(
+    live: tuple[StandIn, str], fault: str, stream: bool, waits: list[float]
+) -> None:
     _, base = live
     sleeps: list[float] = []
     exchange = _send(_client(base, sleeps=sleeps), fault, stream=stream)
@@ -69,14 +84,18 @@ def test_a_timeout_is_retried(live: tuple[StandIn, str]) -> None:
     assert time.perf_counter() - start < 1.4  # the slow first answer (1.5 s) was not waited for
 
 
-@pytest.mark.parametrize(("fault", "stream", "kind", "words"), [
-    ("500x*", False, "status", "after 3 attempt(s): status 500"),
-    ("cutx*", True, "cut", "the connection dropped after"),
-    ("dropx*", False, "cut", "the connection dropped after 0 bytes"),
-    ("slowx*", False, "timeout", "no answer within 0.3s"),
-])
-def test_a_fault_that_persists_ends_in_one_clear_error(live: tuple[StandIn, str], fault: str, stream: bool,
-                                                       kind: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "stream", "kind", "words"),
+    [
+        ("500x*", False, "status", "after 3 attempt(s): status 500"),
+        ("cutx*", True, "cut", "the connection dropped after"),
+        ("dropx*", False, "cut", "the connection dropped after 0 bytes"),
+        ("slowx*", False, "timeout", "no answer within 0.3s"),
+    ],
+)
+def test_a_fault_that_persists_ends_in_one_clear_error(
+    live: tuple[StandIn, str], fault: str, stream: bool, kind: str, words: str
+) -> None:
     standin, base = live
     sleeps: list[float] = []
     before = sum(standin.calls.values())
@@ -136,7 +155,10 @@ def test_the_max_tokens_guard_refuses_before_anything_is_sent(live: tuple[StandI
     handler = recorder(base)
     handler.guard = max_tokens_guard(16)
     body = chat_body("too many tokens please", max_tokens=17)
-    with routed(handler, [API]), pytest.raises(CostGuardError, match="max_tokens=17, above the cost guard of 16"):
+    with (
+        routed(handler, [API]),
+        pytest.raises(CostGuardError, match="max_tokens=17, above the cost guard of 16"),
+    ):
         httpx.post(f"{API}/chat/completions", json=body)
     assert standin.calls["too many tokens please"] == 0
     assert isinstance(handler.errors[0], CostGuardError)

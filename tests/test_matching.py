@@ -23,22 +23,34 @@ def _recorded(body: dict[str, object], status: int = 200) -> Interaction:
 
 
 def test_the_canonical_body_ignores_key_order_whitespace_and_ignored_fields() -> None:
-    a = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "user": "u1",
-         "stream_options": {"include_usage": True}}
-    b = {"stream_options": {"include_usage": False}, "user": "u2", "messages": [{"content": "hi", "role": "user"}],
-         "model": "m"}
+    a = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "hi"}],
+        "user": "u1",
+        "stream_options": {"include_usage": True},
+    }
+    b = {
+        "stream_options": {"include_usage": False},
+        "user": "u2",
+        "messages": [{"content": "hi", "role": "user"}],
+        "model": "m",
+    }
     ignore = parse_ignore("user, stream_options.include_usage")
     assert ignore == ("user", "stream_options.include_usage")
     assert canonical(a, ignore) == canonical(b, ignore)
     assert canonical(a) != canonical(b)
     raw = MockRequest("POST", URL, "/v1/chat/completions", {}, b'{ "model" :"m",\n "messages": [] }')
-    assert key_of(raw) == key_of(RecordedRequest("POST", "/v1/chat/completions", {}, {"messages": [], "model": "m"}))
+    assert key_of(raw) == key_of(
+        RecordedRequest("POST", "/v1/chat/completions", {}, {"messages": [], "model": "m"})
+    )
 
 
 def test_identical_requests_replay_in_recorded_order_and_one_more_is_an_error() -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": "again"}]}
-    matcher = Matcher([_recorded(body, 200), _recorded({"model": "other"}), _recorded(body, 429)],
-                      record_hint="pytest --contract-mode=record 't.py::t'")
+    matcher = Matcher(
+        [_recorded(body, 200), _recorded({"model": "other"}), _recorded(body, 429)],
+        record_hint="pytest --contract-mode=record 't.py::t'",
+    )
     assert matcher.match(_sent(body)).response.status == 200
     assert matcher.match(_sent(body)).response.status == 429
     with pytest.raises(CassetteMismatchError, match="all 2 matching recorded interaction") as info:
@@ -53,17 +65,21 @@ def test_repeats_are_allowed_for_the_served_mock() -> None:
 
 
 def test_a_miss_shows_a_diff_against_the_closest_recorded_request() -> None:
-    recorded = [_recorded({"model": "m", "messages": [{"role": "user", "content": "What is 2+2?"}], "max_tokens": 8}),
-                _recorded({"model": "x", "tools": [{"type": "function"}] * 5})]
-    matcher = Matcher(recorded, source="fixtures/cassettes/t.yaml", record_hint="pytest --contract-mode=record 'x'")
+    recorded = [
+        _recorded({"model": "m", "messages": [{"role": "user", "content": "What is 2+2?"}], "max_tokens": 8}),
+        _recorded({"model": "x", "tools": [{"type": "function"}] * 5}),
+    ]
+    matcher = Matcher(
+        recorded, source="fixtures/cassettes/t.yaml", record_hint="pytest --contract-mode=record 'x'"
+    )
     sent = {"model": "m", "messages": [{"role": "user", "content": "What is 2+3?"}], "max_tokens": 8}
     with pytest.raises(CassetteMismatchError) as info:
         matcher.match(_sent(sent))
     message = str(info.value)
     assert "no recorded interaction in fixtures/cassettes/t.yaml matches POST /v1/chat/completions" in message
     assert "interaction #0" in message
-    assert "-      \"content\": \"What is 2+2?\"," in message
-    assert "+      \"content\": \"What is 2+3?\"," in message
+    assert '-      "content": "What is 2+2?",' in message
+    assert '+      "content": "What is 2+3?",' in message
     assert "--contract-match-ignore" in message and "pytest --contract-mode=record 'x'" in message
     assert isinstance(info.value, LookupError) and isinstance(info.value, AssertionError)
 

@@ -58,14 +58,18 @@ def async_sdk(mock: ChatMock | ChatServer, **kwargs: Any) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(api_key="sk-test-key", base_url=mock.base_url, **kwargs)
 
 
-def test_sdk_non_streaming_response_is_valid_and_plausible(mock: ChatMock | ChatServer, contract: Any) -> None:
+def test_sdk_non_streaming_response_is_valid_and_plausible(
+    mock: ChatMock | ChatServer, contract: Any
+) -> None:
     completion = sdk(mock).chat.completions.create(model=MODEL, messages=HELLO)  # type: ignore[arg-type]
     body = completion.model_dump(exclude_unset=True)
     contract.assert_response(body)
     content = completion.choices[0].message.content or ""
     assert len(content.split()) >= 3 and content != "string"
     assert completion.usage is not None
-    assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
+    assert (
+        completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
+    )
 
 
 def test_sdk_stream_reassembles_to_the_json_answer_for_the_same_seed(mock: ChatMock | ChatServer) -> None:
@@ -96,7 +100,10 @@ def test_sdk_tool_call_arguments_match_the_declared_parameters(mock: ChatMock | 
     import jsonschema
 
     completion = sdk(mock).chat.completions.create(
-        model=MODEL, messages=HELLO, tools=[WEATHER_TOOL], tool_choice="required"  # type: ignore[arg-type,list-item]
+        model=MODEL,
+        messages=HELLO,
+        tools=[WEATHER_TOOL],
+        tool_choice="required",  # type: ignore[arg-type,list-item]
     )
     choice = completion.choices[0]
     assert choice.finish_reason == "tool_calls"
@@ -107,7 +114,10 @@ def test_sdk_tool_call_arguments_match_the_declared_parameters(mock: ChatMock | 
 
 def test_sdk_streamed_tool_call_reassembles(mock: ChatMock | ChatServer) -> None:
     stream = sdk(mock).chat.completions.create(
-        model=MODEL, messages=HELLO, tools=[WEATHER_TOOL], stream=True,  # type: ignore[arg-type,list-item]
+        model=MODEL,
+        messages=HELLO,
+        tools=[WEATHER_TOOL],
+        stream=True,  # type: ignore[arg-type,list-item]
         tool_choice={"type": "function", "function": {"name": "get_weather"}},
     )
     arguments, names, finish = "", set(), None
@@ -172,7 +182,9 @@ def test_a_malformed_chunk_raises_in_the_sdk(mock: ChatMock | ChatServer) -> Non
             pass
 
 
-def test_invalid_request_reaches_the_sdk_as_bad_request_naming_the_parameter(mock: ChatMock | ChatServer) -> None:
+def test_invalid_request_reaches_the_sdk_as_bad_request_naming_the_parameter(
+    mock: ChatMock | ChatServer,
+) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         sdk(mock).chat.completions.create(model=MODEL, messages=HELLO, temperature=5)  # type: ignore[arg-type]
     assert caught.value.param == "temperature"
@@ -201,8 +213,12 @@ def test_plain_httpx_streams_chunk_by_chunk(mock: ChatMock | ChatServer, mode: s
         with httpx.Client() as client, client.stream("POST", url, json=request, headers=headers) as response:
             reads = list(response.iter_raw())
     else:
+
         async def collect() -> list[bytes]:
-            async with httpx.AsyncClient() as client, client.stream("POST", url, json=request, headers=headers) as response:
+            async with (
+                httpx.AsyncClient() as client,
+                client.stream("POST", url, json=request, headers=headers) as response,
+            ):
                 return [chunk async for chunk in response.aiter_raw()]
 
         reads = asyncio.run(collect())
@@ -215,9 +231,20 @@ def test_plain_httpx_streams_chunk_by_chunk(mock: ChatMock | ChatServer, mode: s
 def test_curl_reads_a_stream_from_the_served_mock(chat_server: ChatServer, contract: Any) -> None:
     request = {"model": MODEL, "messages": HELLO, "stream": True, "stream_options": {"include_usage": True}}
     result = subprocess.run(
-        ["curl", "-sN", "-H", "Authorization: Bearer sk-curl", "-H", "Content-Type: application/json",
-         "-d", json.dumps(request), f"{chat_server.base_url}/chat/completions"],
-        capture_output=True, timeout=30, check=True,
+        [
+            "curl",
+            "-sN",
+            "-H",
+            "Authorization: Bearer sk-curl",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            json.dumps(request),
+            f"{chat_server.base_url}/chat/completions",
+        ],
+        capture_output=True,
+        timeout=30,
+        check=True,
     )
     report = contract.assert_stream(result.stdout, request)
     assert report.usage is not None and report.done
@@ -243,4 +270,6 @@ def test_chat_mock_marker_sets_the_seed_and_scenarios(pytester: pytest.Pytester)
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*MarkerError: chat_mock got unknown option(s) 'sed'; valid: profile, seed*"])
+    result.stdout.fnmatch_lines(
+        ["*MarkerError: chat_mock got unknown option(s) 'sed'; valid: profile, seed*"]
+    )

@@ -21,7 +21,10 @@ from contract_kit.strategies import InvalidCase, chat_requests, invalid_chat_req
 
 EXAMPLES = 500
 GENERATE_ONLY = settings(
-    max_examples=EXAMPLES, phases=[Phase.generate], deadline=None, database=None,
+    max_examples=EXAMPLES,
+    phases=[Phase.generate],
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 URL = "https://api.aimlapi.com/v1/chat/completions"
@@ -59,7 +62,9 @@ def test_every_answer_to_a_valid_request_passes_the_validator(profile: str) -> N
         assert errors(report.violations) == []
         message = body["choices"][0]["message"]
         assert report.content == (message.get("content") or "")
-        assert [c["function"] for c in report.tool_calls] == [c["function"] for c in message.get("tool_calls") or []]
+        assert [c["function"] for c in report.tool_calls] == [
+            c["function"] for c in message.get("tool_calls") or []
+        ]
         assert report.usage == body["usage"]
 
     check()

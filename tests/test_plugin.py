@@ -40,7 +40,9 @@ def test_unknown_profile_is_a_usage_error_listing_the_choices(pytester: pytest.P
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*contract_profile = 'live' is not a profile; choose one of: documented, observed*"])
+    result.stderr.fnmatch_lines(
+        ["*contract_profile = 'live' is not a profile; choose one of: documented, observed*"]
+    )
 
 
 def test_command_line_rejects_an_unknown_profile(pytester: pytest.Pytester) -> None:
@@ -52,7 +54,9 @@ def test_command_line_rejects_an_unknown_profile(pytester: pytest.Pytester) -> N
 
 def test_spec_option_points_at_another_document(pytester: pytest.Pytester, tmp_path: Path) -> None:
     document = json.loads((ROOT / "openapi" / "aimlapi-qwen3-vl-32b-thinking.json").read_text())
-    schema = document["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = document["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
     schema["properties"]["model"]["enum"] = ["alibaba/qwen3-vl-8b-thinking"]
     spec = tmp_path / "other-model.json"
     spec.write_text(json.dumps(document))
@@ -65,7 +69,9 @@ def test_spec_option_points_at_another_document(pytester: pytest.Pytester, tmp_p
     pytester.runpytest("--contract-spec", str(spec)).assert_outcomes(passed=1)
 
 
-def test_a_broken_spec_is_a_usage_error_naming_the_file_not_a_traceback(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_broken_spec_is_a_usage_error_naming_the_file_not_a_traceback(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     spec = tmp_path / "broken.yaml"
     spec.write_text("openapi: 3.0.0\npaths: [\n")
     pytester.makepyfile("def test_x(contract):\n    pass\n")
@@ -87,12 +93,14 @@ def test_assertion_helper_fails_with_a_readable_violation_list(pytester: pytest.
     )
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*ContractViolationError: response breaks the 'observed' contract:*",
-        "*[[]response[]] $.choices[[]0[]].finish_reason:*(rule: enum)*",
-        "*[[]response[]] $.choices[[]0[]].message.role:*(rule: type)*",
-        "*[[]response[]] $.usage.total_tokens: total_tokens 3 != prompt_tokens 1 + completion_tokens 1*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*ContractViolationError: response breaks the 'observed' contract:*",
+            "*[[]response[]] $.choices[[]0[]].finish_reason:*(rule: enum)*",
+            "*[[]response[]] $.choices[[]0[]].message.role:*(rule: type)*",
+            "*[[]response[]] $.usage.total_tokens: total_tokens 3 != prompt_tokens 1 + completion_tokens 1*",
+        ]
+    )
 
 
 # What the plugin imports on a run that never uses the kit: the wiring, its settings, and the foundation.
@@ -128,7 +136,9 @@ def test_a_run_that_never_uses_the_kit_imports_nothing_but_the_plugin(
     kit = {name for name in added if name == "contract_kit" or name.startswith("contract_kit.")}
     assert kit == PLUGIN_LOAD_SET, sorted(kit)
     assert len(kit) <= 6
-    assert not (added - kit - {"enum"}), sorted(added - kit)  # nothing but the kit itself (and the stdlib enum)
+    assert not (added - kit - {"enum"}), sorted(
+        added - kit
+    )  # nothing but the kit itself (and the stdlib enum)
 
 
 def test_options_are_listed_in_their_own_help_group(pytester: pytest.Pytester) -> None:
@@ -149,7 +159,9 @@ def test_a_non_numeric_seed_is_one_usage_error(pytester: pytest.Pytester) -> Non
     result.stderr.fnmatch_lines(["*contract_seed = 'abc' is not a whole number*"])
 
 
-def test_a_marker_with_an_unknown_profile_fails_that_test_with_a_marker_error(pytester: pytest.Pytester) -> None:
+def test_a_marker_with_an_unknown_profile_fails_that_test_with_a_marker_error(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -161,15 +173,25 @@ def test_a_marker_with_an_unknown_profile_fails_that_test_with_a_marker_error(py
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*MarkerError: @pytest.mark.chat_mock(profile='bogus'): choose one of: documented, observed*"])
+    result.stdout.fnmatch_lines(
+        ["*MarkerError: @pytest.mark.chat_mock(profile='bogus'): choose one of: documented, observed*"]
+    )
 
 
 def test_contract_suite_flag_adds_the_suite_to_the_users_run(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_mine():\n    pass\n")
-    result = pytester.runpytest_subprocess("--contract-suite", "--contract-examples", "10", "-p", "no:cacheprovider", "-v")
+    result = pytester.runpytest_subprocess(
+        "--contract-suite", "--contract-examples", "10", "-p", "no:cacheprovider", "-v"
+    )
     result.assert_outcomes(passed=4)
-    result.stdout.fnmatch_lines(["*::test_mine PASSED*", "*::test_valid_requests_get_conforming_answers PASSED*",
-                                "*::test_invalid_requests_get_4xx_error_bodies PASSED*", "*::test_stream_and_json_answers_agree PASSED*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_mine PASSED*",
+            "*::test_valid_requests_get_conforming_answers PASSED*",
+            "*::test_invalid_requests_get_4xx_error_bodies PASSED*",
+            "*::test_stream_and_json_answers_agree PASSED*",
+        ]
+    )
 
 
 def test_contract_examples_must_be_positive(pytester: pytest.Pytester) -> None:

@@ -53,15 +53,19 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _httpx_sync(body: dict[str, Any]) -> tuple[int, list[bytes]]:
-    with httpx.Client(base_url=API, headers={"authorization": "Bearer sk-dummy"}) as client, \
-            client.stream("POST", "/chat/completions", json=body) as response:
+    with (
+        httpx.Client(base_url=API, headers={"authorization": "Bearer sk-dummy"}) as client,
+        client.stream("POST", "/chat/completions", json=body) as response,
+    ):
         return response.status_code, list(response.iter_raw())
 
 
 def _httpx_async(body: dict[str, Any]) -> tuple[int, list[bytes]]:
     async def run() -> tuple[int, list[bytes]]:
-        async with httpx.AsyncClient(base_url=API, headers={"authorization": "Bearer sk-dummy"}) as client, \
-                client.stream("POST", "/chat/completions", json=body) as response:
+        async with (
+            httpx.AsyncClient(base_url=API, headers={"authorization": "Bearer sk-dummy"}) as client,
+            client.stream("POST", "/chat/completions", json=body) as response,
+        ):
             return response.status_code, [chunk async for chunk in response.aiter_raw()]
 
     return asyncio.run(run())
@@ -79,7 +83,8 @@ CLIENTS = {"httpx": _httpx_sync, "httpx-async": _httpx_async, "openai": _openai}
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 @pytest.mark.parametrize("client", list(CLIENTS))
 def test_replay_offline_reproduces_the_recorded_bytes_and_chunk_boundaries(
-        live: tuple[StandIn, str], client: str, stream: bool, request: pytest.FixtureRequest) -> None:
+    live: tuple[StandIn, str], client: str, stream: bool, request: pytest.FixtureRequest
+) -> None:
     _, base = live
     body = chat_body(f"replay {client} {stream}", stream=stream)
     handler = recorder(base)
@@ -101,9 +106,15 @@ def test_the_no_network_fixture_really_blocks(no_network: None) -> None:
 
 
 def test_replay_can_follow_the_recorded_timing() -> None:
-    reads = [Read(0.2, b'data: {"n": 1}\n\n'), Read(0.3, b'data: {"n": 2}\n\n'), Read(0.4, b"data: [DONE]\n\n")]
+    reads = [
+        Read(0.2, b'data: {"n": 1}\n\n'),
+        Read(0.3, b'data: {"n": 2}\n\n'),
+        Read(0.4, b"data: [DONE]\n\n"),
+    ]
     response = RecordedResponse(200, {"content-type": "text/event-stream"}, reads=reads)
-    cassette = Cassette("t", [Interaction(RecordedRequest("POST", "/v1/chat/completions", {}, {"m": 1}), response)])
+    cassette = Cassette(
+        "t", [Interaction(RecordedRequest("POST", "/v1/chat/completions", {}, {"m": 1}), response)]
+    )
     for timing, low, high in ((0.0, 0.0, 0.15), (1.0, 0.38, 1.0)):
         with routed(ReplayHandler(cassette, timing=timing), [API]):
             start = time.perf_counter()
@@ -152,9 +163,15 @@ def test_recorded_headers_are_redacted_and_the_live_call_got_the_real_key(live: 
 
 
 def test_replay_timing_follows_each_recorded_gap_not_their_mean() -> None:
-    reads = [Read(0.05, b'data: {"n": 1}\n\n'), Read(0.40, b'data: {"n": 2}\n\n'), Read(0.45, b"data: [DONE]\n\n")]
+    reads = [
+        Read(0.05, b'data: {"n": 1}\n\n'),
+        Read(0.40, b'data: {"n": 2}\n\n'),
+        Read(0.45, b"data: [DONE]\n\n"),
+    ]
     response = RecordedResponse(200, {"content-type": "text/event-stream"}, reads=reads)
-    cassette = Cassette("t", [Interaction(RecordedRequest("POST", "/v1/chat/completions", {}, {"m": 1}), response)])
+    cassette = Cassette(
+        "t", [Interaction(RecordedRequest("POST", "/v1/chat/completions", {}, {"m": 1}), response)]
+    )
     with routed(ReplayHandler(cassette, timing=1.0), [API]), httpx.Client() as client:
         start = time.perf_counter()
         with client.stream("POST", f"{API}/chat/completions", json={"m": 1}) as streamed:

@@ -62,14 +62,19 @@ def test_build_by_name_matches_the_factories() -> None:
 
 
 def test_unknown_names_are_rejected_with_the_valid_choices() -> None:
-    with pytest.raises(ConfigError, match=r"unknown scenario 'eror'; valid scenarios are: reply, tool_call, .*malformed_chunk"):
+    with pytest.raises(
+        ConfigError,
+        match=r"unknown scenario 'eror'; valid scenarios are: reply, tool_call, .*malformed_chunk",
+    ):
         build("eror")
     with pytest.raises(ValueError):  # ConfigError is a ValueError too
         parse_scenario({"scenario": "nope"})
 
 
 def test_bad_arguments_name_the_accepted_ones() -> None:
-    with pytest.raises(ConfigError, match=r"bad arguments for scenario 'latency' .*it takes: ttft, between_chunks"):
+    with pytest.raises(
+        ConfigError, match=r"bad arguments for scenario 'latency' .*it takes: ttft, between_chunks"
+    ):
         build("latency", ttfb=1)
     with pytest.raises(ConfigError, match="it takes: status, message, retry_after, type, code"):
         build("error")

@@ -51,7 +51,9 @@ def assert_documented_error(response: MockResponse) -> None:
     """Error bodies match the observed profile's ErrorResponse for the statuses it documents."""
     contract = load_contract(profile="observed")
     if contract.status_key(response.status) is not None:
-        errors = [v for v in contract.validate_response_bytes(response.body or b"", response.status) if v.is_error]
+        errors = [
+            v for v in contract.validate_response_bytes(response.body or b"", response.status) if v.is_error
+        ]
         assert errors == []
 
 
@@ -91,7 +93,12 @@ def test_oversized_bodies_are_413() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "needle"),
-    [(b"{nope", "could not parse the JSON body"), (b"[1, 2]", "got list"), (b"null", "got null"), (b"", "could not parse")],
+    [
+        (b"{nope", "could not parse the JSON body"),
+        (b"[1, 2]", "got list"),
+        (b"null", "got null"),
+        (b"", "could not parse"),
+    ],
 )
 def test_bodies_that_are_not_json_objects_are_400(service: MockService, raw: bytes, needle: str) -> None:
     response = send(service, raw)
@@ -118,11 +125,18 @@ def test_schema_violations_are_400_naming_the_param(service: MockService, body: 
 
 
 def test_auth_is_required_and_the_key_never_echoed(service: MockService) -> None:
-    for headers, drop in [({}, ("authorization",)), ({"authorization": f"Basic {KEY}"}, ()), ({"authorization": "Bearer"}, ())]:
+    for headers, drop in [
+        ({}, ("authorization",)),
+        ({"authorization": f"Basic {KEY}"}, ()),
+        ({"authorization": "Bearer"}, ()),
+    ]:
         response = send(service, headers=headers, drop=drop)
         assert response.status == 401
         assert error_of(response) | {"message": ""} == {
-            "message": "", "type": "invalid_request_error", "param": None, "code": "invalid_api_key"
+            "message": "",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
         }
         assert KEY.encode() not in (response.body or b"")
         assert_documented_error(response)
@@ -157,7 +171,9 @@ INVALID = st.one_of(
         max_leaves=8,
     ).map(lambda v: json.dumps(v).encode()),
     st.dictionaries(
-        st.sampled_from(["model", "messages", "stream", "tools", "tool_choice", "stop", "max_tokens", "seed"]),
+        st.sampled_from(
+            ["model", "messages", "stream", "tools", "tool_choice", "stop", "max_tokens", "seed"]
+        ),
         st.none() | st.integers(-3, 3) | st.text(max_size=6) | st.lists(st.integers(), max_size=2),
     ).map(lambda d: json.dumps({**GOOD, **d}).encode()),
 )
@@ -184,16 +200,37 @@ def test_json_answers_validate_and_carry_a_request_id(service: MockService) -> N
     assert [v for v in contract.validate_response_bytes(response.body or b"") if v.is_error] == []
 
 
-@pytest.mark.parametrize("extra", [{}, {"stream_options": {"include_usage": True}}, {"tools": [
-    {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}}}}
-], "tool_choice": "required"}])
-def test_streams_are_one_event_per_write_and_match_the_json_answer(service: MockService, extra: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"stream_options": {"include_usage": True}},
+        {
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "f",
+                        "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}},
+                    },
+                }
+            ],
+            "tool_choice": "required",
+        },
+    ],
+)
+def test_streams_are_one_event_per_write_and_match_the_json_answer(
+    service: MockService, extra: dict[str, Any]
+) -> None:
     request = {**GOOD, **extra, "stream": True}
     response = send(service, request)
     assert response.header("content-type") == "text/event-stream; charset=utf-8"
     assert response.header("cache-control") == "no-cache"
     assert response.chunks is not None and response.chunks[-1] == b"data: [DONE]\n\n"
-    assert all(chunk.startswith(b"data: ") and chunk.endswith(b"\n\n") and chunk.count(b"\n\n") == 1 for chunk in response.chunks)
+    assert all(
+        chunk.startswith(b"data: ") and chunk.endswith(b"\n\n") and chunk.count(b"\n\n") == 1
+        for chunk in response.chunks
+    )
     contract = load_contract(profile=service.contract.profile)
     report = contract.validate_stream(response.chunks, request)
     assert report.errors == [] and report.done
@@ -210,7 +247,9 @@ def test_a_string_profile_loads_its_contract() -> None:
 
 
 def test_queued_error_scenarios_answer_in_order() -> None:
-    service = MockService("observed", scenarios=ScenarioQueue(error(429, retry_after=1.2), error(503), error(500)))
+    service = MockService(
+        "observed", scenarios=ScenarioQueue(error(429, retry_after=1.2), error(503), error(500))
+    )
     limited = send(service)
     assert limited.status == 429 and limited.header("retry-after") == "2"
     assert (error_of(limited)["type"], error_of(limited)["code"]) == ("requests", "rate_limit_exceeded")
@@ -231,9 +270,13 @@ def test_latency_cut_and_malformed_become_response_fields() -> None:
     slow = send(service, {**GOOD, "stream": True})
     assert (slow.first_byte_delay, slow.chunk_delay, slow.cut) == (0.5, 0.01, False)
     service.scenarios.clear()
-    service.scenarios.enqueue({"scenario": "cut_stream", "after": 3}, {"scenario": "malformed_chunk", "at": 2})
+    service.scenarios.enqueue(
+        {"scenario": "cut_stream", "after": 3}, {"scenario": "malformed_chunk", "at": 2}
+    )
     cut = send(service, {**GOOD, "stream": True})
-    assert cut.cut and cut.chunks is not None and len(cut.chunks) == 3 and b"[DONE]" not in b"".join(cut.chunks)
+    assert (
+        cut.cut and cut.chunks is not None and len(cut.chunks) == 3 and b"[DONE]" not in b"".join(cut.chunks)
+    )
     broken = send(service, {**GOOD, "stream": True})
     report = load_contract().validate_stream(broken.chunks or [], GOOD)
     assert any(v.kind == "framing" and v.where == "chunk 2" for v in report.errors)
@@ -246,9 +289,15 @@ def test_fixed_replies_reach_the_body() -> None:
 
 def test_a_header_scenario_applies_to_that_request_only() -> None:
     service = MockService("observed", scenarios=ScenarioQueue(reply("queued")))
-    header = json.dumps([{"scenario": "error", "status": 503, "message": "down"}, {"scenario": "latency", "ttft": 0.1}])
+    header = json.dumps(
+        [{"scenario": "error", "status": 503, "message": "down"}, {"scenario": "latency", "ttft": 0.1}]
+    )
     response = send(service, headers={"x-contract-scenario": header})
-    assert response.status == 503 and error_of(response)["message"] == "down" and response.first_byte_delay == 0.1
+    assert (
+        response.status == 503
+        and error_of(response)["message"] == "down"
+        and response.first_byte_delay == 0.1
+    )
     assert json.loads(send(service).body or b"")["choices"][0]["message"]["content"] == "queued"
     bad = send(service, headers={"x-contract-scenario": '{"scenario": "eror"}'})
     assert bad.status == 400 and error_of(bad)["code"] == "invalid_scenario"
@@ -257,8 +306,12 @@ def test_a_header_scenario_applies_to_that_request_only() -> None:
 
 def test_the_control_endpoint_enqueues_lists_and_clears() -> None:
     service = MockService("observed")
-    queued = send(service, [{"scenario": "error", "status": 429}, [{"scenario": "reply", "text": "ok"}]],
-                  path="/_contract/scenarios", drop=("authorization",))
+    queued = send(
+        service,
+        [{"scenario": "error", "status": 429}, [{"scenario": "reply", "text": "ok"}]],
+        path="/_contract/scenarios",
+        drop=("authorization",),
+    )
     assert queued.status == 200 and len(json.loads(queued.body or b"")["queue"]) == 2
     send(service, {"default": {"scenario": "latency", "ttft": 0.2}}, path="/v1/_contract/scenarios")
     assert json.loads(send(service, method="GET", path="/_contract/scenarios").body or b"")["default"] == [

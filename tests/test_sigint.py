@@ -12,7 +12,7 @@ from pathlib import Path
 
 from standin import KEY, StandIn, serve
 
-TEST = '''
+TEST = """
 import httpx
 
 def ask(prompt, stream):
@@ -24,7 +24,7 @@ def ask(prompt, stream):
 def test_two_calls(chat_cassette):
     ask("first call completes", False)
     ask("fault:slowstream second call is interrupted", True)
-'''
+"""
 
 
 def test_sigint_during_recording_leaves_no_partial_cassette(tmp_path: Path) -> None:
@@ -39,9 +39,21 @@ def test_sigint_during_recording_leaves_no_partial_cassette(tmp_path: Path) -> N
         env = {**os.environ, "AIMLAPI_API_KEY": KEY, "PYTHONUNBUFFERED": "1"}
         env.pop("AIMLAPI_BASE_URL", None)
         process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--contract-mode=record",
-             f"--contract-base-url={base}", "test_sig.py"],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "--contract-mode=record",
+                f"--contract-base-url={base}",
+                "test_sig.py",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         try:
             assert standin.started.wait(30), "the slow stream never started"
             time.sleep(0.3)  # some chunks have arrived; the stream is mid-way

@@ -49,8 +49,13 @@ def errors(violations: list[Any]) -> list[tuple[str, str]]:
 
 
 def image_parts(request: dict[str, Any]) -> list[dict[str, Any]]:
-    return [part for message in request["messages"] if isinstance(message.get("content"), list)
-            for part in message["content"] if part.get("type") == "image_url"]
+    return [
+        part
+        for message in request["messages"]
+        if isinstance(message.get("content"), list)
+        for part in message["content"]
+        if part.get("type") == "image_url"
+    ]
 
 
 # -- valid requests ------------------------------------------------------------------------------------
@@ -68,10 +73,18 @@ def test_a_thousand_requests_per_profile_are_valid_and_coherent(profile: str) ->
     valid_and_coherent()
 
 
-@pytest.mark.parametrize("options", [
-    {"stream": True}, {"stream": False}, {"tools": True}, {"tools": False}, {"images": True}, {"images": False},
-    {"parts": True, "max_turns": 1},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"stream": True},
+        {"stream": False},
+        {"tools": True},
+        {"tools": False},
+        {"images": True},
+        {"images": False},
+        {"parts": True, "max_turns": 1},
+    ],
+)
 def test_pinned_options_hold_in_every_example(options: dict[str, Any]) -> None:
     contract = load_contract("observed")
 
@@ -98,8 +111,11 @@ def test_pinned_options_hold_in_every_example(options: dict[str, Any]) -> None:
 
 
 def test_the_minimal_request_is_one_user_message() -> None:
-    minimal = find(chat_requests(load_contract("observed"), tools=False, max_turns=1), lambda request: True,
-                   settings=FAST)
+    minimal = find(
+        chat_requests(load_contract("observed"), tools=False, max_turns=1),
+        lambda request: True,
+        settings=FAST,
+    )
     assert set(minimal) == {"model", "messages"}
     assert minimal["model"] == MODEL
     assert [message["role"] for message in minimal["messages"]] == ["user"]
@@ -118,12 +134,13 @@ def test_tool_results_answer_the_calls_just_made_in_order() -> None:
         for index, message in enumerate(messages):
             if message.get("tool_calls"):
                 calls = message["tool_calls"]
-                following = messages[index + 1:index + 1 + len(calls)]
+                following = messages[index + 1 : index + 1 + len(calls)]
                 assert [m["tool_call_id"] for m in following] == [call["id"] for call in calls]
                 assert {call["function"]["name"] for call in calls} <= declared
                 answered.append(len(calls))
-        assert len({m["tool_call_id"] for m in messages if m["role"] == "tool"}) == \
-            sum(m["role"] == "tool" for m in messages)
+        assert len({m["tool_call_id"] for m in messages if m["role"] == "tool"}) == sum(
+            m["role"] == "tool" for m in messages
+        )
 
     answers_follow_calls()
     assert max(answered) >= 2
@@ -204,9 +221,13 @@ def test_another_document_changes_the_requests_with_no_code_change() -> None:
 def test_another_documents_bounds_drive_the_invalid_cases() -> None:
     contract = another_models_contract()
     sites = SiteFinder(SchemaView(contract.request_schema)).sites(
-        {"model": "vendor/other-model-7b", "messages": [{"role": "user", "content": "hi"}]})
-    beyond = {(json_path(site.expected_path), site.expected_rule): site.value for site in sites
-              if site.kind == "out-of-range"}
+        {"model": "vendor/other-model-7b", "messages": [{"role": "user", "content": "hi"}]}
+    )
+    beyond = {
+        (json_path(site.expected_path), site.expected_rule): site.value
+        for site in sites
+        if site.kind == "out-of-range"
+    }
     assert beyond[("$.top_k", "maximum")] == 51
     assert beyond[("$.top_k", "minimum")] == 0
     assert beyond[("$.temperature", "maximum")] == 2.5
@@ -254,15 +275,26 @@ def test_each_kind_can_be_asked_for(kind: str) -> None:
 def test_breaks_under_combinators_are_reported_where_the_validator_reports_them() -> None:
     contract = load_contract("observed")
     finder = SiteFinder(SchemaView(contract.request_schema))
-    request = {"model": MODEL, "tool_choice": {"type": "function", "function": {"name": "get"}},
-               "tools": [{"type": "function", "function": {"name": "get", "parameters": {}}}],
-               "response_format": {"type": "json_object"}, "messages": [
-                   {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/a.png"}}]},
-                   {"role": "assistant", "content": "ok"}]}
+    request = {
+        "model": MODEL,
+        "tool_choice": {"type": "function", "function": {"name": "get"}},
+        "tools": [{"type": "function", "function": {"name": "get", "parameters": {}}}],
+        "response_format": {"type": "json_object"},
+        "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/a.png"}}]},
+            {"role": "assistant", "content": "ok"},
+        ],
+    }
     sites = {(json_path(site.path), site.kind): site for site in finder.sites(request)}
     expectations = {
-        ("$.messages[0].content[0].type", "malformed-content-part"): ("$.messages[0].content[0].type", "enum"),
-        ("$.messages[0].content[0].image_url", "malformed-content-part"): ("$.messages[0].content[0]", "required"),
+        ("$.messages[0].content[0].type", "malformed-content-part"): (
+            "$.messages[0].content[0].type",
+            "enum",
+        ),
+        ("$.messages[0].content[0].image_url", "malformed-content-part"): (
+            "$.messages[0].content[0]",
+            "required",
+        ),
         ("$.messages[0].content", "wrong-type"): ("$.messages[0].content", "anyOf"),
         ("$.messages[0].role", "not-in-enum"): ("$.messages[0].role", "enum"),
         ("$.tool_choice.type", "not-in-enum"): ("$.tool_choice", "anyOf"),
@@ -303,32 +335,64 @@ def test_raw_violations_check_the_media_type_then_the_json() -> None:
     assert raw_request_violations(contract, body, "application/json; charset=utf-8") == []
     assert errors(raw_request_violations(contract, body, "text/plain")) == [("$", "content-type")]
     assert errors(raw_request_violations(contract, body[:-1], "application/json")) == [("$", "json")]
-    assert errors(raw_request_violations(contract, b'{"temperature": NaN}', "application/json")) == [("$", "json")]
+    assert errors(raw_request_violations(contract, b'{"temperature": NaN}', "application/json")) == [
+        ("$", "json")
+    ]
 
 
 # -- coherence rules can fail --------------------------------------------------------------------------
 def coherent() -> dict[str, Any]:
-    tool = {"type": "function", "function": {"name": "get", "parameters": {"type": "object", "properties": {}}}}
-    return {"model": MODEL, "tools": [tool], "messages": [
-        {"role": "user", "content": "hi"},
-        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
-                                              "function": {"name": "get", "arguments": "{}"}}]},
-        {"role": "tool", "tool_call_id": "c1", "content": "ok"},
-    ]}
+    tool = {
+        "type": "function",
+        "function": {"name": "get", "parameters": {"type": "object", "properties": {}}},
+    }
+    return {
+        "model": MODEL,
+        "tools": [tool],
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "get", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+        ],
+    }
 
 
-@pytest.mark.parametrize(("change", "problem"), [
-    (lambda r: r.update(tool_choice={"type": "function", "function": {"name": "nope"}}), "undeclared tool"),
-    (lambda r: r["messages"][2].update(tool_call_id="c9"), "which no call opened"),
-    (lambda r: r.pop("tools") and r.update(parallel_tool_calls=True), "parallel_tool_calls without tools"),
-    (lambda r: r.update(stream_options={"include_usage": True}), "stream_options without stream"),
-    (lambda r: r["tools"][0]["function"].update(strict=True, parameters={
-        "type": "object", "properties": {"a": {"type": "string"}}}), "strict but"),
-    (lambda r: r["tools"][0]["function"].update(parameters={"type": 5}), "invalid JSON Schema"),
-    (lambda r: r["messages"][0].update(content=[{"type": "image_url", "image_url": {
-        "url": "data:image/png;base64,R0lGODlhAQABAAAAACw="}}]), "no image"),
-    (lambda r: r["tools"].append(copy.deepcopy(r["tools"][0])), "declared twice"),
-])
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            lambda r: r.update(tool_choice={"type": "function", "function": {"name": "nope"}}),
+            "undeclared tool",
+        ),
+        (lambda r: r["messages"][2].update(tool_call_id="c9"), "which no call opened"),
+        (
+            lambda r: r.pop("tools") and r.update(parallel_tool_calls=True),
+            "parallel_tool_calls without tools",
+        ),
+        (lambda r: r.update(stream_options={"include_usage": True}), "stream_options without stream"),
+        (
+            lambda r: r["tools"][0]["function"].update(
+                strict=True, parameters={"type": "object", "properties": {"a": {"type": "string"}}}
+            ),
+            "strict but",
+        ),
+        (lambda r: r["tools"][0]["function"].update(parameters={"type": 5}), "invalid JSON Schema"),
+        (
+            lambda r: r["messages"][0].update(
+                content=[
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,R0lGODlhAQABAAAAACw="}}
+                ]
+            ),
+            "no image",
+        ),
+        (lambda r: r["tools"].append(copy.deepcopy(r["tools"][0])), "declared twice"),
+    ],
+)
 def test_coherence_problems_name_each_broken_rule(change: Any, problem: str) -> None:
     request = coherent()
     assert coherence_problems(request) == []
@@ -363,8 +427,11 @@ def test_streams_validate_and_reassemble_to_their_completion(profile: str, hosti
         assert b"".join(stream.reads) == stream.raw
         report = contract.validate_stream(stream.reads, request=stream.request)
         assert errors(report.violations) == []
-        assert (report.content, report.reasoning, report.tool_calls) == \
-            (stream.content, stream.reasoning, stream.tool_calls)
+        assert (report.content, report.reasoning, report.tool_calls) == (
+            stream.content,
+            stream.reasoning,
+            stream.tool_calls,
+        )
         assert report.usage is None or stream.request["stream_options"]["include_usage"]
 
     valid()
@@ -380,12 +447,14 @@ def test_hostile_reads_split_mid_line_and_mid_character_and_merge_events(stream:
         ends.add(boundaries)
     event_ends = {i + 2 for i in range(len(stream.raw)) if stream.raw.startswith(b"\n\n", i)}
     assert ends - event_ends, "some read ends inside an event"
-    if any(byte >= 0x80 for byte in stream.raw[len(stream.reads[0]):]):
+    if any(byte >= 0x80 for byte in stream.raw[len(stream.reads[0]) :]):
         assert any(0x80 <= stream.raw[end] < 0xC0 for end in ends), "some read ends inside a character"
 
 
 def test_documented_streams_are_one_chunk_because_the_schema_allows_nothing_else() -> None:
-    stream = find(chat_streams(load_contract("documented"), include_usage=False), lambda s: True, settings=FAST)
+    stream = find(
+        chat_streams(load_contract("documented"), include_usage=False), lambda s: True, settings=FAST
+    )
     assert len(stream.chunks) == 1
     assert stream.chunks[0]["choices"][0]["finish_reason"] is not None
     assert set(stream.chunks[0]["choices"][0]["delta"]) >= {"role", "content"}

@@ -15,18 +15,34 @@ from contract_kit import load_contract
 from contract_kit.contract import Contract
 from contract_kit.validation import StreamReport, Violation, decode, encode_json_chunks, rechunk
 
-HEAD = {"id": "chatcmpl-42", "object": "chat.completion.chunk", "created": 1764625236,
-        "model": "qwen3-vl-32b-thinking"}
-WITH_USAGE = {"model": "alibaba/qwen3-vl-32b-thinking", "messages": [{"role": "user", "content": "Hi"}],
-              "stream": True, "stream_options": {"include_usage": True}}
-WITHOUT_USAGE = {"model": "alibaba/qwen3-vl-32b-thinking", "messages": [{"role": "user", "content": "Hi"}],
-                 "stream": True}
-USAGE = {"prompt_tokens": 19, "completion_tokens": 30, "total_tokens": 49,
-         "completion_tokens_details": {"reasoning_tokens": 12, "text_tokens": 18}}
+HEAD = {
+    "id": "chatcmpl-42",
+    "object": "chat.completion.chunk",
+    "created": 1764625236,
+    "model": "qwen3-vl-32b-thinking",
+}
+WITH_USAGE = {
+    "model": "alibaba/qwen3-vl-32b-thinking",
+    "messages": [{"role": "user", "content": "Hi"}],
+    "stream": True,
+    "stream_options": {"include_usage": True},
+}
+WITHOUT_USAGE = {
+    "model": "alibaba/qwen3-vl-32b-thinking",
+    "messages": [{"role": "user", "content": "Hi"}],
+    "stream": True,
+}
+USAGE = {
+    "prompt_tokens": 19,
+    "completion_tokens": 30,
+    "total_tokens": 49,
+    "completion_tokens_details": {"reasoning_tokens": 12, "text_tokens": 18},
+}
 
 
-def chunk(delta: dict[str, Any] | None = None, finish: str | None = None, index: int = 0,
-          **fields: Any) -> dict[str, Any]:
+def chunk(
+    delta: dict[str, Any] | None = None, finish: str | None = None, index: int = 0, **fields: Any
+) -> dict[str, Any]:
     return {**HEAD, "choices": [{"index": index, "delta": delta or {}, "finish_reason": finish}], **fields}
 
 
@@ -46,11 +62,31 @@ def full_stream() -> list[dict[str, Any]]:
         chunk({"reasoning_content": "greets me. 🤔"}),
         chunk({"content": "Héllo"}),
         chunk({"content": " wörld 🌍"}),
-        chunk({"tool_calls": [{"index": 0, "id": "call_a", "type": "function",
-                               "function": {"name": "get_weather", "arguments": ""}}]}),
+        chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": "call_a",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": ""},
+                    }
+                ]
+            }
+        ),
         chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"city": '}}]}),
-        chunk({"tool_calls": [{"index": 1, "id": "call_b", "type": "function",
-                               "function": {"name": "get_time", "arguments": "{}"}}]}),
+        chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": 1,
+                        "id": "call_b",
+                        "type": "function",
+                        "function": {"name": "get_time", "arguments": "{}"},
+                    }
+                ]
+            }
+        ),
         chunk({"tool_calls": [{"index": 0, "function": {"arguments": '"Paris"}'}}]}),
         chunk({}, "tool_calls"),
         usage_chunk(),
@@ -88,8 +124,12 @@ def test_valid_observed_stream_has_no_findings_and_reassembles(observed: Contrac
     assert report.finish_reason == "tool_calls"
     assert report.choices[0].role == "assistant"
     assert report.tool_calls == [
-        {"index": 0, "id": "call_a", "type": "function",
-         "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
+        {
+            "index": 0,
+            "id": "call_a",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        },
         {"index": 1, "id": "call_b", "type": "function", "function": {"name": "get_time", "arguments": "{}"}},
     ]
     assert report.usage == USAGE
@@ -110,7 +150,9 @@ def test_the_same_stream_breaks_the_documented_chunk_schema(documented: Contract
     infos = {(v.path, v.rule) for v in report.violations if v.severity == "info"}
     assert ("$.choices[0].delta.reasoning_content", "undocumented") in infos
     assert ("$.system_fingerprint", "undocumented") in infos
-    assert len(infos) == len([v for v in report.violations if v.severity == "info"]), "infos are reported once"
+    assert len(infos) == len([v for v in report.violations if v.severity == "info"]), (
+        "infos are reported once"
+    )
     assert report.content == "Héllo wörld 🌍"
 
 
@@ -125,9 +167,13 @@ def test_single_chunk_stream_with_full_delta_passes_documented(documented: Contr
 
 def test_several_choices_are_reassembled_separately(observed: Contract) -> None:
     chunks = [
-        chunk({"role": "assistant", "content": ""}, index=0), chunk({"role": "assistant", "content": ""}, index=1),
-        chunk({"content": "A"}, index=0), chunk({"content": "B"}, index=1),
-        chunk({"content": "a"}, "stop", index=0), chunk({"content": "b"}, index=1), chunk({}, "length", index=1),
+        chunk({"role": "assistant", "content": ""}, index=0),
+        chunk({"role": "assistant", "content": ""}, index=1),
+        chunk({"content": "A"}, index=0),
+        chunk({"content": "B"}, index=1),
+        chunk({"content": "a"}, "stop", index=0),
+        chunk({"content": "b"}, index=1),
+        chunk({}, "length", index=1),
     ]
     report = observed.validate_stream(sse(chunks))
     assert report.violations == []
@@ -155,7 +201,11 @@ def test_constant_field_changes(observed: Contract, name: str) -> None:
     assert found(report) == {("constant-field", "chunk 2")}
     violation = the_one(report, "constant-field")
     assert (violation.path, violation.expected, violation.observed, violation.kind) == (
-        f"$.{name}", HEAD[name], changed[2][name], "stream")
+        f"$.{name}",
+        HEAD[name],
+        changed[2][name],
+        "stream",
+    )
 
 
 def test_object_change_is_a_constant_field_and_a_schema_violation(observed: Contract) -> None:
@@ -170,7 +220,11 @@ def test_two_finish_reasons_for_one_index(observed: Contract) -> None:
     report = observed.validate_stream(sse([*BASE, chunk({}, "length")]))
     assert found(report) == {("finish-reason-twice", "chunk 3")}
     violation = the_one(report, "finish-reason-twice")
-    assert (violation.path, violation.expected, violation.observed) == ("$.choices[0].finish_reason", "stop", "length")
+    assert (violation.path, violation.expected, violation.observed) == (
+        "$.choices[0].finish_reason",
+        "stop",
+        "length",
+    )
     assert report.finish_reason == "stop"
 
 
@@ -190,7 +244,9 @@ def test_usage_chunk_missing_when_requested(observed: Contract) -> None:
     assert (the_one(report, "usage-chunk").expected, the_one(report, "usage-chunk").observed) == (True, False)
 
 
-@pytest.mark.parametrize("request_body", [WITHOUT_USAGE, {**WITHOUT_USAGE, "stream_options": {"include_usage": False}}])
+@pytest.mark.parametrize(
+    "request_body", [WITHOUT_USAGE, {**WITHOUT_USAGE, "stream_options": {"include_usage": False}}]
+)
 def test_usage_chunk_present_when_not_requested(observed: Contract, request_body: dict[str, Any]) -> None:
     report = observed.validate_stream(sse([*BASE, usage_chunk()]), request_body)
     assert found(report) == {("usage-chunk", "stream")}
@@ -262,13 +318,15 @@ def test_chunk_schema_violation_is_located(observed: Contract) -> None:
     broken[1]["choices"][0]["delta"]["refusal"] = 5
     report = observed.validate_stream(sse(broken))
     assert [(v.where, v.path, v.rule, v.kind) for v in report.violations] == [
-        ("chunk 1", "$.choices[0].delta.refusal", "type", "schema")]
+        ("chunk 1", "$.choices[0].delta.refusal", "type", "schema")
+    ]
     fragment = copy.deepcopy(BASE)
     fragment[1]["choices"][0]["delta"]["tool_calls"] = [{"function": {"arguments": "{}"}}]
     fragment[2]["choices"][0]["finish_reason"] = "tool_calls"
     report = observed.validate_stream(sse(fragment))
     assert [(v.where, v.path, v.rule) for v in report.violations] == [
-        ("chunk 1", "$.choices[0].delta.tool_calls[0]", "required")]
+        ("chunk 1", "$.choices[0].delta.tool_calls[0]", "required")
+    ]
 
 
 def test_empty_body(observed: Contract) -> None:
@@ -286,15 +344,19 @@ def test_network_reads_as_an_iterable(observed: Contract) -> None:
 def test_stream_without_a_documented_chunk_schema(tmp_path: Path) -> None:
     """A document that declares no event stream: the stream is named as undocumented, never passed silently."""
     ok = {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
-    document = {"openapi": "3.0.3", "info": {"title": "json only", "version": "1"},
-                "paths": {"/chat/completions": {"post": {"responses": {"200": ok}}}}}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "json only", "version": "1"},
+        "paths": {"/chat/completions": {"post": {"responses": {"200": ok}}}},
+    }
     spec = tmp_path / "json-only.json"
     spec.write_text(json.dumps(document), encoding="utf-8")
     contract = load_contract("documented", spec)
     assert contract.chunk_schema is None
     report = contract.validate_stream(sse(BASE))
     assert [(v.rule, v.kind, v.where, v.expected) for v in report.violations] == [
-        ("content-type", "content-type", "stream", ["application/json"])]
+        ("content-type", "content-type", "stream", ["application/json"])
+    ]
     assert report.content == "Hi"
     assert [(v.rule, v.where) for v in contract.validate_chunk(BASE[0], 4)] == [("content-type", "chunk 4")]
     broken = contract.validate_stream(sse(BASE, done=False))
@@ -306,13 +368,21 @@ def test_tool_calls_finish_without_calls(observed: Contract) -> None:
     report = observed.validate_stream(sse([*BASE[:2], chunk({}, "tool_calls")]))
     assert found(report) == {("finish-reason-tool-calls", "stream")}
     violation = the_one(report, "finish-reason-tool-calls")
-    assert (violation.kind, violation.path, violation.observed) == ("semantic", "$.choices[0].finish_reason",
-                                                                    "tool_calls")
+    assert (violation.kind, violation.path, violation.observed) == (
+        "semantic",
+        "$.choices[0].finish_reason",
+        "tool_calls",
+    )
 
 
 def test_tool_calls_with_a_stop_finish(observed: Contract) -> None:
-    calls = chunk({"tool_calls": [{"index": 0, "id": "c", "type": "function",
-                                   "function": {"name": "f", "arguments": "{}"}}]})
+    calls = chunk(
+        {
+            "tool_calls": [
+                {"index": 0, "id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+            ]
+        }
+    )
     report = observed.validate_stream(sse([BASE[0], calls, chunk({}, "stop")]))
     assert found(report) == {("finish-reason-tool-calls", "stream")}
 
@@ -335,8 +405,15 @@ def test_usage_arithmetic_in_the_usage_chunk(observed: Contract) -> None:
 
 # -- split anywhere, same report ------------------------------------------------------
 def _fingerprint(report: StreamReport) -> tuple[Any, ...]:
-    return ([v.to_dict() for v in report.violations], report.chunks, report.content, report.reasoning,
-            report.tool_calls, report.usage, report.done)
+    return (
+        [v.to_dict() for v in report.violations],
+        report.chunks,
+        report.content,
+        report.reasoning,
+        report.tool_calls,
+        report.usage,
+        report.done,
+    )
 
 
 BROKEN = sse([*BASE[:1], chunk({"content": "ünïcødé ✓"}, model="swapped")], done=False) + b"data: {oops\n\n"

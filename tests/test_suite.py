@@ -37,8 +37,14 @@ class RewritingTarget:
 
     network = False
 
-    def __init__(self, contract: Contract, rewrite: Rewrite, *, deterministic: bool = True,
-                 change_request: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        rewrite: Rewrite,
+        *,
+        deterministic: bool = True,
+        change_request: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         self.inner = MockTarget(contract)
         self.rewrite = rewrite
         self.change_request = change_request
@@ -54,7 +60,9 @@ class RewritingTarget:
             request = None
         if self.change_request is not None and isinstance(request, dict):
             body = json.dumps(self.change_request(request)).encode()
-        return self.rewrite(request if isinstance(request, dict) else None, self.inner.send(body, content_type))
+        return self.rewrite(
+            request if isinstance(request, dict) else None, self.inner.send(body, content_type)
+        )
 
     def close(self) -> None:
         self.inner.close()
@@ -81,7 +89,9 @@ def unchanged(request: dict[str, Any] | None, response: TargetResponse) -> Targe
     return response
 
 
-def error(status: int, body: bytes = b'{"error": {"message": "no", "type": "server_error"}}') -> TargetResponse:
+def error(
+    status: int, body: bytes = b'{"error": {"message": "no", "type": "server_error"}}'
+) -> TargetResponse:
     return TargetResponse(status, {"content-type": "application/json"}, [body])
 
 
@@ -95,7 +105,8 @@ def test_the_mock_holds_every_property(profile: str) -> None:
     contract = load_contract(profile)
     report = suite_for(MockTarget(contract, seed=4), contract, examples=40).run()
     assert [(r.name, r.ok, r.examples, r.passed) for r in report.results] == [
-        (name, True, 40, 40) for name in PROPERTIES]
+        (name, True, 40, 40) for name in PROPERTIES
+    ]
     assert report.ok
 
 
@@ -124,17 +135,32 @@ def test_a_target_that_accepts_everything_fails_the_invalid_property() -> None:
     assert "status 200: the target accepted a request that breaks" in result.failure.problems[0]
 
 
-@pytest.mark.parametrize(("answer", "problem"), [
-    (error(502), "server error 502 for an invalid request"),
-    (error(400, b"oops"), "the 400 error body is not JSON"),
-    (error(400, b'{"detail": "bad"}'), "the 400 body has no 'error' object"),
-    (error(400, b'{"error": {"message": 5, "type": "invalid_request_error"}}'), "[response] $.error.message"),
-])
-def test_invalid_requests_need_a_4xx_with_a_documented_error_body(answer: TargetResponse, problem: str) -> None:
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        (error(502), "server error 502 for an invalid request"),
+        (error(400, b"oops"), "the 400 error body is not JSON"),
+        (error(400, b'{"detail": "bad"}'), "the 400 body has no 'error' object"),
+        (
+            error(400, b'{"error": {"message": 5, "type": "invalid_request_error"}}'),
+            "[response] $.error.message",
+        ),
+    ],
+)
+def test_invalid_requests_need_a_4xx_with_a_documented_error_body(
+    answer: TargetResponse, problem: str
+) -> None:
     contract = load_contract("observed")
     suite = suite_for(FixedTarget(answer), contract)
-    case = InvalidCase("missing-required", b'{"messages": []}', "application/json", "$", "required",
-                       "no model", {"messages": []})
+    case = InvalidCase(
+        "missing-required",
+        b'{"messages": []}',
+        "application/json",
+        "$",
+        "required",
+        "no model",
+        {"messages": []},
+    )
     problems = suite.check_invalid(case)
     assert len(problems) == 1 and problem in problems[0], problems
     assert suite_for(MockTarget(contract), contract).check_invalid(case) == []
@@ -149,13 +175,18 @@ def test_a_stream_that_says_something_else_breaks_agreement() -> None:
     target = RewritingTarget(contract, unchanged, change_request=other_seed_when_streaming)
     result = suite_for(target, contract, examples=20).run_property(AGREEMENT)
     assert result.failure is not None
-    assert any(problem.startswith(("content differs", "reasoning differs", "tool calls differ"))
-               or "differs: JSON" in problem for problem in result.failure.problems)
+    assert any(
+        problem.startswith(("content differs", "reasoning differs", "tool calls differ"))
+        or "differs: JSON" in problem
+        for problem in result.failure.problems
+    )
 
 
 def test_non_deterministic_targets_skip_agreement_and_say_why() -> None:
     contract = load_contract("observed")
-    result = suite_for(RewritingTarget(contract, unchanged, deterministic=False), contract).run_property(AGREEMENT)
+    result = suite_for(RewritingTarget(contract, unchanged, deterministic=False), contract).run_property(
+        AGREEMENT
+    )
     assert result.ok and result.examples == 0
     assert result.skipped is not None and "not deterministic" in result.skipped
 
@@ -194,28 +225,52 @@ def answer(content: str = "", calls: tuple[str, ...] = (), finish: str = "stop")
     return Answer(content, [(name, "{}") for name in calls], finish)
 
 
-@pytest.mark.parametrize(("request_json", "given", "problem"), [
-    ({"tools": [{"function": {"name": "f"}}], "tool_choice": "none"}, answer(calls=("f",), finish="tool_calls"),
-     "tool_choice is 'none'"),
-    ({"tools": [{"function": {"name": "f"}}], "tool_choice": "required"}, answer("hi"), "calls no tool"),
-    ({"tools": [{"function": {"name": "f"}}, {"function": {"name": "g"}}],
-      "tool_choice": {"type": "function", "function": {"name": "g"}}}, answer(calls=("f",), finish="tool_calls"),
-     "tool_choice names 'g'"),
-    ({}, answer(calls=("f",), finish="tool_calls"), "did not declare"),
-    ({"response_format": {"type": "json_object"}}, answer("not json"), "not JSON"),
-    ({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "array"}}}},
-     answer("{}"), "does not match"),
-    ({"stop": ["END"]}, answer("the END"), "contains the stop sequence 'END'"),
-])
-def test_answers_must_do_what_their_request_asks(request_json: dict[str, Any], given: Answer, problem: str) -> None:
+@pytest.mark.parametrize(
+    ("request_json", "given", "problem"),
+    [
+        (
+            {"tools": [{"function": {"name": "f"}}], "tool_choice": "none"},
+            answer(calls=("f",), finish="tool_calls"),
+            "tool_choice is 'none'",
+        ),
+        ({"tools": [{"function": {"name": "f"}}], "tool_choice": "required"}, answer("hi"), "calls no tool"),
+        (
+            {
+                "tools": [{"function": {"name": "f"}}, {"function": {"name": "g"}}],
+                "tool_choice": {"type": "function", "function": {"name": "g"}},
+            },
+            answer(calls=("f",), finish="tool_calls"),
+            "tool_choice names 'g'",
+        ),
+        ({}, answer(calls=("f",), finish="tool_calls"), "did not declare"),
+        ({"response_format": {"type": "json_object"}}, answer("not json"), "not JSON"),
+        (
+            {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "x", "schema": {"type": "array"}},
+                }
+            },
+            answer("{}"),
+            "does not match",
+        ),
+        ({"stop": ["END"]}, answer("the END"), "contains the stop sequence 'END'"),
+    ],
+)
+def test_answers_must_do_what_their_request_asks(
+    request_json: dict[str, Any], given: Answer, problem: str
+) -> None:
     found = answer_problems(request_json, given)
     assert len(found) == 1 and problem in found[0], found
 
 
 def test_a_cut_short_answer_is_excused_from_tool_choice_and_format() -> None:
-    request = {"tools": [{"function": {"name": "f"}}], "tool_choice": "required",
-               "response_format": {"type": "json_object"}}
-    assert answer_problems(request, answer("{\"a", finish="length")) == []
+    request = {
+        "tools": [{"function": {"name": "f"}}],
+        "tool_choice": "required",
+        "response_format": {"type": "json_object"},
+    }
+    assert answer_problems(request, answer('{"a', finish="length")) == []
     assert excused("message-not-empty", {"stop": "x"})
     assert not excused("message-not-empty", {})
     assert not excused("usage-total", {"stop": "x"})
@@ -243,45 +298,57 @@ def test_a_url_target_runs_the_suite_over_http_with_the_key_from_the_environment
 def test_without_a_key_the_server_says_401_and_the_suite_shows_it(server: ChatServer) -> None:
     contract = load_contract("observed")
     target = URLTarget(server.base_url, contract, environ={})
-    problems = suite_for(target, contract).check_valid({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
+    problems = suite_for(target, contract).check_valid(
+        {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
+    )
     target.close()
     assert len(problems) == 1 and problems[0].startswith("status 401, expected 200")
 
 
-@pytest.mark.parametrize(("base", "url"), [
-    ("https://api.aimlapi.com/v1", "https://api.aimlapi.com/v1/chat/completions"),
-    ("https://api.aimlapi.com/v1/", "https://api.aimlapi.com/v1/chat/completions"),
-    ("http://127.0.0.1:4010/v1/chat/completions", "http://127.0.0.1:4010/v1/chat/completions"),
-    ("https://api.aimlapi.com", "https://api.aimlapi.com/v1/chat/completions"),
-    ("https://proxy.example/aiml", "https://proxy.example/aiml/v1/chat/completions"),
-])
+@pytest.mark.parametrize(
+    ("base", "url"),
+    [
+        ("https://api.aimlapi.com/v1", "https://api.aimlapi.com/v1/chat/completions"),
+        ("https://api.aimlapi.com/v1/", "https://api.aimlapi.com/v1/chat/completions"),
+        ("http://127.0.0.1:4010/v1/chat/completions", "http://127.0.0.1:4010/v1/chat/completions"),
+        ("https://api.aimlapi.com", "https://api.aimlapi.com/v1/chat/completions"),
+        ("https://proxy.example/aiml", "https://proxy.example/aiml/v1/chat/completions"),
+    ],
+)
 def test_endpoint_urls_are_built_from_the_api_root(base: str, url: str) -> None:
     assert endpoint_url(base, load_contract("observed")) == url
 
 
 # -- the importable test module --------------------------------------------------------------------------
-def test_the_suite_runs_as_pytest_tests_with_pyargs(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_suite_runs_as_pytest_tests_with_pyargs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CONTRACT_KIT_EXAMPLES", "10")
     result = pytester.runpytest("--pyargs", "contract_kit.plugin.suite_tests", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
 
 
-def test_the_suite_can_be_included_in_a_users_module(pytester: pytest.Pytester,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_suite_can_be_included_in_a_users_module(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CONTRACT_KIT_EXAMPLES", "5")
     monkeypatch.delenv("CONTRACT_KIT_TARGET", raising=False)
-    pytester.makepyfile(test_contract_suite=textwrap.dedent("""
+    pytester.makepyfile(
+        test_contract_suite=textwrap.dedent("""
         from contract_kit.plugin.suite_tests import *  # noqa: F403
 
         def test_mine():
             assert True
-    """))
+    """)
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", "-v", "--contract-profile", "documented")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["*test_valid_requests_get_conforming_answers PASSED*"])
 
 
-def test_a_bad_target_setting_is_a_usage_error(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_target_setting_is_a_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CONTRACT_KIT_TARGET", "ftp://nowhere")
     result = pytester.runpytest("--pyargs", "contract_kit.plugin.suite_tests", "-p", "no:cacheprovider")
     assert result.ret != 0
@@ -289,8 +356,11 @@ def test_a_bad_target_setting_is_a_usage_error(pytester: pytest.Pytester, monkey
     assert os.environ["CONTRACT_KIT_TARGET"] == "ftp://nowhere"
 
 
-def test_hypothesis_seed_reproduces_a_pytest_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytester.makepyfile(test_seeded=textwrap.dedent("""
+def test_hypothesis_seed_reproduces_a_pytest_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        test_seeded=textwrap.dedent("""
         import json, os
         from contract_kit import load_contract
         from contract_kit.suite import ContractSuite
@@ -304,7 +374,8 @@ def test_hypothesis_seed_reproduces_a_pytest_run(pytester: pytest.Pytester, monk
 
         def test_valid(contract):
             ContractSuite(contract, Recording(contract), examples=5, database=False).assert_property("valid")
-    """))
+    """)
+    )
     logs = []
     for run in range(2):
         log = pytester.path / f"sent{run}.log"

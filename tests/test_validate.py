@@ -73,7 +73,11 @@ def test_example_response_under_documented_has_exactly_the_undocumented_fields_a
     assert len(found) == len(UNDOCUMENTED_IN_EXAMPLE)
     for violation in found:
         assert (violation.rule, violation.kind, violation.severity, violation.where) == (
-            "undocumented", "undocumented", "info", "response")
+            "undocumented",
+            "undocumented",
+            "info",
+            "response",
+        )
         assert violation.message.startswith("field ")
     meta = next(v for v in found if v.path == "$.meta")
     assert meta.observed == {"usage": {"tokens_used": 10383}}
@@ -83,7 +87,9 @@ def test_example_response_is_clean_under_observed(observed: Contract, response: 
     assert observed.validate_response(response) == []
 
 
-def test_example_response_bytes_give_the_same_findings(documented: Contract, response: dict[str, Any]) -> None:
+def test_example_response_bytes_give_the_same_findings(
+    documented: Contract, response: dict[str, Any]
+) -> None:
     raw = (EXAMPLES / "example_response.json").read_bytes()
     assert documented.validate_response_bytes(raw) == documented.validate_response(response)
 
@@ -95,7 +101,11 @@ def test_python_sample_misses_role(observed: Contract, documented: Contract) -> 
         assert len(found) == 1
         violation = found[0]
         assert (violation.path, violation.rule, violation.where, violation.kind) == (
-            "$.messages[0]", "required", "request", "schema")
+            "$.messages[0]",
+            "required",
+            "request",
+            "schema",
+        )
         assert "'role'" in violation.message
         assert "role" in violation.expected
         assert violation.observed == body["messages"][0]
@@ -123,32 +133,77 @@ def _delete(key: str) -> Callable[[dict[str, Any]], None]:
 
 
 RESPONSE_CASES = [
-    ("role-type", _set(["choices", 0, "message", "role"], 5), "$.choices[0].message.role", "type", "string", 5),
-    ("finish-enum", _set(["choices", 0, "finish_reason"], "bogus"), "$.choices[0].finish_reason", "enum",
-     ["stop", "length", "content_filter", "tool_calls"], "bogus"),
-    ("object-enum", _set(["object"], "chat.completion.chunk"), "$.object", "enum", ["chat.completion"],
-     "chat.completion.chunk"),
+    (
+        "role-type",
+        _set(["choices", 0, "message", "role"], 5),
+        "$.choices[0].message.role",
+        "type",
+        "string",
+        5,
+    ),
+    (
+        "finish-enum",
+        _set(["choices", 0, "finish_reason"], "bogus"),
+        "$.choices[0].finish_reason",
+        "enum",
+        ["stop", "length", "content_filter", "tool_calls"],
+        "bogus",
+    ),
+    (
+        "object-enum",
+        _set(["object"], "chat.completion.chunk"),
+        "$.object",
+        "enum",
+        ["chat.completion"],
+        "chat.completion.chunk",
+    ),
     ("total-type", _set(["usage", "total_tokens"], "1260"), "$.usage.total_tokens", "type", "number", "1260"),
     ("choices-type", _set(["choices"], {}), "$.choices", "type", "array", {}),
-    ("id-required", _delete("id"), "$", "required", ["id", "object", "created", "choices", "model", "usage"], None),
-    ("usage-required", _set(["usage"], {"prompt_tokens": 1, "completion_tokens": 1}), "$.usage", "required",
-     ["prompt_tokens", "completion_tokens", "total_tokens"], {"prompt_tokens": 1, "completion_tokens": 1}),
+    (
+        "id-required",
+        _delete("id"),
+        "$",
+        "required",
+        ["id", "object", "created", "choices", "model", "usage"],
+        None,
+    ),
+    (
+        "usage-required",
+        _set(["usage"], {"prompt_tokens": 1, "completion_tokens": 1}),
+        "$.usage",
+        "required",
+        ["prompt_tokens", "completion_tokens", "total_tokens"],
+        {"prompt_tokens": 1, "completion_tokens": 1},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("mutate", "path", "rule", "expected", "observed_value"),
-                         [case[1:] for case in RESPONSE_CASES], ids=[case[0] for case in RESPONSE_CASES])
+@pytest.mark.parametrize(
+    ("mutate", "path", "rule", "expected", "observed_value"),
+    [case[1:] for case in RESPONSE_CASES],
+    ids=[case[0] for case in RESPONSE_CASES],
+)
 @pytest.mark.parametrize("profile", ["documented", "observed"])
 def test_invalid_response_gets_a_detailed_violation(
-    profile: str, response: dict[str, Any], mutate: Callable[[dict[str, Any]], None], path: str, rule: str,
-    expected: Any, observed_value: Any,
+    profile: str,
+    response: dict[str, Any],
+    mutate: Callable[[dict[str, Any]], None],
+    path: str,
+    rule: str,
+    expected: Any,
+    observed_value: Any,
 ) -> None:
     contract = load_contract(profile)
     mutate(response)
     errors = errors_only(contract.validate_response(response))
     assert len(errors) == 1, errors
     violation = errors[0]
-    assert (violation.path, violation.rule, violation.kind, violation.where) == (path, rule, "schema", "response")
+    assert (violation.path, violation.rule, violation.kind, violation.where) == (
+        path,
+        rule,
+        "schema",
+        "response",
+    )
     assert violation.expected == expected
     if observed_value is not None:
         assert violation.observed == observed_value
@@ -162,11 +217,14 @@ def test_null_content_is_a_type_error_only_under_documented(
 ) -> None:
     message = response["choices"][0]["message"]
     message["content"] = None
-    message["tool_calls"] = [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+    message["tool_calls"] = [
+        {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    ]
     response["choices"][0]["finish_reason"] = "tool_calls"
     documented_errors = errors_only(documented.validate_response(response))
     assert [(v.path, v.rule, v.expected, v.observed) for v in documented_errors] == [
-        ("$.choices[0].message.content", "type", "string", None)]
+        ("$.choices[0].message.content", "type", "string", None)
+    ]
     assert observed.validate_response(response) == []
 
 
@@ -200,31 +258,42 @@ def test_tool_call_branch_is_named(observed: Contract, response: dict[str, Any])
     message["tool_calls"] = [{"id": "c1", "type": "function", "function": {"name": "f"}}]
     found = observed.validate_response(response)
     assert [(v.path, v.rule, v.expected) for v in found] == [
-        ("$.choices[0].message.tool_calls[0].function", "required", ["arguments", "name"])]
+        ("$.choices[0].message.tool_calls[0].function", "required", ["arguments", "name"])
+    ]
     message["tool_calls"] = [{"id": "c1", "type": "custom", "custom": {"name": "f"}}]
     found = observed.validate_response(response)
     assert [(v.path, v.rule, v.expected) for v in found] == [
-        ("$.choices[0].message.tool_calls[0].custom", "required", ["input", "name"])]
+        ("$.choices[0].message.tool_calls[0].custom", "required", ["input", "name"])
+    ]
 
 
-def test_tool_call_of_unknown_type_lists_every_allowed_type(observed: Contract, response: dict[str, Any]) -> None:
+def test_tool_call_of_unknown_type_lists_every_allowed_type(
+    observed: Contract, response: dict[str, Any]
+) -> None:
     response["choices"][0]["finish_reason"] = "tool_calls"
     response["choices"][0]["message"]["tool_calls"] = [
-        {"id": "c1", "type": "webhook", "function": {"name": "f", "arguments": "{}"}}]
+        {"id": "c1", "type": "webhook", "function": {"name": "f", "arguments": "{}"}}
+    ]
     found = observed.validate_response(response)
     assert [(v.path, v.rule, v.observed) for v in found] == [
-        ("$.choices[0].message.tool_calls[0].type", "enum", "webhook")]
+        ("$.choices[0].message.tool_calls[0].type", "enum", "webhook")
+    ]
     assert sorted(found[0].expected) == ["custom", "function"]
 
 
-def test_undocumented_field_inside_an_array_and_a_branch(documented: Contract, response: dict[str, Any]) -> None:
+def test_undocumented_field_inside_an_array_and_a_branch(
+    documented: Contract, response: dict[str, Any]
+) -> None:
     response["choices"][0]["finish_reason"] = "tool_calls"
     response["choices"][0]["message"]["tool_calls"] = [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}", "x_extra": 1}}]
+        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}", "x_extra": 1}}
+    ]
     response["choices"][0]["provider"] = "p"
     paths = {v.path for v in documented.validate_response(response) if v.kind == "undocumented"}
     assert paths == UNDOCUMENTED_IN_EXAMPLE | {
-        "$.choices[0].message.tool_calls[0].function.x_extra", "$.choices[0].provider"}
+        "$.choices[0].message.tool_calls[0].function.x_extra",
+        "$.choices[0].provider",
+    }
 
 
 # -- detailed request violations ----------------------------------------------------
@@ -234,38 +303,74 @@ REQUEST_CASES = [
     ("max-tokens-min", {"max_tokens": 0}, "$.max_tokens", "minimum", 1, 0),
     ("model-enum", {"model": "gpt-4o"}, "$.model", "enum", [MODEL], "gpt-4o"),
     ("stream-type", {"stream": "yes"}, "$.stream", "type", "boolean", "yes"),
-    ("stream-options-required", {"stream_options": {}}, "$.stream_options", "required", ["include_usage"], {}),
-    ("tool-choice", {"tool_choice": "sometimes"}, "$.tool_choice", "enum", ["none", "auto", "required"], "sometimes"),
+    (
+        "stream-options-required",
+        {"stream_options": {}},
+        "$.stream_options",
+        "required",
+        ["include_usage"],
+        {},
+    ),
+    (
+        "tool-choice",
+        {"tool_choice": "sometimes"},
+        "$.tool_choice",
+        "enum",
+        ["none", "auto", "required"],
+        "sometimes",
+    ),
     ("seed-type", {"seed": 1.5}, "$.seed", "type", "integer", 1.5),
 ]
 
 
-@pytest.mark.parametrize(("extra", "path", "rule", "expected", "observed_value"),
-                         [case[1:] for case in REQUEST_CASES], ids=[case[0] for case in REQUEST_CASES])
+@pytest.mark.parametrize(
+    ("extra", "path", "rule", "expected", "observed_value"),
+    [case[1:] for case in REQUEST_CASES],
+    ids=[case[0] for case in REQUEST_CASES],
+)
 def test_invalid_request_gets_a_detailed_violation(
     observed: Contract, extra: dict[str, Any], path: str, rule: str, expected: Any, observed_value: Any
 ) -> None:
     found = observed.validate_request(_request(**extra))
     assert [(v.path, v.rule, v.expected, v.observed, v.where) for v in found] == [
-        (path, rule, expected, observed_value, "request")]
+        (path, rule, expected, observed_value, "request")
+    ]
 
 
 MESSAGE_CASES = [
     ("user-content-type", {"role": "user", "content": 5}, "$.messages[0].content", None),
     ("user-missing-content", {"role": "user"}, "$.messages[0]", "required"),
-    ("system-extra-key", {"role": "system", "content": "x", "extra": 1}, "$.messages[0]", "additionalProperties"),
+    (
+        "system-extra-key",
+        {"role": "system", "content": "x", "extra": 1},
+        "$.messages[0]",
+        "additionalProperties",
+    ),
     ("tool-missing-id", {"role": "tool", "content": "x"}, "$.messages[0]", "required"),
-    ("assistant-tool-call", {"role": "assistant", "tool_calls": [{"id": "c", "type": "function"}]},
-     "$.messages[0].tool_calls[0]", "required"),
-    ("image-without-url", {"role": "user", "content": [{"type": "image_url", "image_url": {}}]},
-     "$.messages[0].content[0].image_url", "required"),
-    ("text-part-type", {"role": "system", "content": [{"type": "text", "text": 3}]},
-     "$.messages[0].content[0].text", "type"),
+    (
+        "assistant-tool-call",
+        {"role": "assistant", "tool_calls": [{"id": "c", "type": "function"}]},
+        "$.messages[0].tool_calls[0]",
+        "required",
+    ),
+    (
+        "image-without-url",
+        {"role": "user", "content": [{"type": "image_url", "image_url": {}}]},
+        "$.messages[0].content[0].image_url",
+        "required",
+    ),
+    (
+        "text-part-type",
+        {"role": "system", "content": [{"type": "text", "text": 3}]},
+        "$.messages[0].content[0].text",
+        "type",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("message", "path", "rule"), [case[1:] for case in MESSAGE_CASES],
-                         ids=[case[0] for case in MESSAGE_CASES])
+@pytest.mark.parametrize(
+    ("message", "path", "rule"), [case[1:] for case in MESSAGE_CASES], ids=[case[0] for case in MESSAGE_CASES]
+)
 def test_message_error_names_the_intended_branch(
     observed: Contract, message: dict[str, Any], path: str, rule: str | None
 ) -> None:
@@ -306,8 +411,11 @@ def test_second_message_path(observed: Contract) -> None:
 
 def test_several_errors_are_all_reported(observed: Contract) -> None:
     found = observed.validate_request({"model": "x", "messages": "hi", "temperature": -1})
-    assert {(v.path, v.rule) for v in found} == {("$.model", "enum"), ("$.messages", "type"),
-                                                 ("$.temperature", "minimum")}
+    assert {(v.path, v.rule) for v in found} == {
+        ("$.model", "enum"),
+        ("$.messages", "type"),
+        ("$.temperature", "minimum"),
+    }
 
 
 def test_request_must_be_an_object(observed: Contract) -> None:
@@ -322,8 +430,9 @@ def test_stop_accepts_null_string_and_list(profile: str, stop: Any) -> None:
     assert load_contract(profile).validate_request(_request(stop=stop)) == []
 
 
-@pytest.mark.parametrize(("stop", "path"), [(5, "$.stop"), ({"a": 1}, "$.stop"), (True, "$.stop"),
-                                            (["a", 1], "$.stop[1]")])
+@pytest.mark.parametrize(
+    ("stop", "path"), [(5, "$.stop"), ({"a": 1}, "$.stop"), (True, "$.stop"), (["a", 1], "$.stop[1]")]
+)
 def test_stop_rejects_other_values(observed: Contract, stop: Any, path: str) -> None:
     found = observed.validate_request(_request(stop=stop))
     assert [v.path for v in found] == [path]
@@ -373,18 +482,32 @@ def test_free_form_additional_properties_are_true(observed: Contract) -> None:
     schema: Any = observed.request_schema
     function = schema["properties"]["tools"]["items"]["properties"]["function"]["properties"]
     assert function["parameters"]["additionalProperties"] is True
-    json_schema_branch = next(b for b in schema["properties"]["response_format"]["oneOf"]
-                              if b["properties"]["type"]["enum"] == ["json_schema"])
-    assert json_schema_branch["properties"]["json_schema"]["properties"]["schema"]["additionalProperties"] is True
+    json_schema_branch = next(
+        b
+        for b in schema["properties"]["response_format"]["oneOf"]
+        if b["properties"]["type"]["enum"] == ["json_schema"]
+    )
+    assert (
+        json_schema_branch["properties"]["json_schema"]["properties"]["schema"]["additionalProperties"]
+        is True
+    )
 
 
-@pytest.mark.parametrize(("extra", "ok"), [
-    ({"frequency_penalty": None}, True), ({"presence_penalty": None}, True), ({"frequency_penalty": 3}, False),
-    ({"messages": [{"role": "tool", "content": "r", "tool_call_id": "c", "name": None}]}, True),
-    ({"messages": [{"role": "assistant", "content": "x", "refusal": None}]}, True),
-    ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}, "strict": None}}]}, True),
-    ({"messages": [{"role": "user", "content": None}]}, False),
-])
+@pytest.mark.parametrize(
+    ("extra", "ok"),
+    [
+        ({"frequency_penalty": None}, True),
+        ({"presence_penalty": None}, True),
+        ({"frequency_penalty": 3}, False),
+        ({"messages": [{"role": "tool", "content": "r", "tool_call_id": "c", "name": None}]}, True),
+        ({"messages": [{"role": "assistant", "content": "x", "refusal": None}]}, True),
+        (
+            {"tools": [{"type": "function", "function": {"name": "f", "parameters": {}, "strict": None}}]},
+            True,
+        ),
+        ({"messages": [{"role": "user", "content": None}]}, False),
+    ],
+)
 def test_other_nullable_forms(observed: Contract, extra: dict[str, Any], ok: bool) -> None:
     assert (observed.validate_request(_request(**extra)) == []) is ok
 
@@ -396,7 +519,12 @@ def test_unparsable_bytes_are_a_framing_violation(observed: Contract, raw: bytes
     assert len(found) == 1
     violation = found[0]
     assert (violation.path, violation.rule, violation.kind, violation.severity, violation.where) == (
-        "$", "json", "framing", "error", "response")
+        "$",
+        "json",
+        "framing",
+        "error",
+        "response",
+    )
     assert "not valid JSON" in violation.message
 
 
@@ -410,7 +538,12 @@ def test_undocumented_status(documented: Contract, observed: Contract) -> None:
     assert len(found) == 1
     violation = found[0]
     assert (violation.rule, violation.kind, violation.severity, violation.path, violation.where) == (
-        "status", "status", "error", "$", "response")
+        "status",
+        "status",
+        "error",
+        "$",
+        "response",
+    )
     assert (violation.expected, violation.observed) == (["200"], 500)
     assert "500" in violation.message and "200" in violation.message
     assert _summary(observed.validate_response({}, 302)) == [("$", "status")]
@@ -429,14 +562,21 @@ def test_undocumented_content_type(observed: Contract, response: dict[str, Any])
     assert [(v.rule, v.expected) for v in found] == [("content-type", ["application/json"])]
 
 
-def test_semantic_checks_apply_to_success_responses_only(observed: Contract, response: dict[str, Any]) -> None:
+def test_semantic_checks_apply_to_success_responses_only(
+    observed: Contract, response: dict[str, Any]
+) -> None:
     response["usage"]["total_tokens"] = 1
     assert [(v.kind, v.rule) for v in observed.validate_response(response)] == [("semantic", "usage-total")]
 
 
 # -- chunks --------------------------------------------------------------------------
-CHUNK: dict[str, Any] = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",
-         "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}]}
+CHUNK: dict[str, Any] = {
+    "id": "c1",
+    "object": "chat.completion.chunk",
+    "created": 1,
+    "model": "m",
+    "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}],
+}
 
 
 def test_validate_chunk(observed: Contract, documented: Contract) -> None:
@@ -446,8 +586,11 @@ def test_validate_chunk(observed: Contract, documented: Contract) -> None:
     found = observed.validate_chunk(bad, 3)
     assert [(v.path, v.rule, v.where) for v in found] == [("$.choices[0].delta.role", "enum", "chunk 3")]
     documented_found = {(v.path, v.rule) for v in documented.validate_chunk(CHUNK)}
-    assert documented_found == {("$.choices[0].finish_reason", "type"), ("$.choices[0].finish_reason", "enum"),
-                                ("$.choices[0].delta", "required")}
+    assert documented_found == {
+        ("$.choices[0].finish_reason", "type"),
+        ("$.choices[0].finish_reason", "enum"),
+        ("$.choices[0].delta", "required"),
+    }
 
 
 def test_nullable_enum_in_chunk(observed: Contract) -> None:
@@ -500,8 +643,14 @@ def test_contract_assertion_methods(observed: Contract, response: dict[str, Any]
 
 # -- violations and SchemaCheck units -------------------------------------------------------
 def test_violation_rendering() -> None:
-    info = Violation("$.meta", "undocumented", "field 'meta' is not declared", "response",
-                     kind="undocumented", severity="info")
+    info = Violation(
+        "$.meta",
+        "undocumented",
+        "field 'meta' is not declared",
+        "response",
+        kind="undocumented",
+        severity="info",
+    )
     error = Violation("$.a", "type", "1 is not of type 'string'", "chunk 2", "string", 1)
     assert error.format() == "[chunk 2] $.a: 1 is not of type 'string' (rule: type)"
     assert info.format().startswith("info: [response] $.meta")

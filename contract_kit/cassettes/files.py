@@ -80,7 +80,9 @@ def file_lock(target: Path, *, timeout: float = 30.0, poll: float = 0.005) -> It
             if time.monotonic() > deadline:
                 raise CassetteError(
                     f"another writer has held the lock for more than {timeout:.0f}s; if no other test run "
-                    f"is recording, delete {lock} and run again", source=str(target)) from None
+                    f"is recording, delete {lock} and run again",
+                    source=str(target),
+                ) from None
             time.sleep(poll)
             continue
         with os.fdopen(fd, "w") as handle:
@@ -128,8 +130,9 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def write_cassette(path: Path, cassette: Cassette, redactor: Redactor | None = None,
-                   *, run_dir: Path | None = None) -> Cassette:
+def write_cassette(
+    path: Path, cassette: Cassette, redactor: Redactor | None = None, *, run_dir: Path | None = None
+) -> Cassette:
     """Write (or, within one run, extend) a cassette; returns what was written.
 
     Interactions of the same test that this run wrote earlier are replaced (a

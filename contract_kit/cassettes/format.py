@@ -53,7 +53,9 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 
 _Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True))
+_Dumper.add_representer(
+    _Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True)
+)
 
 
 def _bytes_field(data: bytes) -> dict[str, str]:
@@ -112,7 +114,9 @@ def dump_cassette(cassette: Cassette, redactor: Redactor | None = None, *, sourc
     if redactor is not None:
         redactor.check_text(text, what="cassette", source=source)
         for item in cassette.interactions:  # a key split across two reads is not literal in the text
-            redactor.check_text(item.response.body_bytes().decode("utf-8", "replace"), what="cassette", source=source)
+            redactor.check_text(
+                item.response.body_bytes().decode("utf-8", "replace"), what="cassette", source=source
+            )
     return text
 
 
@@ -141,24 +145,36 @@ def parse_cassette(text: str, source: str = "<cassette>") -> Cassette:
         raise _yaml_error(exc, source) from None
     except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
         # PyYAML's constructors raise these for explicitly tagged nonsense (!!bool maybe, !!timestamp x)
-        raise CassetteError(f"malformed YAML: a value cannot be read ({type(exc).__name__}: {exc}); fix the file "
-                            "or delete it and record again", source=source) from None
+        raise CassetteError(
+            f"malformed YAML: a value cannot be read ({type(exc).__name__}: {exc}); fix the file "
+            "or delete it and record again",
+            source=source,
+        ) from None
     try:
         return _Parser(source).cassette(data)
     except _Problem as problem:
-        raise CassetteError(f"{problem.message}; fix the file or delete it and record again",
-                            source=source, location=_locate(text, problem.path)) from None
+        raise CassetteError(
+            f"{problem.message}; fix the file or delete it and record again",
+            source=source,
+            location=_locate(text, problem.path),
+        ) from None
     except (TypeError, ValueError, AttributeError, RecursionError) as exc:  # a shape no check above foresaw
-        raise CassetteError(f"not a cassette this kit can read ({type(exc).__name__}: {exc}); fix the file or "
-                            "delete it and record again", source=source) from None
+        raise CassetteError(
+            f"not a cassette this kit can read ({type(exc).__name__}: {exc}); fix the file or "
+            "delete it and record again",
+            source=source,
+        ) from None
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> CassetteError:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc)
-    return CassetteError(f"malformed YAML: {problem}; fix the file or delete it and record again",
-                         source=source, location=where)
+    return CassetteError(
+        f"malformed YAML: {problem}; fix the file or delete it and record again",
+        source=source,
+        location=where,
+    )
 
 
 class _Problem(Exception):
@@ -180,7 +196,10 @@ class _Parser:
         version = data.get("version")
         if version != FORMAT_VERSION:
             hint = "upgrade contract-kit or record again" if isinstance(version, int) else "add 'version: 1'"
-            raise _Problem(("version",), f"unsupported cassette version {version!r} (this kit reads {FORMAT_VERSION}); {hint}")
+            raise _Problem(
+                ("version",),
+                f"unsupported cassette version {version!r} (this kit reads {FORMAT_VERSION}); {hint}",
+            )
         items = data.get("interactions")
         if not isinstance(items, list):
             raise _Problem(("interactions",), "'interactions' must be a list")
@@ -191,9 +210,11 @@ class _Parser:
     def interaction(self, item: Any, path: tuple[str | int, ...]) -> Interaction:
         self.mapping(item, path, "an interaction")
         test = item.get("test")
-        return Interaction(self.request(item.get("request"), (*path, "request")),
-                           self.response(item.get("response"), (*path, "response")),
-                           str(test) if test is not None else None)
+        return Interaction(
+            self.request(item.get("request"), (*path, "request")),
+            self.response(item.get("response"), (*path, "response")),
+            str(test) if test is not None else None,
+        )
 
     def mapping(self, value: Any, path: tuple[str | int, ...], what: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -223,8 +244,13 @@ class _Parser:
         method, target = data.get("method"), data.get("path")
         if not isinstance(method, str) or not isinstance(target, str) or not target.startswith("/"):
             raise _Problem(path, "a request needs 'method' (e.g. POST) and 'path' (starting with /)")
-        return RecordedRequest(method.upper(), target, self.headers(data.get("headers"), (*path, "headers")),
-                               data.get("body"), self.raw(data, path))
+        return RecordedRequest(
+            method.upper(),
+            target,
+            self.headers(data.get("headers"), (*path, "headers")),
+            data.get("body"),
+            self.raw(data, path),
+        )
 
     def response(self, value: Any, path: tuple[str | int, ...]) -> RecordedResponse:
         data = self.mapping(value, path, "'response'")
@@ -234,15 +260,24 @@ class _Parser:
         elapsed = data.get("elapsed") or 0.0
         if not isinstance(elapsed, (int, float)) or isinstance(elapsed, bool):
             raise _Problem((*path, "elapsed"), f"'elapsed' must be a number of seconds, got {elapsed!r}")
-        response = RecordedResponse(status, self.headers(data.get("headers"), (*path, "headers")),
-                                    data.get("body"), data.get("body_style"), self.raw(data, path),
-                                    cut=data.get("cut") is True, elapsed=float(elapsed))
+        response = RecordedResponse(
+            status,
+            self.headers(data.get("headers"), (*path, "headers")),
+            data.get("body"),
+            data.get("body_style"),
+            self.raw(data, path),
+            cut=data.get("cut") is True,
+            elapsed=float(elapsed),
+        )
         if response.body_style is not None:
             try:
                 check_style(str(response.body_style))
             except ValueError:
-                raise _Problem((*path, "body_style"), f"unknown body_style {response.body_style!r}; "
-                               f"use one of {', '.join(STYLES)} (optionally with -ascii, -nl)") from None
+                raise _Problem(
+                    (*path, "body_style"),
+                    f"unknown body_style {response.body_style!r}; "
+                    f"use one of {', '.join(STYLES)} (optionally with -ascii, -nl)",
+                ) from None
         if "events" in data:
             if not isinstance(data["events"], list):
                 raise _Problem((*path, "events"), "'events' must be a list")
@@ -250,8 +285,11 @@ class _Parser:
         if "reads" in data:
             response.reads = self.reads(data["reads"], (*path, "reads"))
             if response.events is not None and events_of(response.body_bytes()) != response.events:
-                raise _Problem((*path, "events"), "'events' and 'reads' disagree (edit both, or delete "
-                               "'reads' to replay the events as written)")
+                raise _Problem(
+                    (*path, "events"),
+                    "'events' and 'reads' disagree (edit both, or delete "
+                    "'reads' to replay the events as written)",
+                )
         if response.raw is not None and response.body is not None:
             try:
                 same = json.loads(response.raw) == response.body

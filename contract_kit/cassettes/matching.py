@@ -48,8 +48,11 @@ def parse_ignore(value: str | Iterable[str] | None) -> tuple[str, ...]:
     """``"seed, user"`` or a list -> ``("seed", "user")``."""
     if value is None:
         return DEFAULT_IGNORE
-    items = value.replace(",", " ").split() if isinstance(value, str) else [v for item in value for v in
-                                                                           item.replace(",", " ").split()]
+    items = (
+        value.replace(",", " ").split()
+        if isinstance(value, str)
+        else [v for item in value for v in item.replace(",", " ").split()]
+    )
     return tuple(dict.fromkeys(items))
 
 
@@ -84,7 +87,9 @@ def key_of(request: MockRequest | RecordedRequest, ignore: Sequence[str] = DEFAU
     if isinstance(request, MockRequest):
         query = urlsplit(request.url).query
         body = _parsed(request.body)
-        return RequestKey(request.method.upper(), request.path + (f"?{query}" if query else ""), canonical(body, ignore))
+        return RequestKey(
+            request.method.upper(), request.path + (f"?{query}" if query else ""), canonical(body, ignore)
+        )
     body = _parsed(request.raw) if request.raw is not None else request.body
     return RequestKey(request.method.upper(), request.path, canonical(body, ignore))
 
@@ -92,8 +97,15 @@ def key_of(request: MockRequest | RecordedRequest, ignore: Sequence[str] = DEFAU
 class Matcher:
     """A pool of recorded interactions, each replayed once, identical requests in recording order."""
 
-    def __init__(self, interactions: Sequence[Interaction], ignore: Sequence[str] = DEFAULT_IGNORE, *,
-                 allow_repeats: bool = False, source: str = "the cassette", record_hint: str = "") -> None:
+    def __init__(
+        self,
+        interactions: Sequence[Interaction],
+        ignore: Sequence[str] = DEFAULT_IGNORE,
+        *,
+        allow_repeats: bool = False,
+        source: str = "the cassette",
+        record_hint: str = "",
+    ) -> None:
         self.interactions = list(interactions)
         self.ignore = tuple(ignore)
         self.allow_repeats = allow_repeats
@@ -124,19 +136,23 @@ class Matcher:
         hint = f"\nRecord it again with:\n    {self.record_hint}" if self.record_hint else ""
         if exhausted:
             count = self._keys.count(key)
-            return (f"{key.describe()} was sent more often than when {self.source} was recorded: all {count} "
-                    f"matching recorded interaction(s) were already replayed.{hint}")
+            return (
+                f"{key.describe()} was sent more often than when {self.source} was recorded: all {count} "
+                f"matching recorded interaction(s) were already replayed.{hint}"
+            )
         if not self._keys:
             return f"{key.describe()} has nothing to replay: {self.source} holds no interactions.{hint}"
         index = self._closest(key)
         diff = _diff(self._keys[index], key)
         ignored = ", ".join(self.ignore) or "none"
-        return (f"no recorded interaction in {self.source} matches {key.describe()} "
-                f"({len(self._keys)} recorded; matched on method, path and canonical JSON body; "
-                f"ignored fields: {ignored}).\n"
-                f"Closest recorded request (interaction #{index}), - recorded / + sent:\n{diff}\n"
-                "If the change is intended, record the cassette again; if the field is volatile, ignore "
-                f"it with --contract-match-ignore FIELD.{hint}")
+        return (
+            f"no recorded interaction in {self.source} matches {key.describe()} "
+            f"({len(self._keys)} recorded; matched on method, path and canonical JSON body; "
+            f"ignored fields: {ignored}).\n"
+            f"Closest recorded request (interaction #{index}), - recorded / + sent:\n{diff}\n"
+            "If the change is intended, record the cassette again; if the field is volatile, ignore "
+            f"it with --contract-match-ignore FIELD.{hint}"
+        )
 
     def _closest(self, key: RequestKey) -> int:
         def score(index: int) -> tuple[bool, float]:

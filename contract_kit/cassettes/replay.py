@@ -34,11 +34,17 @@ def to_mock_response(response: RecordedResponse, timing: float = 0.0) -> MockRes
     """The recorded response as the transports send it (chunk boundaries kept)."""
     headers = [(name, value) for name, value in response.headers.items() if name not in _DROPPED_HEADERS]
     if response.is_stream:
-        return MockResponse(response.status, headers, chunks=response.chunks(), cut=response.cut,
-                            chunk_delays=_delays(response, timing))
+        return MockResponse(
+            response.status,
+            headers,
+            chunks=response.chunks(),
+            cut=response.cut,
+            chunk_delays=_delays(response, timing),
+        )
     first = (response.elapsed * timing) if timing > 0 else 0.0
-    return MockResponse(response.status, headers, body=response.body_bytes(), first_byte_delay=first,
-                        cut=response.cut)
+    return MockResponse(
+        response.status, headers, body=response.body_bytes(), first_byte_delay=first, cut=response.cut
+    )
 
 
 def _delays(response: RecordedResponse, timing: float) -> list[float] | None:
@@ -60,13 +66,21 @@ class ReplayHandler:
     with it even when the client library wraps it.
     """
 
-    def __init__(self, cassette: Cassette, *, ignore: Sequence[str] = DEFAULT_IGNORE, timing: float = 0.0,
-                 allow_repeats: bool = False, record_hint: str = "") -> None:
+    def __init__(
+        self,
+        cassette: Cassette,
+        *,
+        ignore: Sequence[str] = DEFAULT_IGNORE,
+        timing: float = 0.0,
+        allow_repeats: bool = False,
+        record_hint: str = "",
+    ) -> None:
         self.cassette = cassette
         self.timing = timing
         source = str(cassette.path) if cassette.path else f"cassette {cassette.name!r}"
-        self.matcher = Matcher(cassette.interactions, ignore, allow_repeats=allow_repeats, source=source,
-                               record_hint=record_hint)
+        self.matcher = Matcher(
+            cassette.interactions, ignore, allow_repeats=allow_repeats, source=source, record_hint=record_hint
+        )
         self.replayed: list[Interaction] = []
         self.errors: list[CassetteMismatchError] = []
 
@@ -102,16 +116,24 @@ def load_dir(directory: str | Path) -> Cassette:
 
     root = Path(directory)
     if not root.exists():
-        raise CassetteError("the cassette directory does not exist; record cassettes first "
-                            "(pytest --contract-mode=once, or contract-kit drift --live)", source=str(root))
+        raise CassetteError(
+            "the cassette directory does not exist; record cassettes first "
+            "(pytest --contract-mode=once, or contract-kit drift --live)",
+            source=str(root),
+        )
     pooled = Cassette(name=str(root), path=root)
     for path in list_cassettes(root):
         pooled.interactions.extend(load_cassette(path).interactions)
     return pooled
 
 
-def replay_handler_for_dir(directory: str | Path, contract: Contract | None = None, *,
-                           ignore: Sequence[str] = DEFAULT_IGNORE, timing: float = 0.0) -> Handler:
+def replay_handler_for_dir(
+    directory: str | Path,
+    contract: Contract | None = None,
+    *,
+    ignore: Sequence[str] = DEFAULT_IGNORE,
+    timing: float = 0.0,
+) -> Handler:
     """A handler that replays every cassette under ``directory``, for ``contract-kit serve --cassette-dir``.
 
     Identical requests replay in recording order, and once they are used up

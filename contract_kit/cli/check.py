@@ -25,18 +25,39 @@ PROPERTY_CHOICES = ("valid", "invalid", "agreement")
 
 
 def add_parser(sub: Any) -> None:
-    check = sub.add_parser("check", help="run the contract suite (valid, invalid, stream/JSON agreement) "
-                                         "against the mock or a URL")
+    check = sub.add_parser(
+        "check",
+        help="run the contract suite (valid, invalid, stream/JSON agreement) against the mock or a URL",
+    )
     add_contract_options(check)
-    check.add_argument("--target", default="mock", metavar="mock|URL",
-                       help="'mock' (the embedded mock, in-process; the default) or the API root URL, e.g. "
-                            "https://api.aimlapi.com/v1 (Authorization from $AIMLAPI_API_KEY)")
-    check.add_argument("--examples", type=_positive, default=DEFAULT_EXAMPLES, metavar="N",
-                       help=f"examples per property (default: {DEFAULT_EXAMPLES})")
-    check.add_argument("--seed", type=int, default=None, metavar="S",
-                       help="seed of the examples and of the mock's answers (default: random, printed)")
-    check.add_argument("--property", dest="properties", action="append", choices=PROPERTY_CHOICES,
-                       help="run only this property (repeatable; default: all)")
+    check.add_argument(
+        "--target",
+        default="mock",
+        metavar="mock|URL",
+        help="'mock' (the embedded mock, in-process; the default) or the API root URL, e.g. "
+        "https://api.aimlapi.com/v1 (Authorization from $AIMLAPI_API_KEY)",
+    )
+    check.add_argument(
+        "--examples",
+        type=_positive,
+        default=DEFAULT_EXAMPLES,
+        metavar="N",
+        help=f"examples per property (default: {DEFAULT_EXAMPLES})",
+    )
+    check.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="seed of the examples and of the mock's answers (default: random, printed)",
+    )
+    check.add_argument(
+        "--property",
+        dest="properties",
+        action="append",
+        choices=PROPERTY_CHOICES,
+        help="run only this property (repeatable; default: all)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -54,10 +75,14 @@ def run(args: argparse.Namespace) -> int:
     contract = load_contract(args.profile, args.spec)
     target = make_target(args.target, contract, seed=seed)
     properties = tuple(args.properties or PROPERTY_CHOICES)
-    print(f"contract-kit check: profile {contract.profile}, {args.examples} examples per property, seed {seed}",
-          flush=True)
+    print(
+        f"contract-kit check: profile {contract.profile}, {args.examples} examples per property, seed {seed}",
+        flush=True,
+    )
     try:
-        report = ContractSuite(contract, target, examples=args.examples, seed=seed, database=False).run(properties)
+        report = ContractSuite(contract, target, examples=args.examples, seed=seed, database=False).run(
+            properties
+        )
     finally:
         target.close()
     print(format_report(report, reproduce=_reproduce(args, seed)))
@@ -65,8 +90,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace, seed: int) -> str:
-    parts = ["contract-kit check", f"--target {args.target}", f"--examples {args.examples}", f"--seed {seed}",
-             f"--profile {args.profile}"]
+    parts = [
+        "contract-kit check",
+        f"--target {args.target}",
+        f"--examples {args.examples}",
+        f"--seed {seed}",
+        f"--profile {args.profile}",
+    ]
     if args.spec:
         parts.append(f"--spec {args.spec}")
     parts += [f"--property {name}" for name in args.properties or ()]

@@ -31,23 +31,49 @@ from contract_kit.defaults import DEFAULT_PROBE_DIR
 
 def add_parser(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "drift", help="check the live API (--live) or recorded cassettes (DIR) for drift from the contract",
+        "drift",
+        help="check the live API (--live) or recorded cassettes (DIR) for drift from the contract",
         description="Findings are checked against the documented and the observed profile of --spec at once "
-                    "(known = the observed overlay describes it), so --profile does not change the result.")
+        "(known = the observed overlay describes it), so --profile does not change the result.",
+    )
     add_contract_options(parser)
-    parser.add_argument("directory", nargs="?", metavar="DIR", help="cassette folder (or file) to re-check offline")
+    parser.add_argument(
+        "directory", nargs="?", metavar="DIR", help="cassette folder (or file) to re-check offline"
+    )
     parser.add_argument("--live", action="store_true", help="run the built-in probes against the live API")
-    parser.add_argument("--base-url", default=None, metavar="URL",
-                        help="live API root (default: $AIMLAPI_BASE_URL, else https://api.aimlapi.com/v1)")
-    parser.add_argument("--cassette-dir", default=None, metavar="DIR",
-                        help=f"where --live records the probes' cassettes (default: {DEFAULT_PROBE_DIR})")
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="live API root (default: $AIMLAPI_BASE_URL, else https://api.aimlapi.com/v1)",
+    )
+    parser.add_argument(
+        "--cassette-dir",
+        default=None,
+        metavar="DIR",
+        help=f"where --live records the probes' cassettes (default: {DEFAULT_PROBE_DIR})",
+    )
     parser.add_argument("--report", default=None, metavar="FILE", help="write the JSON drift report here")
-    parser.add_argument("--overlay", default=None, metavar="FILE", help="write a proposed overlay for new drift here")
-    parser.add_argument("--max-tokens", type=int, default=64, metavar="N",
-                        help="cost guard: max_tokens of every probe (default: 64)")
-    parser.add_argument("--max-calls", type=int, default=50, metavar="N",
-                        help="cost guard: live calls, retries included (default: 50)")
-    parser.add_argument("--retries", type=int, default=2, metavar="N", help="retries of a failing call (default: 2)")
+    parser.add_argument(
+        "--overlay", default=None, metavar="FILE", help="write a proposed overlay for new drift here"
+    )
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=64,
+        metavar="N",
+        help="cost guard: max_tokens of every probe (default: 64)",
+    )
+    parser.add_argument(
+        "--max-calls",
+        type=int,
+        default=50,
+        metavar="N",
+        help="cost guard: live calls, retries included (default: 50)",
+    )
+    parser.add_argument(
+        "--retries", type=int, default=2, metavar="N", help="retries of a failing call (default: 2)"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="call timeout (default: 60)")
     parser.add_argument("--format", default="text", choices=("text", "json"))
 
@@ -59,8 +85,10 @@ def run(args: argparse.Namespace) -> int:
     from contract_kit.redact import Redactor
 
     if args.live == bool(args.directory):
-        raise ConfigError("give either a cassette folder to re-check offline (contract-kit drift fixtures/cassettes) "
-                          "or --live to probe the live API, not both and not neither")
+        raise ConfigError(
+            "give either a cassette folder to re-check offline (contract-kit drift fixtures/cassettes) "
+            "or --live to probe the live API, not both and not neither"
+        )
     checker = DriftChecker.for_spec(args.spec)
     collector = DriftCollector()
     redactor = Redactor()
@@ -84,18 +112,30 @@ def _recheck(args: argparse.Namespace, checker: DriftChecker, collector: DriftCo
     return [f"re-checked {checked} interaction(s) in {len(paths)} cassette(s) under {root}, offline"]
 
 
-def _run_live(args: argparse.Namespace, checker: DriftChecker, collector: DriftCollector) -> tuple[Redactor, list[str]]:
+def _run_live(
+    args: argparse.Namespace, checker: DriftChecker, collector: DriftCollector
+) -> tuple[Redactor, list[str]]:
     from contract_kit.drift import LiveProbeSettings, base_url_setting, run_live_probes
 
-    settings = LiveProbeSettings(base_url_setting(args.base_url, None), Path(args.cassette_dir or DEFAULT_PROBE_DIR),
-                                 max_tokens=args.max_tokens, max_calls=args.max_calls, retries=args.retries,
-                                 timeout=args.timeout)
+    settings = LiveProbeSettings(
+        base_url_setting(args.base_url, None),
+        Path(args.cassette_dir or DEFAULT_PROBE_DIR),
+        max_tokens=args.max_tokens,
+        max_calls=args.max_calls,
+        retries=args.retries,
+        timeout=args.timeout,
+    )
     run = run_live_probes(settings, checker, collector)
     return run.redactor, run.lines
 
 
-def _finish(args: argparse.Namespace, checker: DriftChecker, collector: DriftCollector, redactor: Redactor,
-            lines: list[str]) -> int:
+def _finish(
+    args: argparse.Namespace,
+    checker: DriftChecker,
+    collector: DriftCollector,
+    redactor: Redactor,
+    lines: list[str],
+) -> int:
     from contract_kit.drift import propose, render_table, write_json, write_overlay
 
     report = collector.to_report(mode="live probes" if args.live else "offline re-check")
@@ -105,7 +145,9 @@ def _finish(args: argparse.Namespace, checker: DriftChecker, collector: DriftCol
     if args.overlay:
         overlay = propose(collector.sorted(), checker.observed, responses=collector.responses)
         if overlay is None:
-            lines.append(f"no overlay proposed: no new drift that a schema can express ({args.overlay} not written)")
+            lines.append(
+                f"no overlay proposed: no new drift that a schema can express ({args.overlay} not written)"
+            )
         else:
             write_overlay(args.overlay, overlay, redactor)
             lines.append(f"proposed overlay ({len(overlay['actions'])} action(s)) written to {args.overlay}")
@@ -114,4 +156,3 @@ def _finish(args: argparse.Namespace, checker: DriftChecker, collector: DriftCol
     else:
         print("\n".join([*lines, *render_table(collector)]))
     return EXIT_FINDINGS if collector.new_breaking() else EXIT_OK
-

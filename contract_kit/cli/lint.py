@@ -12,7 +12,9 @@ from contract_kit.cli._common import add_contract_options
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("lint", help="report the documented document's defects and what repairs them")
     add_contract_options(parser)
-    parser.add_argument("--examples", default=None, metavar="DIR", help="folder of the page's example JSON files")
+    parser.add_argument(
+        "--examples", default=None, metavar="DIR", help="folder of the page's example JSON files"
+    )
     parser.add_argument("--format", default="text", choices=("text", "json"))
 
 

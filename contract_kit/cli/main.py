@@ -52,8 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         import traceback
 
         traceback.print_exc()
-        print(f"contract-kit {args.command}: internal error (exit {EXIT_INTERNAL}); "
-              "this is a bug in contract-kit, please report it with the traceback above", file=sys.stderr)
+        print(
+            f"contract-kit {args.command}: internal error (exit {EXIT_INTERNAL}); "
+            "this is a bug in contract-kit, please report it with the traceback above",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

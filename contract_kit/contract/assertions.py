@@ -38,17 +38,21 @@ def assert_valid_request(body: Any, contract: Contract | None = None) -> None:
     _fail_on_errors(contract.validate_request(body), f"request breaks the {contract.profile!r} contract")
 
 
-def assert_valid_response(body: Any, contract: Contract | None = None, *, status: int = 200,
-                          content_type: str = "application/json") -> None:
+def assert_valid_response(
+    body: Any, contract: Contract | None = None, *, status: int = 200, content_type: str = "application/json"
+) -> None:
     """Fail when a JSON response breaks the schema or a semantic rule."""
     __tracebackhide__ = True
     contract = _contract(contract)
-    _fail_on_errors(contract.validate_response(body, status, content_type),
-                    f"response breaks the {contract.profile!r} contract")
+    _fail_on_errors(
+        contract.validate_response(body, status, content_type),
+        f"response breaks the {contract.profile!r} contract",
+    )
 
 
-def assert_valid_stream(source: bytes | Iterable[Any], contract: Contract | None = None,
-                        request: Mapping[str, Any] | None = None) -> StreamReport:
+def assert_valid_stream(
+    source: bytes | Iterable[Any], contract: Contract | None = None, request: Mapping[str, Any] | None = None
+) -> StreamReport:
     """Fail when a stream breaks a chunk schema or a stream invariant; return the report."""
     __tracebackhide__ = True
     contract = _contract(contract)

@@ -135,7 +135,9 @@ def _same_vendor(document: Path) -> bool:
     """True when the document's first server is the bundled document's host."""
     if document.resolve() == _resources.default_document().resolve():
         return True
-    return _server_host(document, document.stat().st_mtime) == _server_host(_resources.default_document(), 0.0)
+    return _server_host(document, document.stat().st_mtime) == _server_host(
+        _resources.default_document(), 0.0
+    )
 
 
 @lru_cache(maxsize=64)
@@ -167,7 +169,9 @@ def read_document(path: Path) -> Any:
 def stringify_keys(value: Any) -> Any:
     """YAML reads ``200:`` as an int; OpenAPI keys (status codes) are strings."""
     if isinstance(value, dict):
-        return {str(k) if isinstance(k, (int, float, bool)) else k: stringify_keys(v) for k, v in value.items()}
+        return {
+            str(k) if isinstance(k, (int, float, bool)) else k: stringify_keys(v) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [stringify_keys(v) for v in value]
     return value
@@ -179,7 +183,9 @@ def effective_document(files: SpecFiles, profile: str) -> EffectiveDocument:
 
     original = read_document(files.document)
     if not isinstance(original, dict):
-        raise SpecError("an OpenAPI document must be a JSON object at the top level", source=str(files.document))
+        raise SpecError(
+            "an OpenAPI document must be a JSON object at the top level", source=str(files.document)
+        )
     document = original
     skipped: list[str] = []
     for ref in files.overlays_for(profile):
@@ -227,7 +233,11 @@ def validity_problems(document: dict[str, Any]) -> list[SpecProblem]:
     try:
         version = get_spec_version(document)
     except Exception:
-        return [SpecProblem("$.openapi", "not an OpenAPI 3.x document: the 'openapi' version field is missing or unknown")]
+        return [
+            SpecProblem(
+                "$.openapi", "not an OpenAPI 3.x document: the 'openapi' version field is missing or unknown"
+            )
+        ]
     minor = str(getattr(version, "minor", "0"))
     leaves = {problem.path: problem for problem in _meta_schema_problems(document, minor)}
     problems: list[SpecProblem] = []
@@ -330,7 +340,11 @@ def operation_path(document: dict[str, Any], wanted: str | None = None) -> str:
         if "post" in (paths.get(wanted) or {}):
             return wanted
         raise OperationNotFoundError(f"the document has no POST {wanted}")
-    matches = [p for p, item in paths.items() if p.rstrip("/").endswith("/chat/completions") and "post" in (item or {})]
+    matches = [
+        p
+        for p, item in paths.items()
+        if p.rstrip("/").endswith("/chat/completions") and "post" in (item or {})
+    ]
     if not matches:
         known = ", ".join(sorted(paths)) or "none"
         raise OperationNotFoundError(

@@ -63,7 +63,9 @@ class Contract:
     def documented_statuses(self) -> list[str]:
         return sorted(self.responses)
 
-    def response_schema(self, status: int | str = 200, content_type: str = JSON) -> dict[str, Any] | bool | None:
+    def response_schema(
+        self, status: int | str = 200, content_type: str = JSON
+    ) -> dict[str, Any] | bool | None:
         key = self.status_key(status)
         if key is None:
             return None
@@ -103,7 +105,9 @@ class Contract:
         __tracebackhide__ = True
         assert_valid_response(body, self, status=status, content_type=content_type)
 
-    def assert_stream(self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None) -> StreamReport:
+    def assert_stream(
+        self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None
+    ) -> StreamReport:
         from contract_kit.contract.assertions import assert_valid_stream
 
         __tracebackhide__ = True
@@ -130,8 +134,9 @@ class Contract:
         """Schema violations of a request body, most relevant first."""
         return self.request_check().violations(body, "request")
 
-    def validate_response(self, body: Any, status: int | str = 200, content_type: str = JSON,
-                          *, where: str = "response") -> list[Violation]:
+    def validate_response(
+        self, body: Any, status: int | str = 200, content_type: str = JSON, *, where: str = "response"
+    ) -> list[Violation]:
         """Schema errors, semantic errors and (``info``) undocumented fields of a JSON response."""
         check = self.response_check(status, content_type)
         if check is None:
@@ -142,13 +147,24 @@ class Contract:
             found.extend(check_completion(body, where=where))
         return found
 
-    def validate_response_bytes(self, raw: bytes, status: int | str = 200, content_type: str = JSON) -> list[Violation]:
+    def validate_response_bytes(
+        self, raw: bytes, status: int | str = 200, content_type: str = JSON
+    ) -> list[Violation]:
         """Parse and validate a raw JSON body; unparsable JSON is a framing violation."""
         try:
             body = _json.loads(raw)
         except ValueError as exc:
-            return [Violation("$", "json", f"the body is not valid JSON ({exc})", "response",
-                              "JSON", raw[:120].decode("utf-8", "replace"), kind="framing")]
+            return [
+                Violation(
+                    "$",
+                    "json",
+                    f"the body is not valid JSON ({exc})",
+                    "response",
+                    "JSON",
+                    raw[:120].decode("utf-8", "replace"),
+                    kind="framing",
+                )
+            ]
         return self.validate_response(body, status, content_type)
 
     def validate_chunk(self, chunk: Any, index: int = 0) -> list[Violation]:
@@ -157,7 +173,9 @@ class Contract:
             return [self._undocumented_response(200, EVENT_STREAM, f"chunk {index}")]
         return check.violations(chunk, f"chunk {index}") + check.undocumented(chunk, f"chunk {index}")
 
-    def validate_stream(self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None) -> StreamReport:
+    def validate_stream(
+        self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None
+    ) -> StreamReport:
         """Every chunk, the stream invariants and the semantics of the reassembled message."""
         check = self.response_check(200, EVENT_STREAM)
         report = check_stream(source, check, request)
@@ -168,16 +186,31 @@ class Contract:
     def _undocumented_response(self, status: int | str, content_type: str, where: str) -> Violation:
         key = self.status_key(status)
         if key is None:
-            return Violation("$", "status", f"status {status} is not documented (documented: "
-                             f"{', '.join(self.documented_statuses)})", where,
-                             self.documented_statuses, status, kind="status")
+            return Violation(
+                "$",
+                "status",
+                f"status {status} is not documented (documented: {', '.join(self.documented_statuses)})",
+                where,
+                self.documented_statuses,
+                status,
+                kind="status",
+            )
         known = sorted(self.responses[key])
-        return Violation("$", "content-type", f"content type {media_type(content_type)!r} is not documented for "
-                         f"status {status} (documented: {', '.join(known) or 'none'})", where,
-                         known, content_type, kind="content-type")
+        return Violation(
+            "$",
+            "content-type",
+            f"content type {media_type(content_type)!r} is not documented for "
+            f"status {status} (documented: {', '.join(known) or 'none'})",
+            where,
+            known,
+            content_type,
+            kind="content-type",
+        )
 
 
-def build_contract(effective: EffectiveDocument, *, operation: str | None = None, validate_spec: bool = True) -> Contract:
+def build_contract(
+    effective: EffectiveDocument, *, operation: str | None = None, validate_spec: bool = True
+) -> Contract:
     """Turn an effective document into a Contract (schemas converted once)."""
     from contract_kit.contract.oas30 import resolve_pointer, to_json_schema
 
@@ -189,7 +222,9 @@ def build_contract(effective: EffectiveDocument, *, operation: str | None = None
     components = (document.get("components") or {}).get("schemas") or {}
 
     def convert(schema: Any) -> dict[str, Any] | bool:
-        return to_json_schema(schema, components=components, resolver=lambda ref: resolve_pointer(document, ref))
+        return to_json_schema(
+            schema, components=components, resolver=lambda ref: resolve_pointer(document, ref)
+        )
 
     body = deref(document, op.get("requestBody") or {})
     request_media = deref(document, (body.get("content") or {}).get(JSON) or {})
@@ -218,8 +253,13 @@ _CACHE: dict[tuple[Any, ...], Contract] = {}
 _LOCK = threading.Lock()
 
 
-def load_contract(profile: str = DEFAULT_PROFILE, spec: str | Path | None = None, *,
-                  overlays: Iterable[str | Path] = (), operation: str | None = None) -> Contract:
+def load_contract(
+    profile: str = DEFAULT_PROFILE,
+    spec: str | Path | None = None,
+    *,
+    overlays: Iterable[str | Path] = (),
+    operation: str | None = None,
+) -> Contract:
     """Load (once per process) the contract of ``profile`` for ``spec`` (default: the bundled document)."""
     check_profile(profile)
     files = spec_files(spec, overlays)

@@ -200,7 +200,6 @@ def find(expr: str, document: Any) -> list[Match]:
     return compile_path(expr).find(document)
 
 
-
 class _Parser:
     """Recursive descent over the expression; ``pos`` is the offset reported in errors."""
 

@@ -58,20 +58,28 @@ class LintReport:
 
     def to_dict(self) -> dict[str, Any]:
         counts = {s: sum(f.severity == s for f in self.findings) for s in SEVERITY_ORDER}
-        return {"document": self.document, "profile": self.profile, "examples": self.examples,
-                "findings": [asdict(f) | {"resolved": f.resolved} for f in self.findings],
-                "summary": counts | {"resolved": sum(f.resolved for f in self.findings)},
-                "exit_code": self.exit_code}
+        return {
+            "document": self.document,
+            "profile": self.profile,
+            "examples": self.examples,
+            "findings": [asdict(f) | {"resolved": f.resolved} for f in self.findings],
+            "summary": counts | {"resolved": sum(f.resolved for f in self.findings)},
+            "exit_code": self.exit_code,
+        }
 
 
-def lint(spec: str | Path | None = None, profile: str = "observed", examples: str | Path | None = None) -> LintReport:
+def lint(
+    spec: str | Path | None = None, profile: str = "observed", examples: str | Path | None = None
+) -> LintReport:
     contract = _contract_for_lint(profile, spec)
     findings = validity_findings(contract)
     examples_dir = _examples_dir(contract.files.document, examples)
     if examples_dir is not None:
         findings += example_findings(contract, examples_dir)
     findings += smell_findings(contract)
-    return LintReport(str(contract.files.document), profile, str(examples_dir) if examples_dir else None, findings)
+    return LintReport(
+        str(contract.files.document), profile, str(examples_dir) if examples_dir else None, findings
+    )
 
 
 def _contract_for_lint(profile: str, spec: str | Path | None) -> Contract:
@@ -97,8 +105,16 @@ def validity_findings(contract: Contract) -> list[LintFinding]:
     findings = []
     for problem in validity_problems(contract.original):
         fixed = (problem.path, problem.message) not in still_broken
-        findings.append(LintFinding("validity", "openapi-invalid", "error", problem.path, problem.message,
-                                _repair_for(contract, problem) if fixed else None))
+        findings.append(
+            LintFinding(
+                "validity",
+                "openapi-invalid",
+                "error",
+                problem.path,
+                problem.message,
+                _repair_for(contract, problem) if fixed else None,
+            )
+        )
     return findings
 
 
@@ -131,8 +147,11 @@ def _examples_dir(document: Path, examples: str | Path | None) -> Path | None:
     if examples is not None:
         folder = Path(examples)
         if not folder.is_dir():
-            raise SpecError("examples folder not found; pass --examples with a folder of the page's "
-                            "*request*.json and *response*.json files", source=str(folder))
+            raise SpecError(
+                "examples folder not found; pass --examples with a folder of the page's "
+                "*request*.json and *response*.json files",
+                source=str(folder),
+            )
         return folder
     if document.resolve() == _resources.default_document().resolve():
         return _resources.examples_dir()
@@ -149,13 +168,26 @@ def example_findings(contract: Contract, folder: Path) -> list[LintFinding]:
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            findings.append(LintFinding("examples", "example-invalid-json", "error",
-                                    f"{path.name} line {exc.lineno}, column {exc.colno}",
-                                    f"the example is not valid JSON: {exc.msg}"))
+            findings.append(
+                LintFinding(
+                    "examples",
+                    "example-invalid-json",
+                    "error",
+                    f"{path.name} line {exc.lineno}, column {exc.colno}",
+                    f"the example is not valid JSON: {exc.msg}",
+                )
+            )
             continue
         except UnicodeDecodeError as exc:
-            findings.append(LintFinding("examples", "example-invalid-json", "error", path.name,
-                                    f"the example is not UTF-8 ({exc.reason})"))
+            findings.append(
+                LintFinding(
+                    "examples",
+                    "example-invalid-json",
+                    "error",
+                    path.name,
+                    f"the example is not UTF-8 ({exc.reason})",
+                )
+            )
             continue
         if "request" in path.stem:
             violations = contract.validate_request(body)
@@ -163,8 +195,15 @@ def example_findings(contract: Contract, folder: Path) -> list[LintFinding]:
             violations = contract.validate_response(body)
         for v in violations:
             severity = "error" if v.severity == "error" else "info"
-            findings.append(LintFinding("examples", f"example-{v.kind}", severity, f"{path.name} {v.path}",
-                                    f"{v.message} (rule: {v.rule})"))
+            findings.append(
+                LintFinding(
+                    "examples",
+                    f"example-{v.kind}",
+                    severity,
+                    f"{path.name} {v.path}",
+                    f"{v.message} (rule: {v.rule})",
+                )
+            )
     return findings
 
 
@@ -197,7 +236,7 @@ def _deref(root: Any, schema: Any) -> Any:
         ref = schema.get("$ref") if isinstance(schema, dict) else None
         if not (isinstance(ref, str) and ref.startswith("#/$defs/") and isinstance(root, dict)):
             return schema
-        schema = (root.get("$defs") or {}).get(ref[len("#/$defs/"):])
+        schema = (root.get("$defs") or {}).get(ref[len("#/$defs/") :])
     return schema
 
 
@@ -215,7 +254,16 @@ def _chunk_finish_not_nullable(c: Contract) -> bool:
 
 
 def _content_not_nullable(c: Contract) -> bool:
-    schema = _sub(c.response_schema(200), "properties", "choices", "items", "properties", "message", "properties", "content")
+    schema = _sub(
+        c.response_schema(200),
+        "properties",
+        "choices",
+        "items",
+        "properties",
+        "message",
+        "properties",
+        "content",
+    )
     return schema is not None and not _accepts_null(schema)
 
 
@@ -228,18 +276,27 @@ def _no_security(c: Contract) -> bool:
 
 
 SMELLS = (
-    Smell("chunk-finish-reason-not-nullable",
-          "streaming chunks' choices[].finish_reason is not nullable, yet every OpenAI-compatible stream "
-          "sends null until the final chunk", _chunk_finish_not_nullable),
-    Smell("message-content-not-nullable",
-          "choices[].message.content is not nullable, although tool-call responses carry content: null",
-          _content_not_nullable),
-    Smell("no-error-responses",
-          "only a 200 response is documented: no 4xx/5xx error responses or error body schema",
-          _no_error_responses),
-    Smell("no-security-scheme",
-          "no security scheme is declared, although the API needs an 'Authorization: Bearer' key",
-          _no_security),
+    Smell(
+        "chunk-finish-reason-not-nullable",
+        "streaming chunks' choices[].finish_reason is not nullable, yet every OpenAI-compatible stream "
+        "sends null until the final chunk",
+        _chunk_finish_not_nullable,
+    ),
+    Smell(
+        "message-content-not-nullable",
+        "choices[].message.content is not nullable, although tool-call responses carry content: null",
+        _content_not_nullable,
+    ),
+    Smell(
+        "no-error-responses",
+        "only a 200 response is documented: no 4xx/5xx error responses or error body schema",
+        _no_error_responses,
+    ),
+    Smell(
+        "no-security-scheme",
+        "no security scheme is declared, although the API needs an 'Authorization: Bearer' key",
+        _no_security,
+    ),
 )
 
 
@@ -252,12 +309,16 @@ def smell_findings(contract: Contract) -> list[LintFinding]:
             continue
         fixed = contract.profile != "documented" and not smell.present(contract)
         resolution = f"addressed in the {contract.profile!r} profile by its overlays" if fixed else None
-        findings.append(LintFinding("smells", smell.code, "warning", contract.path, smell.message, resolution))
+        findings.append(
+            LintFinding("smells", smell.code, "warning", contract.path, smell.message, resolution)
+        )
     return findings
 
 
 def _documented_twin(contract: Contract) -> Contract:
-    return build_contract(effective_document(contract.files, "documented"), operation=contract.path, validate_spec=False)
+    return build_contract(
+        effective_document(contract.files, "documented"), operation=contract.path, validate_spec=False
+    )
 
 
 # -- rendering -------------------------------------------------------------------
@@ -276,6 +337,8 @@ def render_text(report: LintReport) -> str:
                 lines.append(f"  {'':<8}-> {f.resolution}")
     summary = report.to_dict()["summary"]
     lines.append("")
-    lines.append(f"{summary['error']} error(s), {summary['warning']} warning(s), {summary['info']} info; "
-                 f"{summary['resolved']} resolved by overlays. Exit {report.exit_code}.")
+    lines.append(
+        f"{summary['error']} error(s), {summary['warning']} warning(s), {summary['info']} info; "
+        f"{summary['resolved']} resolved by overlays. Exit {report.exit_code}."
+    )
     return "\n".join(lines)

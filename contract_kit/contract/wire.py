@@ -36,14 +36,21 @@ class MessageParts(Protocol):
 def tool_call_json(call: CallParts, index: int | None = None) -> dict[str, Any]:
     """A tool call as JSON; ``index`` is the position a stream delta carries."""
     head: dict[str, Any] = {} if index is None else {"index": index}
-    return {**head, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+    return {
+        **head,
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": call.arguments},
+    }
 
 
 def whole_delta(completion: MessageParts) -> dict[str, Any]:
     """The documented profile's single delta: the entire message at once."""
     delta: dict[str, Any] = {"role": "assistant", "content": completion.content}
     if completion.tool_calls:
-        delta["tool_calls"] = [tool_call_json(call, index) for index, call in enumerate(completion.tool_calls)]
+        delta["tool_calls"] = [
+            tool_call_json(call, index) for index, call in enumerate(completion.tool_calls)
+        ]
     if completion.refusal is not None:
         delta["refusal"] = completion.refusal
     return delta

@@ -51,8 +51,19 @@ if TYPE_CHECKING:
     from contract_kit.cassettes import Interaction
     from contract_kit.contract import Contract
 
-KINDS = ("undocumented-field", "missing-required", "type-mismatch", "enum-mismatch", "nullability",
-         "undocumented-status", "content-type", "stream-framing", "stream-invariant", "semantic", "live-fault")
+KINDS = (
+    "undocumented-field",
+    "missing-required",
+    "type-mismatch",
+    "enum-mismatch",
+    "nullability",
+    "undocumented-status",
+    "content-type",
+    "stream-framing",
+    "stream-invariant",
+    "semantic",
+    "live-fault",
+)
 SEVERITIES = ("breaking", "additive", "info")
 REPORT_VERSION = 1
 MAX_SAMPLES = 3
@@ -87,10 +98,19 @@ class Finding:
 
     def to_dict(self, responses: int | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "kind": self.kind, "severity": self.severity, "known": self.known, "path": self.path,
-            "where": self.where, "status": self.status, "expected": truncate(self.expected), "observed": truncate(self.observed),
-            "count": self.count, "samples": [truncate(s) for s in self.samples], "rules": sorted(self.rules),
-            "message": self.message, "sources": list(self.sources),
+            "kind": self.kind,
+            "severity": self.severity,
+            "known": self.known,
+            "path": self.path,
+            "where": self.where,
+            "status": self.status,
+            "expected": truncate(self.expected),
+            "observed": truncate(self.observed),
+            "count": self.count,
+            "samples": [truncate(s) for s in self.samples],
+            "rules": sorted(self.rules),
+            "message": self.message,
+            "sources": list(self.sources),
         }
         if responses is not None:
             data["seen"] = f"{self.count} of {responses} responses"
@@ -100,8 +120,22 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
-        names = ("kind", "severity", "path", "where", "expected", "observed", "known", "message", "rules",
-                 "count", "samples", "sources", "hint", "status")
+        names = (
+            "kind",
+            "severity",
+            "path",
+            "where",
+            "expected",
+            "observed",
+            "known",
+            "message",
+            "rules",
+            "count",
+            "samples",
+            "sources",
+            "hint",
+            "status",
+        )
         return cls(**{name: data[name] for name in names if name in data})
 
 
@@ -122,10 +156,25 @@ def classify(violation: Violation, status: int | str = 200) -> list[Finding]:
     """The drift finding(s) one violation stands for (a ``required`` error names every missing field)."""
     where, path = _where(violation), normalize(violation.path)
 
-    def make(kind: str, severity: str, at: str = path, expected: Any = violation.expected,
-             observed: Any = violation.observed) -> Finding:
-        return Finding(kind, severity, at, where, expected, observed, message=violation.message,
-                       rules=[violation.rule], samples=[truncate(observed)], status=str(status))
+    def make(
+        kind: str,
+        severity: str,
+        at: str = path,
+        expected: Any = violation.expected,
+        observed: Any = violation.observed,
+    ) -> Finding:
+        return Finding(
+            kind,
+            severity,
+            at,
+            where,
+            expected,
+            observed,
+            message=violation.message,
+            rules=[violation.rule],
+            samples=[truncate(observed)],
+            status=str(status),
+        )
 
     kind, rule, observed = violation.kind, violation.rule, violation.observed
     if kind == "undocumented":
@@ -146,7 +195,10 @@ def classify(violation: Violation, status: int | str = 200) -> list[Finding]:
     if rule == "required" and isinstance(observed, dict) and isinstance(violation.expected, list):
         missing = [name for name in violation.expected if isinstance(name, str) and name not in observed]
         prefix = path if path != "$" else "$"
-        return [make("missing-required", "breaking", _child(prefix, name), "present", "absent") for name in missing]
+        return [
+            make("missing-required", "breaking", _child(prefix, name), "present", "absent")
+            for name in missing
+        ]
     if observed is None and rule in ("type", "enum", "const", "anyOf", "oneOf"):
         return [make("nullability", "breaking")]
     if rule in ("enum", "const"):
@@ -182,7 +234,10 @@ def infer_schema(value: Any, depth: int = 0) -> dict[str, Any]:
     if isinstance(value, dict):
         if depth >= 4:
             return {"type": "object"}
-        return {"type": "object", "properties": {str(k): infer_schema(v, depth + 1) for k, v in list(value.items())[:30]}}
+        return {
+            "type": "object",
+            "properties": {str(k): infer_schema(v, depth + 1) for k, v in list(value.items())[:30]},
+        }
     return {}
 
 
@@ -212,9 +267,12 @@ class DriftChecker:
         """The findings of one response, one per key (so ``count`` counts responses)."""
         request = interaction.request.body if isinstance(interaction.request.body, dict) else None
         status = interaction.response.status
-        observed = _dedupe(f for v in self.violations(self.observed, interaction, request) for f in classify(v, status))
-        documented = _dedupe(f for v in self.violations(self.documented, interaction, request)
-                             for f in classify(v, status))
+        observed = _dedupe(
+            f for v in self.violations(self.observed, interaction, request) for f in classify(v, status)
+        )
+        documented = _dedupe(
+            f for v in self.violations(self.documented, interaction, request) for f in classify(v, status)
+        )
         out = dict(observed)
         for key, finding in documented.items():
             if key not in observed:
@@ -226,7 +284,9 @@ class DriftChecker:
         return list(out.values())
 
     @staticmethod
-    def violations(contract: Contract, interaction: Interaction, request: Mapping[str, Any] | None) -> list[Violation]:
+    def violations(
+        contract: Contract, interaction: Interaction, request: Mapping[str, Any] | None
+    ) -> list[Violation]:
         from contract_kit.contract import media_type
 
         response = interaction.response
@@ -266,9 +326,18 @@ def _dedupe(findings: Iterable[Finding]) -> dict[tuple[str, str, str, str], Find
 
 def fault_finding(fault: Mapping[str, Any]) -> Finding:
     detail = f"{fault.get('detail')} ({fault.get('attempts')} attempts)"
-    return Finding("live-fault", "info", "$", "status", "a complete response", detail,
-                   message=f"the live API failed: {detail}", rules=[str(fault.get("kind"))], samples=[detail],
-                   status=str(fault.get("status") or "-"))
+    return Finding(
+        "live-fault",
+        "info",
+        "$",
+        "status",
+        "a complete response",
+        detail,
+        message=f"the live API failed: {detail}",
+        rules=[str(fault.get("kind"))],
+        samples=[detail],
+        status=str(fault.get("status") or "-"),
+    )
 
 
 # --- collecting -------------------------------------------------------------------------------
@@ -284,7 +353,9 @@ class DriftCollector:
         self.dropped = 0
         self._lock = threading.Lock()
 
-    def add(self, findings: Iterable[Finding], source: str | None = None, *, response: bool = True) -> list[Finding]:
+    def add(
+        self, findings: Iterable[Finding], source: str | None = None, *, response: bool = True
+    ) -> list[Finding]:
         """Merge the findings of one response; returns them (merged copies) for the caller's decisions."""
         added = []
         with self._lock:
@@ -311,7 +382,7 @@ class DriftCollector:
         for sample in finding.samples:
             if len(existing.samples) < MAX_SAMPLES and sample not in existing.samples:
                 existing.samples.append(sample)
-        for name in ([source] if source else finding.sources):
+        for name in [source] if source else finding.sources:
             if len(existing.sources) < MAX_SOURCES and name not in existing.sources:
                 existing.sources.append(name)
         if isinstance(existing.hint, list) and isinstance(finding.hint, list):
@@ -320,7 +391,9 @@ class DriftCollector:
 
     def sorted(self) -> list[Finding]:
         order = {s: i for i, s in enumerate(SEVERITIES)}
-        return sorted(self.findings.values(), key=lambda f: (f.known, order.get(f.severity, 9), f.kind, f.where, f.path))
+        return sorted(
+            self.findings.values(), key=lambda f: (f.known, order.get(f.severity, 9), f.kind, f.where, f.path)
+        )
 
     def new_breaking(self) -> list[Finding]:
         return [f for f in self.sorted() if f.is_new_breaking]
@@ -331,9 +404,14 @@ class DriftCollector:
         for finding in findings:
             bucket = summary["known" if finding.known else "new"]
             bucket[finding.severity] = bucket.get(finding.severity, 0) + 1
-        return {"version": REPORT_VERSION, **meta, "responses": self.responses, "summary": summary,
-                "dropped_findings": self.dropped,
-                "findings": [f.to_dict(self.responses) for f in findings]}
+        return {
+            "version": REPORT_VERSION,
+            **meta,
+            "responses": self.responses,
+            "summary": summary,
+            "dropped_findings": self.dropped,
+            "findings": [f.to_dict(self.responses) for f in findings],
+        }
 
     def merge_report(self, report: Mapping[str, Any]) -> None:
         """Fold in another collector's report (an xdist worker's)."""

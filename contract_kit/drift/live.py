@@ -65,7 +65,8 @@ def api_key_from_env(mode: str, environ: Mapping[str, str] | None = None) -> Sec
     if not value:
         raise LiveConfigError(
             f"contract mode {mode!r} talks to the live API and needs an API key: export {API_KEY_ENV}=... "
-            "(in CI, from the CI's secrets), or use --contract-mode=replay to run offline from cassettes")
+            "(in CI, from the CI's secrets), or use --contract-mode=replay to run offline from cassettes"
+        )
     return Secret(value)
 
 
@@ -135,7 +136,8 @@ class LiveBudget:
     def _spent(self) -> CostGuardError:
         return CostGuardError(
             f"the cost guard allows {self.max_calls} live calls per run and they are spent; nothing more is "
-            "sent. Record fewer tests at once (pytest -k ...), or raise --contract-max-live-calls")
+            "sent. Record fewer tests at once (pytest -k ...), or raise --contract-max-live-calls"
+        )
 
 
 @dataclass
@@ -167,12 +169,21 @@ class _Fault(Exception):
 class LiveClient:
     """Send requests to ``base_url`` with the key; ``send`` retries and raises ``LiveAPIError`` at the end."""
 
-    def __init__(self, base_url: str, api_key: Secret, *, policy: RetryPolicy | None = None,
-                 budget: LiveBudget | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: Secret,
+        *,
+        policy: RetryPolicy | None = None,
+        budget: LiveBudget | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise LiveConfigError(f"base URL {base_url!r} is not an absolute http(s) URL; pass one like "
-                                  f"{DEFAULT_BASE_URL!r} with --contract-base-url or {BASE_URL_ENV}")
+            raise LiveConfigError(
+                f"base URL {base_url!r} is not an absolute http(s) URL; pass one like "
+                f"{DEFAULT_BASE_URL!r} with --contract-base-url or {BASE_URL_ENV}"
+            )
         self.base_url = base_url.rstrip("/")
         self._parts = parts
         self._key = api_key
@@ -196,20 +207,28 @@ class LiveClient:
             else:
                 exchange.attempts = attempt
                 if exchange.cut:
-                    last = _Fault("cut", f"the connection dropped after {sum(len(r.data) for r in exchange.reads)} "
-                                  "bytes of the body", exchange)
+                    last = _Fault(
+                        "cut",
+                        f"the connection dropped after {sum(len(r.data) for r in exchange.reads)} "
+                        "bytes of the body",
+                        exchange,
+                    )
                 elif exchange.status in policy.statuses:
                     last = _Fault("status", f"status {exchange.status} {exchange.reason}".rstrip(), exchange)
                 else:
                     return exchange
-            logger.info("live %s %s attempt %d/%d failed: %s", method, path, attempt, policy.retries + 1, last.detail)
+            logger.info(
+                "live %s %s attempt %d/%d failed: %s", method, path, attempt, policy.retries + 1, last.detail
+            )
             if attempt > policy.retries:
                 break
             hinted = retry_after(last.exchange.header_map()) if last.exchange else None
             wait = policy.wait(attempt, hinted)
             if wait is None:
-                last.detail += (f"; the API asked to retry after {hinted:.0f}s, longer than the "
-                                f"{policy.max_retry_after:.0f}s the kit waits")
+                last.detail += (
+                    f"; the API asked to retry after {hinted:.0f}s, longer than the "
+                    f"{policy.max_retry_after:.0f}s the kit waits"
+                )
                 break
             self.sleep(wait)
         assert last is not None
@@ -222,9 +241,14 @@ class LiveClient:
         }.get(fault.kind, "the network or the API dropped the connection: run again later")
         error = LiveAPIError(
             f"the live API at {self.base_url} failed for {method} {path} after {attempts} attempt(s): "
-            f"{fault.detail}. Nothing was recorded for this test; {advice}")
-        error.fault = {"kind": fault.kind, "detail": fault.detail, "attempts": attempts,  # type: ignore[attr-defined]
-                       "status": fault.exchange.status if fault.exchange else None}
+            f"{fault.detail}. Nothing was recorded for this test; {advice}"
+        )
+        error.fault = {
+            "kind": fault.kind,
+            "detail": fault.detail,
+            "attempts": attempts,  # type: ignore[attr-defined]
+            "status": fault.exchange.status if fault.exchange else None,
+        }
         error.exchange = fault.exchange  # type: ignore[attr-defined]
         return error
 

@@ -59,12 +59,23 @@ class Probe:
 
 def tiny_png(size: int = 8) -> bytes:
     """A solid red ``size``x``size`` PNG, built by hand so the probe needs no image library or download."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * size for _ in range(size))
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _message(interaction: Interaction) -> tuple[str | None, dict[str, Any]]:
@@ -111,33 +122,79 @@ def _expect_error(interaction: Interaction) -> str | None:
     if not 400 <= status < 500:
         return f"an invalid request (no messages) was answered with status {status}, not a 4xx"
     if not (isinstance(body, dict) and isinstance(body.get("error"), dict)):
-        return "the error body is not an OpenAI-style {\"error\": {...}} object"
+        return 'the error body is not an OpenAI-style {"error": {...}} object'
     return None
 
 
 def probes(max_tokens: int = DEFAULT_MAX_TOKENS, model: str = MODEL) -> list[Probe]:
     """The probe set, every request capped at ``max_tokens`` (``length`` uses fewer on purpose)."""
+
     def ask(text: str, **extra: Any) -> dict[str, Any]:
-        return {"model": model, "messages": [{"role": "user", "content": text}], "max_tokens": max_tokens, **extra}
+        return {
+            "model": model,
+            "messages": [{"role": "user", "content": text}],
+            "max_tokens": max_tokens,
+            **extra,
+        }
 
     image = "data:image/png;base64," + base64.b64encode(tiny_png()).decode("ascii")
-    weather = {"type": "function", "function": {
-        "name": "get_weather", "description": "Current weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    weather = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Current weather for a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
     return [
         Probe("plain", ask("Say hello in three words."), "a JSON completion"),
         Probe("stream", ask("Count from 1 to 5.", stream=True), "a valid event stream"),
-        Probe("stream-usage", ask("Count from 1 to 3.", stream=True, stream_options={"include_usage": True}),
-              "a usage chunk last"),
-        Probe("tools-required", ask("What is the weather in Paris?", tools=[weather], tool_choice="required"),
-              "finish_reason tool_calls", _expect_finish("tool_calls")),
-        Probe("image", {**ask("x"), "messages": [{"role": "user", "content": [
-            {"type": "text", "text": "What colour is this image? One word."},
-            {"type": "image_url", "image_url": {"url": image, "detail": "low"}}]}]}, "an answer about an image"),
-        Probe("json-format", ask('Reply with the JSON object {"ok": true} and nothing else.',
-                                 response_format={"type": "json_object"}), "JSON content", _expect_json_content),
-        Probe("length", ask("Write a long essay about the sea.", max_tokens=min(8, max_tokens)),
-              "finish_reason length", _expect_finish("length")),
+        Probe(
+            "stream-usage",
+            ask("Count from 1 to 3.", stream=True, stream_options={"include_usage": True}),
+            "a usage chunk last",
+        ),
+        Probe(
+            "tools-required",
+            ask("What is the weather in Paris?", tools=[weather], tool_choice="required"),
+            "finish_reason tool_calls",
+            _expect_finish("tool_calls"),
+        ),
+        Probe(
+            "image",
+            {
+                **ask("x"),
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": "What colour is this image? One word."},
+                            {"type": "image_url", "image_url": {"url": image, "detail": "low"}},
+                        ],
+                    }
+                ],
+            },
+            "an answer about an image",
+        ),
+        Probe(
+            "json-format",
+            ask(
+                'Reply with the JSON object {"ok": true} and nothing else.',
+                response_format={"type": "json_object"},
+            ),
+            "JSON content",
+            _expect_json_content,
+        ),
+        Probe(
+            "length",
+            ask("Write a long essay about the sea.", max_tokens=min(8, max_tokens)),
+            "finish_reason length",
+            _expect_finish("length"),
+        ),
         Probe("invalid", {"model": model, "max_tokens": max_tokens}, "a 4xx error body", _expect_error),
     ]
 
@@ -147,9 +204,19 @@ def expectation_finding(probe: Probe, interaction: Interaction) -> Finding | Non
     problem = probe.check(interaction) if probe.check else None
     if problem is None:
         return None
-    return Finding("semantic", "info", "$", "json", probe.expect, problem, message=f"probe {probe.name}: {problem}",
-                   rules=[f"probe:{probe.name}"], samples=[problem], sources=[f"probe {probe.name}"],
-                   status=str(interaction.response.status))
+    return Finding(
+        "semantic",
+        "info",
+        "$",
+        "json",
+        probe.expect,
+        problem,
+        message=f"probe {probe.name}: {problem}",
+        rules=[f"probe:{probe.name}"],
+        samples=[problem],
+        sources=[f"probe {probe.name}"],
+        status=str(interaction.response.status),
+    )
 
 
 @dataclass(frozen=True)
@@ -172,28 +239,47 @@ class LiveProbeRun:
     lines: list[str] = field(default_factory=list)
 
 
-def run_live_probes(settings: LiveProbeSettings, checker: DriftChecker, collector: DriftCollector) -> LiveProbeRun:
+def run_live_probes(
+    settings: LiveProbeSettings, checker: DriftChecker, collector: DriftCollector
+) -> LiveProbeRun:
     """Send every probe to the live API, check each answer for drift, and record one cassette per probe."""
     key = api_key_from_env("drift --live")
     run = LiveProbeRun(Redactor(secrets=(key,)))
     base_url = settings.base_url.rstrip("/")
-    client = LiveClient(base_url, key, policy=RetryPolicy(retries=settings.retries, timeout=settings.timeout),
-                        budget=LiveBudget(settings.max_calls))
+    client = LiveClient(
+        base_url,
+        key,
+        policy=RetryPolicy(retries=settings.retries, timeout=settings.timeout),
+        budget=LiveBudget(settings.max_calls),
+    )
     for probe in probes(settings.max_tokens):
         run.lines.append(_run_probe(probe, base_url, client, settings, checker, collector, run.redactor))
     return run
 
 
-def _run_probe(probe: Probe, base_url: str, client: LiveClient, settings: LiveProbeSettings,
-               checker: DriftChecker, collector: DriftCollector, redactor: Redactor) -> str:
+def _run_probe(
+    probe: Probe,
+    base_url: str,
+    client: LiveClient,
+    settings: LiveProbeSettings,
+    checker: DriftChecker,
+    collector: DriftCollector,
+    redactor: Redactor,
+) -> str:
     test = f"probe {probe.name}"
     bases = parse_base_urls(base_url)
 
     def observe(interaction: Interaction) -> None:
         collector.add(checker.check(interaction), test)
 
-    handler = RecordingHandler(client, bases, redactor=redactor, observer=observe,
-                               guard=max_tokens_guard(settings.max_tokens), test=test)
+    handler = RecordingHandler(
+        client,
+        bases,
+        redactor=redactor,
+        observer=observe,
+        guard=max_tokens_guard(settings.max_tokens),
+        test=test,
+    )
     try:
         handler(_probe_request(probe, base_url, bases[0].path))
     except ContractKitError as exc:
@@ -205,13 +291,25 @@ def _run_probe(probe: Probe, base_url: str, client: LiveClient, settings: LivePr
     missed = expectation_finding(probe, interaction)
     if missed is not None:
         collector.add([missed], test, response=False)
-    meta = {"recorded_with": "contract-kit drift --live", "base_url": public_url(base_url), "probe": probe.expect}
-    path = write_cassette(cassette_path(settings.cassette_dir, f"probe-{probe.name}"),
-                          Cassette(f"probe-{probe.name}", [interaction], meta), redactor).path
+    meta = {
+        "recorded_with": "contract-kit drift --live",
+        "base_url": public_url(base_url),
+        "probe": probe.expect,
+    }
+    path = write_cassette(
+        cassette_path(settings.cassette_dir, f"probe-{probe.name}"),
+        Cassette(f"probe-{probe.name}", [interaction], meta),
+        redactor,
+    ).path
     return f"{test}: status {interaction.response.status}, recorded to {path}"
 
 
 def _probe_request(probe: Probe, base_url: str, path_prefix: str) -> MockRequest:
     headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
-    return MockRequest("POST", f"{base_url}/chat/completions", f"{path_prefix}/chat/completions", headers,
-                       json.dumps(probe.body).encode())
+    return MockRequest(
+        "POST",
+        f"{base_url}/chat/completions",
+        f"{path_prefix}/chat/completions",
+        headers,
+        json.dumps(probe.body).encode(),
+    )

@@ -127,12 +127,16 @@ class _Walker:
 
 
 def _evidence(finding: Finding, responses: int) -> str:
-    sample = json.dumps(finding.samples[0] if finding.samples else finding.observed, ensure_ascii=False, default=str)
+    sample = json.dumps(
+        finding.samples[0] if finding.samples else finding.observed, ensure_ascii=False, default=str
+    )
     sources = ", ".join(finding.sources) or "unknown"
-    return (f"Proposed by contract-kit drift: {finding.kind} ({finding.severity}) at {finding.path} "
-            f"({finding.where}, status {finding.status}), seen in {finding.count} of {responses} live responses. "
-            f"Expected: {json.dumps(finding.expected, ensure_ascii=False, default=str)[:200]}. "
-            f"Observed, e.g.: {sample[:200]}. Evidence: {sources}. Review before copying into openapi/observed.yaml.")
+    return (
+        f"Proposed by contract-kit drift: {finding.kind} ({finding.severity}) at {finding.path} "
+        f"({finding.where}, status {finding.status}), seen in {finding.count} of {responses} live responses. "
+        f"Expected: {json.dumps(finding.expected, ensure_ascii=False, default=str)[:200]}. "
+        f"Observed, e.g.: {sample[:200]}. Evidence: {sources}. Review before copying into openapi/observed.yaml."
+    )
 
 
 class _Builder:
@@ -203,14 +207,19 @@ class _Builder:
         _, node = self.walker.resolve(f"{container}{_member(key)}", raw)
         observed = finding.hint if isinstance(finding.hint, dict) else {}
         self.action(finding, f"{container}{_member(key)}", remove=True)
-        self.action(finding, container if key != "items" else parent_target,
-                    {key: {"anyOf": [_plain(node), observed]}})
+        self.action(
+            finding,
+            container if key != "items" else parent_target,
+            {key: {"anyOf": [_plain(node), observed]}},
+        )
 
     def _undocumented_status(self, finding: Finding) -> None:
         hint = finding.hint if isinstance(finding.hint, dict) else {}
         media = hint.get("media_type", "application/json")
-        response = {"description": f"Observed live (status {finding.status}); not documented.",
-                    "content": {media: {"schema": hint.get("schema", {})}}}
+        response = {
+            "description": f"Observed live (status {finding.status}); not documented.",
+            "content": {media: {"schema": hint.get("schema", {})}},
+        }
         self.action(finding, f"{self.walker.operation}.responses", {str(finding.status): response})
 
     def _content_type(self, finding: Finding) -> None:
@@ -241,8 +250,15 @@ def propose(findings: Iterable[Finding], contract: Contract, *, responses: int) 
         try:
             builder.add(finding)
         except _Unmappable as reason:
-            unaddressed.append({"kind": finding.kind, "path": finding.path, "where": finding.where,
-                                "status": finding.status, "why": str(reason)})
+            unaddressed.append(
+                {
+                    "kind": finding.kind,
+                    "path": finding.path,
+                    "where": finding.where,
+                    "status": finding.status,
+                    "why": str(reason),
+                }
+            )
     builder.finish()
     if not builder.actions:
         return None
@@ -250,8 +266,11 @@ def propose(findings: Iterable[Finding], contract: Contract, *, responses: int) 
     overlay: dict[str, Any] = {
         "overlay": "1.0.0",
         "info": {"title": "contract-kit: proposed actions for observed drift", "version": today},
-        "x-contract-kit": {"generated": today, "applies-after": "openapi/observed.yaml",
-                           "review": "each action's description holds its evidence; copy the ones you accept"},
+        "x-contract-kit": {
+            "generated": today,
+            "applies-after": "openapi/observed.yaml",
+            "review": "each action's description holds its evidence; copy the ones you accept",
+        },
     }
     if unaddressed:
         overlay["x-contract-kit-unaddressed"] = unaddressed

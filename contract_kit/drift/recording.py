@@ -32,11 +32,13 @@ from contract_kit.mock.transports import BaseURL
 from contract_kit.redact import Redactor
 
 # Not forwarded: the transport sets them, the kit sets its own auth, or they are SDK telemetry.
-_NOT_FORWARDED = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding",
-                            "authorization"})
+_NOT_FORWARDED = frozenset(
+    {"host", "content-length", "connection", "accept-encoding", "transfer-encoding", "authorization"}
+)
 # Not stored: framing the replay recomputes, and values that change on every call.
-_NOT_STORED_RESPONSE = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "date",
-                                  "content-encoding"})
+_NOT_STORED_RESPONSE = frozenset(
+    {"content-length", "transfer-encoding", "connection", "keep-alive", "date", "content-encoding"}
+)
 _NOT_STORED_REQUEST = frozenset({"host", "content-length", "connection", "accept-encoding"})
 
 Observer = Callable[[Interaction], Any]
@@ -56,7 +58,8 @@ def max_tokens_guard(limit: int | None) -> Callable[[MockRequest], None]:
             if isinstance(value, int) and not isinstance(value, bool) and value > limit:
                 raise CostGuardError(
                     f"the request asks for {name}={value}, above the cost guard of {limit} "
-                    "(--contract-max-tokens); lower it in the test, or raise the guard")
+                    "(--contract-max-tokens); lower it in the test, or raise the guard"
+                )
 
     return check
 
@@ -69,19 +72,29 @@ def _json_or_none(raw: bytes) -> Any:
 
 
 def recorded_request(request: MockRequest, path: str, redactor: Redactor) -> RecordedRequest:
-    headers = {name: value for name, value in redactor.headers(request.headers).items()
-               if name not in _NOT_STORED_REQUEST and not name.startswith("x-stainless-")}
+    headers = {
+        name: value
+        for name, value in redactor.headers(request.headers).items()
+        if name not in _NOT_STORED_REQUEST and not name.startswith("x-stainless-")
+    }
     body = _json_or_none(request.body)
     if body is None and request.body:
-        return RecordedRequest(request.method, path, headers, raw=redactor.text(
-            request.body.decode("utf-8", "replace")).encode("utf-8"))
+        return RecordedRequest(
+            request.method,
+            path,
+            headers,
+            raw=redactor.text(request.body.decode("utf-8", "replace")).encode("utf-8"),
+        )
     return RecordedRequest(request.method, path, headers, redactor.value(body))
 
 
 def recorded_response(exchange: Exchange, redactor: Redactor) -> RecordedResponse:
     """The response as a cassette stores it: stream -> events + reads, JSON -> structure, else bytes."""
-    headers = {name: redactor.header_value(name, value) for name, value in exchange.header_map().items()
-               if name not in _NOT_STORED_RESPONSE}
+    headers = {
+        name: redactor.header_value(name, value)
+        for name, value in exchange.header_map().items()
+        if name not in _NOT_STORED_RESPONSE
+    }
     response = RecordedResponse(exchange.status, headers, cut=exchange.cut, elapsed=exchange.elapsed)
     raw = b"".join(read.data for read in exchange.reads)
     if "text/event-stream" in headers.get("content-type", ""):
@@ -111,9 +124,16 @@ def _redact_bytes(data: bytes, redactor: Redactor) -> bytes:
 class RecordingHandler:
     """Forward to the live API, keep redacted interactions, observe each one for drift."""
 
-    def __init__(self, client: LiveClient, bases: Sequence[BaseURL], *, redactor: Redactor | None = None,
-                 observer: Observer | None = None, guard: Callable[[MockRequest], None] | None = None,
-                 test: str | None = None) -> None:
+    def __init__(
+        self,
+        client: LiveClient,
+        bases: Sequence[BaseURL],
+        *,
+        redactor: Redactor | None = None,
+        observer: Observer | None = None,
+        guard: Callable[[MockRequest], None] | None = None,
+        test: str | None = None,
+    ) -> None:
         self.client = client
         self.bases = tuple(bases)
         self.redactor = redactor or Redactor()
@@ -126,13 +146,15 @@ class RecordingHandler:
     def __call__(self, request: MockRequest) -> MockResponse:
         # The caller's request may carry a real key (a client built from the environment); keep only a
         # scrubbed copy in this frame, so a traceback shown with --showlocals holds no secret.
-        scrubbed = MockRequest(request.method, request.url, request.path, self.redactor.headers(request.headers),
-                               request.body)
+        scrubbed = MockRequest(
+            request.method, request.url, request.path, self.redactor.headers(request.headers), request.body
+        )
         del request
         try:
             self.guard(scrubbed)
-            exchange = self.client.send(scrubbed.method, self._suffix(scrubbed), self._forwarded(scrubbed),
-                                        scrubbed.body)
+            exchange = self.client.send(
+                scrubbed.method, self._suffix(scrubbed), self._forwarded(scrubbed), scrubbed.body
+            )
         except LiveAPIError as exc:
             self.errors.append(exc)
             last = getattr(exc, "exchange", None)
@@ -149,8 +171,11 @@ class RecordingHandler:
         return self._answer(exchange)
 
     def _interaction(self, request: MockRequest, exchange: Exchange) -> Interaction:
-        return Interaction(recorded_request(request, self._path(request), self.redactor),
-                           recorded_response(exchange, self.redactor), self.test)
+        return Interaction(
+            recorded_request(request, self._path(request), self.redactor),
+            recorded_response(exchange, self.redactor),
+            self.test,
+        )
 
     def _base(self, request: MockRequest) -> BaseURL | None:
         return next((base for base in self.bases if base.matches_url(request.url)), None)
@@ -166,16 +191,22 @@ class RecordingHandler:
         base = self._base(request)
         path = self._path(request)
         if base is not None and base.path and path.startswith(base.path):
-            return path[len(base.path):]
+            return path[len(base.path) :]
         return path
 
     def _forwarded(self, request: MockRequest) -> dict[str, str]:
-        return {name: value for name, value in request.headers.items()
-                if name not in _NOT_FORWARDED and not self.redactor.is_sensitive(name)}
+        return {
+            name: value
+            for name, value in request.headers.items()
+            if name not in _NOT_FORWARDED and not self.redactor.is_sensitive(name)
+        }
 
     def _answer(self, exchange: Exchange) -> MockResponse:
-        headers = [(name, value) for name, value in exchange.headers
-                   if name.lower() not in _NOT_STORED_RESPONSE or name.lower() == "date"]
+        headers = [
+            (name, value)
+            for name, value in exchange.headers
+            if name.lower() not in _NOT_STORED_RESPONSE or name.lower() == "date"
+        ]
         chunks = [read.data for read in exchange.reads]
         content_type = exchange.header_map().get("content-type", "")
         if "text/event-stream" in content_type:

@@ -23,8 +23,16 @@ from typing import Any
 from contract_kit.drift.findings import DriftCollector, Finding
 from contract_kit.redact import Redactor
 
-_COLUMNS = (("", 5), ("severity", 8), ("kind", 19), ("where", 6), ("status", 6), ("path", 44), ("seen", 9),
-            ("observed", 36))
+_COLUMNS = (
+    ("", 5),
+    ("severity", 8),
+    ("kind", 19),
+    ("where", 6),
+    ("status", 6),
+    ("path", 44),
+    ("seen", 9),
+    ("observed", 36),
+)
 
 
 def failing(findings: Sequence[Finding], policy: str) -> list[Finding]:
@@ -59,9 +67,19 @@ def render_table(collector: DriftCollector) -> list[str]:
         return lines
     lines.append(" ".join(title.ljust(width) for title, width in _COLUMNS).rstrip())
     for finding in findings:
-        cells = ("known" if finding.known else "NEW", finding.severity, finding.kind, finding.where,
-                 finding.status, finding.path, f"{finding.count}/{collector.responses}", finding.observed)
-        row = " ".join(_cell(value, width).ljust(width) for value, (_, width) in zip(cells, _COLUMNS, strict=True))
+        cells = (
+            "known" if finding.known else "NEW",
+            finding.severity,
+            finding.kind,
+            finding.where,
+            finding.status,
+            finding.path,
+            f"{finding.count}/{collector.responses}",
+            finding.observed,
+        )
+        row = " ".join(
+            _cell(value, width).ljust(width) for value, (_, width) in zip(cells, _COLUMNS, strict=True)
+        )
         lines.append(row.rstrip())
     if collector.dropped:
         lines.append(f"... {collector.dropped} more finding(s) were dropped to keep the report bounded")
@@ -72,12 +90,16 @@ def finding_lines(findings: Sequence[Finding]) -> str:
     """Findings as the body of a test failure: one line each, with what was expected."""
     out = []
     for f in findings:
-        out.append(f"  - {f.kind} ({f.severity}) at {f.path} [{f.where}, status {f.status}]: {f.message} "
-                   f"(expected {_cell(f.expected, 60)}, observed {_cell(f.observed, 60)})")
+        out.append(
+            f"  - {f.kind} ({f.severity}) at {f.path} [{f.where}, status {f.status}]: {f.message} "
+            f"(expected {_cell(f.expected, 60)}, observed {_cell(f.observed, 60)})"
+        )
     return "\n".join(out)
 
 
-def write_json(path: str | Path, data: Mapping[str, Any], redactor: Redactor | None = None, *, what: str) -> Path:
+def write_json(
+    path: str | Path, data: Mapping[str, Any], redactor: Redactor | None = None, *, what: str
+) -> Path:
     """Write a report atomically; refuses (``SecretLeakError``) text that holds the API key."""
     from contract_kit.cassettes import atomic_write_text
 

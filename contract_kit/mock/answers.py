@@ -72,7 +72,9 @@ def fixed_answer(reply: FixedReply, rng: random.Random) -> AnswerPlan:
     if isinstance(reply, Refusal):
         return AnswerPlan(refusal=reply.text)
     arguments = json.dumps(dict(reply.arguments), separators=(",", ":"), ensure_ascii=False)
-    return AnswerPlan(tool_calls=(PlannedToolCall(call_id(rng), reply.name, arguments),), finish_reason="tool_calls")
+    return AnswerPlan(
+        tool_calls=(PlannedToolCall(call_id(rng), reply.name, arguments),), finish_reason="tool_calls"
+    )
 
 
 def generate_answer(
@@ -112,13 +114,19 @@ def response_format_type(request: Mapping[str, Any]) -> str | None:
 # --- JSON content -----------------------------------------------------------------------------
 
 
-def _json_answer(request: Mapping[str, Any], rng: random.Random, topic: str, budget: int | None) -> AnswerPlan:
+def _json_answer(
+    request: Mapping[str, Any], rng: random.Random, topic: str, budget: int | None
+) -> AnswerPlan:
     """JSON content; the smallest valid instance when the full one is over budget or hits a stop."""
     schema = response_schema(request)
     stops = stop_strings(request)
     text = ""
     for minimal in (False, True):
-        value = _json_object(rng, topic, minimal) if schema is None else generate_instance(schema, rng, minimal=minimal)
+        value = (
+            _json_object(rng, topic, minimal)
+            if schema is None
+            else generate_instance(schema, rng, minimal=minimal)
+        )
         text = json.dumps(value, ensure_ascii=False)
         fits = budget is None or count_tokens(text) <= budget
         if fits and not cut_at_stop(text, stops)[1]:
@@ -220,5 +228,7 @@ def tool_arguments(schema: Any, rng: random.Random, *, minimal: bool = False) ->
     """
     if isinstance(schema, Mapping) and "type" not in schema:
         schema = {"type": "object", **schema}
-    value = generate_instance(schema if isinstance(schema, (Mapping, bool)) else {"type": "object"}, rng, minimal=minimal)
+    value = generate_instance(
+        schema if isinstance(schema, (Mapping, bool)) else {"type": "object"}, rng, minimal=minimal
+    )
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

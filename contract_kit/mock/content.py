@@ -24,12 +24,40 @@ from string import Formatter
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 ADJECTIVES = (
-    "practical", "careful", "subtle", "useful", "broad", "concrete", "gradual", "reliable",
-    "surprising", "balanced", "narrow", "honest", "complex", "simple", "common", "rare",
+    "practical",
+    "careful",
+    "subtle",
+    "useful",
+    "broad",
+    "concrete",
+    "gradual",
+    "reliable",
+    "surprising",
+    "balanced",
+    "narrow",
+    "honest",
+    "complex",
+    "simple",
+    "common",
+    "rare",
 )
 NOUNS = (
-    "context", "evidence", "trade-off", "pattern", "detail", "perspective", "constraint", "goal",
-    "history", "structure", "approach", "question", "example", "risk", "benefit", "outcome",
+    "context",
+    "evidence",
+    "trade-off",
+    "pattern",
+    "detail",
+    "perspective",
+    "constraint",
+    "goal",
+    "history",
+    "structure",
+    "approach",
+    "question",
+    "example",
+    "risk",
+    "benefit",
+    "outcome",
 )
 VERBS = ("examine", "compare", "weigh", "revisit", "clarify", "test", "measure", "describe", "question")
 ADVERBS = ("carefully", "usually", "often", "rarely", "quickly", "gradually", "clearly", "honestly")

@@ -274,7 +274,11 @@ def _image_cost(part: Mapping[str, Any]) -> int:
 def _topic(request: Mapping[str, Any], rng: random.Random) -> tuple[str, bool]:
     """A keyword from the last user message, and whether that message shows an image."""
     messages = request.get("messages")
-    users = [m for m in messages if isinstance(m, Mapping) and m.get("role") == "user"] if isinstance(messages, list) else []
+    users = (
+        [m for m in messages if isinstance(m, Mapping) and m.get("role") == "user"]
+        if isinstance(messages, list)
+        else []
+    )
     if not users:
         return pick_topic("", rng), False
     last = users[-1]
@@ -283,5 +287,3 @@ def _topic(request: Mapping[str, Any], rng: random.Random) -> tuple[str, bool]:
     has_image = any(part.get("type") == "image_url" for part in _parts(content))
     topic = pick_topic(text, rng)
     return ("the image" if has_image and topic == "this question" else topic), has_image
-
-

@@ -39,7 +39,11 @@ _DEFAULTS: dict[int, tuple[str, str | None, str]] = {
     429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again later."),
     500: ("server_error", None, "The server had an error while processing your request. Sorry about that!"),
     502: ("server_error", "bad_gateway", "Bad gateway."),
-    503: ("server_error", "service_unavailable", "The engine is currently overloaded, please try again later."),
+    503: (
+        "server_error",
+        "service_unavailable",
+        "The engine is currently overloaded, please try again later.",
+    ),
     504: ("server_error", "timeout", "The server timed out waiting for the model."),
 }
 

@@ -74,8 +74,15 @@ class _Scripted:
 class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
     """The completions mock routed in-process for httpx and the ``openai`` SDK (through httpx2)."""
 
-    def __init__(self, contract: Contract, *, seed: int = 0, require_auth: bool = True,
-                 base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,), scenarios: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        *,
+        seed: int = 0,
+        require_auth: bool = True,
+        base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,),
+        scenarios: Sequence[Any] = (),
+    ) -> None:
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=require_auth)
         self.base_urls = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
@@ -89,8 +96,10 @@ class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
         """Build from marker keyword arguments; an unknown keyword fails at once, naming the valid ones."""
         unknown = sorted(set(options) - set(MARKER_OPTIONS))
         if unknown:
-            raise MarkerError(f"chat_mock got unknown option(s) {', '.join(map(repr, unknown))}; "
-                              f"valid: profile, {', '.join(MARKER_OPTIONS)}")
+            raise MarkerError(
+                f"chat_mock got unknown option(s) {', '.join(map(repr, unknown))}; "
+                f"valid: profile, {', '.join(MARKER_OPTIONS)}"
+            )
         seed = options.pop("seed", None)
         return cls(contract, seed=default_seed if seed is None else int(seed), **options)
 
@@ -99,8 +108,9 @@ class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
         self.routed = self._routing.__enter__()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._routing is not None:
             self._routing.__exit__(exc_type, exc, tb)
         self._routing = None
@@ -114,8 +124,15 @@ class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
 class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
     """The completions mock served over HTTP on a free loopback port."""
 
-    def __init__(self, contract: Contract, *, seed: int = 0, require_auth: bool = True,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        *,
+        seed: int = 0,
+        require_auth: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         from contract_kit.mock.transports.asgi import make_app
         from contract_kit.mock.transports.server import BackgroundServer
 
@@ -127,8 +144,9 @@ class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
         self.server.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.server.stop()
 
     @property

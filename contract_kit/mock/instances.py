@@ -84,7 +84,9 @@ def generate_instance(schema: Any, rng: random.Random, *, minimal: bool = False,
             return candidate
         reason = error
     if strict:
-        raise InstanceError(f"no value satisfies the schema after {ATTEMPTS} attempts; last problem: {reason}")
+        raise InstanceError(
+            f"no value satisfies the schema after {ATTEMPTS} attempts; last problem: {reason}"
+        )
     return candidate
 
 
@@ -184,7 +186,9 @@ class _Walker:
                 raise Unsatisfiable("an enum is empty (or two enums do not overlap)")
             return copy.deepcopy(self.rng.choice(flat["enum"]))
         kind = self._pick_type(flat, depth)
-        build: Callable[[dict[str, Any], int], Any] = getattr(self, f"_{kind}") if kind in _TYPES else self._string
+        build: Callable[[dict[str, Any], int], Any] = (
+            getattr(self, f"_{kind}") if kind in _TYPES else self._string
+        )
         return build(flat, depth)
 
     def _small(self, depth: int) -> bool:
@@ -282,7 +286,11 @@ class _Walker:
             sub = prefix[index] if index < len(prefix) else rest
             if index == 0 and "contains" in schema:
                 sub = merge_schemas(sub, schema["contains"])
-            values.append(self._distinct(sub, depth, values) if schema.get("uniqueItems") else self.value(sub, depth + 1))
+            values.append(
+                self._distinct(sub, depth, values)
+                if schema.get("uniqueItems")
+                else self.value(sub, depth + 1)
+            )
         return values
 
     def _distinct(self, schema: Any, depth: int, taken: list[Any]) -> Any:

@@ -50,7 +50,9 @@ in the vendor example; the formula is not published), so the mock reports 8x."""
 
 
 def render_json(
-    completion: GeneratedCompletion, request: Mapping[str, Any] | None = None, options: EngineOptions | None = None
+    completion: GeneratedCompletion,
+    request: Mapping[str, Any] | None = None,
+    options: EngineOptions | None = None,
 ) -> dict[str, Any]:
     """The ``chat.completion`` body for the options' profile (``observed`` by default)."""
     if _profile(options) == "documented":
@@ -59,7 +61,9 @@ def render_json(
 
 
 def render_chunks(
-    completion: GeneratedCompletion, request: Mapping[str, Any] | None = None, options: EngineOptions | None = None
+    completion: GeneratedCompletion,
+    request: Mapping[str, Any] | None = None,
+    options: EngineOptions | None = None,
 ) -> list[dict[str, Any]]:
     """The ``chat.completion.chunk`` objects to stream, in order (no ``[DONE]``; that is framing)."""
     include_usage = _include_usage(request or {})
@@ -99,7 +103,9 @@ def _observed_json(completion: GeneratedCompletion) -> dict[str, Any]:
     if completion.tool_calls:
         message["tool_calls"] = [tool_call_json(call) for call in completion.tool_calls]
     return {
-        "choices": [{"message": message, "finish_reason": completion.finish_reason, "index": 0, "logprobs": None}],
+        "choices": [
+            {"message": message, "finish_reason": completion.finish_reason, "index": 0, "logprobs": None}
+        ],
         "object": "chat.completion",
         "usage": observed_usage(completion.usage),
         "created": completion.created,
@@ -111,7 +117,11 @@ def _observed_json(completion: GeneratedCompletion) -> dict[str, Any]:
 
 
 def _documented_json(completion: GeneratedCompletion) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": completion.content, "refusal": completion.refusal}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": completion.content,
+        "refusal": completion.refusal,
+    }
     if completion.tool_calls:
         message["tool_calls"] = [tool_call_json(call) for call in completion.tool_calls]
     return {
@@ -119,7 +129,9 @@ def _documented_json(completion: GeneratedCompletion) -> dict[str, Any]:
         "object": "chat.completion",
         "created": completion.created,
         "model": completion.model,
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": completion.finish_reason}],
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": completion.finish_reason}
+        ],
         "usage": documented_usage(completion.usage),
     }
 
@@ -132,7 +144,10 @@ def observed_usage(usage: Usage) -> dict[str, Any]:
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
         "prompt_tokens_details": prompt_details,
-        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens, "text_tokens": usage.text_tokens},
+        "completion_tokens_details": {
+            "reasoning_tokens": usage.reasoning_tokens,
+            "text_tokens": usage.text_tokens,
+        },
     }
 
 
@@ -182,7 +197,12 @@ def _observed_deltas(completion: GeneratedCompletion) -> list[dict[str, Any]]:
 
 def _call_deltas(index: int, call: PlannedToolCall, rng: random.Random) -> list[dict[str, Any]]:
     """One delta opening the call, then its arguments in at least two fragments."""
-    opening = {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+    opening = {
+        "index": index,
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": ""},
+    }
     fragments = split_on_tokens(call.arguments, rng, most=3)
     if len(fragments) < 2 and len(call.arguments) >= 2:
         middle = len(call.arguments) // 2

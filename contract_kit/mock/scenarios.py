@@ -110,7 +110,9 @@ Scenario = Outcome | Latency | CutStream | MalformedChunk
 
 
 def reply(text: str, reasoning: str | None = None) -> Reply:
-    return Reply(_text("reply", "text", text), None if reasoning is None else _text("reply", "reasoning", reasoning))
+    return Reply(
+        _text("reply", "text", text), None if reasoning is None else _text("reply", "reasoning", reasoning)
+    )
 
 
 def tool_call(name: str, arguments: Mapping[str, Any] | None = None) -> ToolCallReply:
@@ -272,7 +274,9 @@ def parse_scenario(data: Any) -> Scenario:
     if type(data) in _SLOTS:
         return cast(Scenario, data)
     if not isinstance(data, Mapping) or SCENARIO_KEY not in data:
-        raise ConfigError(f'a scenario is an object like {{"{SCENARIO_KEY}": "error", "status": 429}}, got {data!r}')
+        raise ConfigError(
+            f'a scenario is an object like {{"{SCENARIO_KEY}": "error", "status": 429}}, got {data!r}'
+        )
     kwargs = {key: value for key, value in data.items() if key != SCENARIO_KEY}
     return build(data[SCENARIO_KEY], **kwargs)
 
@@ -381,7 +385,11 @@ def apply_faults(response: MockResponse, plan: Plan) -> MockResponse:
         response.chunk_delay = plan.latency.between_chunks
     if response.chunks is not None:
         events = list(response.chunks)
-        if plan.malformed is not None and plan.malformed.at < len(events) and not _is_done(events[plan.malformed.at]):
+        if (
+            plan.malformed is not None
+            and plan.malformed.at < len(events)
+            and not _is_done(events[plan.malformed.at])
+        ):
             events[plan.malformed.at] = _truncated_event(events[plan.malformed.at])
         if plan.cut is not None:
             complete = len(events) - 1 if events and _is_done(events[-1]) else len(events)

@@ -203,10 +203,16 @@ class MockService:
     def _check_route(self, request: MockRequest) -> None:
         path = request.path.rstrip("/") or "/"
         if not (path.endswith(self.contract.path) or path.endswith("/chat/completions")):
-            raise _Reject(error_response(404, f"Unknown request URL: {request.method} {request.path}.", code="not_found"))
+            raise _Reject(
+                error_response(
+                    404, f"Unknown request URL: {request.method} {request.path}.", code="not_found"
+                )
+            )
         if request.method.upper() != "POST":
             response = error_response(
-                405, f"Method {request.method} is not allowed on {request.path}; use POST.", code="method_not_allowed"
+                405,
+                f"Method {request.method} is not allowed on {request.path}; use POST.",
+                code="method_not_allowed",
             )
             response.headers.append(("allow", "POST"))
             raise _Reject(response)
@@ -220,7 +226,9 @@ class MockService:
     def _check_size(self, request: MockRequest) -> None:
         if len(request.body) > self.max_body_bytes:
             raise _Reject(
-                error_response(413, f"The request body is {len(request.body)} bytes; the limit is {self.max_body_bytes}.")
+                error_response(
+                    413, f"The request body is {len(request.body)} bytes; the limit is {self.max_body_bytes}."
+                )
             )
 
     def _check_auth(self, request: MockRequest) -> None:
@@ -296,8 +304,12 @@ class MockService:
             return handler(request)
         allowed = [m for (name, m) in handlers if name == resource]
         if not allowed:
-            return error_response(404, f"Unknown control route {request.path}; use /_contract/scenarios or /_contract/calls.")
-        response = error_response(405, f"Method {method} is not allowed on {request.path}.", code="method_not_allowed")
+            return error_response(
+                404, f"Unknown control route {request.path}; use /_contract/scenarios or /_contract/calls."
+            )
+        response = error_response(
+            405, f"Method {method} is not allowed on {request.path}.", code="method_not_allowed"
+        )
         response.headers.append(("allow", ", ".join(allowed)))
         return response
 
@@ -308,7 +320,9 @@ class MockService:
             if isinstance(data, dict) and SCENARIO_KEY not in data:
                 unknown = sorted(set(data) - {"queue", "default"})
                 if unknown:
-                    raise ConfigError(f"unknown keys {unknown}; send a list of plans or {{'queue', 'default'}}")
+                    raise ConfigError(
+                        f"unknown keys {unknown}; send a list of plans or {{'queue', 'default'}}"
+                    )
                 self.scenarios.configure(*data.get("queue", []), default=data.get("default"))
             else:
                 self.scenarios.enqueue(*(data if isinstance(data, list) else [data]))
@@ -350,7 +364,11 @@ def violation_param(violation: Violation) -> str | None:
     path = violation.path[2:] if violation.path.startswith("$.") else ""
     if violation.path.startswith("$["):
         path = violation.path[1:]
-    if violation.rule == "required" and isinstance(violation.expected, list) and isinstance(violation.observed, Mapping):
+    if (
+        violation.rule == "required"
+        and isinstance(violation.expected, list)
+        and isinstance(violation.observed, Mapping)
+    ):
         missing = next((name for name in violation.expected if name not in violation.observed), None)
         if isinstance(missing, str):
             path = f"{path}.{missing}" if path else missing

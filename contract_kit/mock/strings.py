@@ -165,7 +165,10 @@ class _PatternParser:
         """``(?P<name>`` or ``(?<name>``, but not the lookbehinds ``(?<=`` and ``(?<!``."""
         if self.text.startswith("?P<", self.pos):
             return True
-        return self.text.startswith("?<", self.pos) and self.text[self.pos + 2 : self.pos + 3] not in ("=", "!")
+        return self.text.startswith("?<", self.pos) and self.text[self.pos + 2 : self.pos + 3] not in (
+            "=",
+            "!",
+        )
 
     def _quantified(self, atom: Node) -> Node:
         char = self._peek()
@@ -208,11 +211,17 @@ class _PatternParser:
         while (char := self._take()) != "]" or first:
             first = False
             chosen = self._escape()[1] if char == "\\" else (char,)
-            if len(chosen) == 1 and self._peek() == "-" and self.text[self.pos + 1 : self.pos + 2] not in ("]", ""):
+            if (
+                len(chosen) == 1
+                and self._peek() == "-"
+                and self.text[self.pos + 1 : self.pos + 2] not in ("]", "")
+            ):
                 self.pos += 1
                 end = self._take()
                 end = self._escape()[1][0] if end == "\\" else end
-                chosen = tuple(chr(code) for code in range(ord(chosen[0]), min(ord(end), ord(chosen[0]) + 256) + 1))
+                chosen = tuple(
+                    chr(code) for code in range(ord(chosen[0]), min(ord(end), ord(chosen[0]) + 256) + 1)
+                )
             members.extend(chosen)
         pool = [char for char in _PRINTABLE if char not in members] if negate else members
         if not pool:

@@ -36,44 +36,134 @@ RUN_DIR_KEY: pytest.StashKey[Path] = pytest.StashKey()
 
 # (option name, ini key, help, choices, default)
 OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = (
-    ("--contract-spec", "contract_spec", "OpenAPI JSON/YAML file or folder (default: the bundled vendor document)", None, None),
-    ("--contract-profile", "contract_profile", f"contract profile (default: {DEFAULT_PROFILE})", PROFILES, DEFAULT_PROFILE),
-    ("--contract-seed", "contract_seed", "default seed of the mock's generated content (default: 0)", None, "0"),
+    (
+        "--contract-spec",
+        "contract_spec",
+        "OpenAPI JSON/YAML file or folder (default: the bundled vendor document)",
+        None,
+        None,
+    ),
+    (
+        "--contract-profile",
+        "contract_profile",
+        f"contract profile (default: {DEFAULT_PROFILE})",
+        PROFILES,
+        DEFAULT_PROFILE,
+    ),
+    (
+        "--contract-seed",
+        "contract_seed",
+        "default seed of the mock's generated content (default: 0)",
+        None,
+        "0",
+    ),
     # record / replay / drift (contract_kit.plugin.session; the hook bodies are in contract_kit.plugin.recorder)
-    ("--contract-mode", "contract_mode", "replay (offline, default), record, once (record missing cassettes) "
-     "or live (check drift, write nothing)", MODES, DEFAULT_MODE),
-    ("--contract-base-url", "contract_base_url", "live API root (default: $AIMLAPI_BASE_URL, else "
-     f"{DEFAULT_BASE_URL}; the command line wins over the environment, which wins over ini)", None, None),
-    ("--cassette-dir", "contract_cassette_dir", f"cassette folder, relative to the rootdir (default: {DEFAULT_CASSETTE_DIR})",
-     None, DEFAULT_CASSETTE_DIR),
-    ("--contract-drift", "contract_drift", "drift policy: fail (new breaking drift fails the test; the default), "
-     "warn, or off", DRIFT_POLICIES, DEFAULT_DRIFT_POLICY),
-    ("--contract-drift-report", "contract_drift_report", "write the JSON drift report (top-level 'findings') here",
-     None, None),
-    ("--contract-drift-overlay", "contract_drift_overlay", "write a proposed OpenAPI Overlay for new drift here",
-     None, None),
-    ("--contract-match-ignore", "contract_match_ignore", "request body fields replay matching ignores, comma "
-     "separated, dotted for nested (default: user)", None, "user"),
-    ("--contract-redact", "contract_redact", "regex of secrets to redact in cassettes (ini: one per line); "
-     "Authorization and key/token/secret/auth headers are always redacted", None, None),
-    ("--contract-max-live-calls", "contract_max_live_calls", "cost guard: live calls per run (default: 50)",
-     None, "50"),
-    ("--contract-max-tokens", "contract_max_tokens", "cost guard: refuse live requests asking for more "
-     "max_tokens (default: 1024; 0 = no limit)", None, "1024"),
+    (
+        "--contract-mode",
+        "contract_mode",
+        "replay (offline, default), record, once (record missing cassettes) "
+        "or live (check drift, write nothing)",
+        MODES,
+        DEFAULT_MODE,
+    ),
+    (
+        "--contract-base-url",
+        "contract_base_url",
+        "live API root (default: $AIMLAPI_BASE_URL, else "
+        f"{DEFAULT_BASE_URL}; the command line wins over the environment, which wins over ini)",
+        None,
+        None,
+    ),
+    (
+        "--cassette-dir",
+        "contract_cassette_dir",
+        f"cassette folder, relative to the rootdir (default: {DEFAULT_CASSETTE_DIR})",
+        None,
+        DEFAULT_CASSETTE_DIR,
+    ),
+    (
+        "--contract-drift",
+        "contract_drift",
+        "drift policy: fail (new breaking drift fails the test; the default), warn, or off",
+        DRIFT_POLICIES,
+        DEFAULT_DRIFT_POLICY,
+    ),
+    (
+        "--contract-drift-report",
+        "contract_drift_report",
+        "write the JSON drift report (top-level 'findings') here",
+        None,
+        None,
+    ),
+    (
+        "--contract-drift-overlay",
+        "contract_drift_overlay",
+        "write a proposed OpenAPI Overlay for new drift here",
+        None,
+        None,
+    ),
+    (
+        "--contract-match-ignore",
+        "contract_match_ignore",
+        "request body fields replay matching ignores, comma separated, dotted for nested (default: user)",
+        None,
+        "user",
+    ),
+    (
+        "--contract-redact",
+        "contract_redact",
+        "regex of secrets to redact in cassettes (ini: one per line); "
+        "Authorization and key/token/secret/auth headers are always redacted",
+        None,
+        None,
+    ),
+    (
+        "--contract-max-live-calls",
+        "contract_max_live_calls",
+        "cost guard: live calls per run (default: 50)",
+        None,
+        "50",
+    ),
+    (
+        "--contract-max-tokens",
+        "contract_max_tokens",
+        "cost guard: refuse live requests asking for more max_tokens (default: 1024; 0 = no limit)",
+        None,
+        "1024",
+    ),
     ("--contract-retries", "contract_retries", "retries of a failing live call (default: 2)", None, "2"),
-    ("--contract-backoff", "contract_backoff", "first retry wait in seconds, doubled each time (default: 1)",
-     None, "1.0"),
+    (
+        "--contract-backoff",
+        "contract_backoff",
+        "first retry wait in seconds, doubled each time (default: 1)",
+        None,
+        "1.0",
+    ),
     ("--contract-timeout", "contract_timeout", "live call timeout in seconds (default: 60)", None, "60"),
-    ("--contract-replay-timing", "contract_replay_timing", "replay delays as a factor of the recorded ones "
-     "(default: 0 = full speed)", None, "0"),
+    (
+        "--contract-replay-timing",
+        "contract_replay_timing",
+        "replay delays as a factor of the recorded ones (default: 0 = full speed)",
+        None,
+        "0",
+    ),
     # the contract suite (contract_kit.plugin.suite_tests)
-    ("--contract-target", "contract_target", "where the contract suite sends requests: mock (in-process, the "
-     f"default) or an API root URL such as {DEFAULT_BASE_URL}", None, None),
-    ("--contract-examples", "contract_examples", "examples per contract-suite property (default: the active "
-     "Hypothesis profile's max_examples)", None, None),
+    (
+        "--contract-target",
+        "contract_target",
+        "where the contract suite sends requests: mock (in-process, the "
+        f"default) or an API root URL such as {DEFAULT_BASE_URL}",
+        None,
+        None,
+    ),
+    (
+        "--contract-examples",
+        "contract_examples",
+        "examples per contract-suite property (default: the active Hypothesis profile's max_examples)",
+        None,
+        None,
+    ),
 )
-
-
 
 
 def setting(config: pytest.Config, name: str) -> Any:

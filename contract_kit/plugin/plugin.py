@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-
     from contract_kit.contract import Contract
     from contract_kit.mock import ChatMock, ChatServer
     from contract_kit.plugin.session import CassetteUse
@@ -30,8 +29,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option, ini, help_text, choices, default in OPTIONS:
         group.addoption(option, dest=ini, default=None, choices=choices, help=f"{help_text}. ini: {ini}")
         parser.addini(ini, help=help_text, default=default)
-    group.addoption("--contract-suite", action="store_true", default=False, dest="contract_suite",
-                    help="also run the contract suite (contract_kit.plugin.suite_tests) against --contract-target")
+    group.addoption(
+        "--contract-suite",
+        action="store_true",
+        default=False,
+        dest="contract_suite",
+        help="also run the contract suite (contract_kit.plugin.suite_tests) against --contract-target",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,7 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     profile = setting(config, "contract_profile")
     if profile not in PROFILES:
-        raise pytest.UsageError(f"contract_profile = {profile!r} is not a profile; choose one of: {', '.join(PROFILES)}")
+        raise pytest.UsageError(
+            f"contract_profile = {profile!r} is not a profile; choose one of: {', '.join(PROFILES)}"
+        )
     config.addinivalue_line(
         "markers",
         "contract_cassette(*, name=None, ignore=None, timing=None): per-test settings of the chat_cassette "
@@ -58,10 +64,14 @@ def pytest_configure(config: pytest.Config) -> None:
         configure(config)
     seed = setting(config, "contract_seed")
     if not str(seed).isdigit():
-        raise pytest.UsageError(f"contract_seed = {seed!r} is not a whole number >= 0; e.g. --contract-seed 42")
+        raise pytest.UsageError(
+            f"contract_seed = {seed!r} is not a whole number >= 0; e.g. --contract-seed 42"
+        )
     examples = setting(config, "contract_examples")
     if examples is not None and not (str(examples).isdigit() and int(examples) > 0):
-        raise pytest.UsageError(f"contract_examples = {examples!r} is not a whole number > 0; e.g. --contract-examples 200")
+        raise pytest.UsageError(
+            f"contract_examples = {examples!r} is not a whole number > 0; e.g. --contract-examples 200"
+        )
     if config.getoption("contract_suite", default=False):
         from importlib.util import find_spec
 
@@ -93,7 +103,9 @@ def _load(config: pytest.Config, profile: str | None = None) -> Contract:
     from contract_kit.errors import ContractKitError
 
     try:
-        return load_contract(profile or setting(config, "contract_profile"), setting(config, "contract_spec") or None)
+        return load_contract(
+            profile or setting(config, "contract_profile"), setting(config, "contract_spec") or None
+        )
     except ContractKitError as exc:
         raise pytest.UsageError(f"contract-kit: {exc}") from None
 
@@ -113,9 +125,12 @@ def chat_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> It
     options = marker_kwargs(request, "chat_mock")
     profile = options.pop("profile", None)
     if profile is not None and profile not in PROFILES:
-        raise MarkerError(f"@pytest.mark.chat_mock(profile={profile!r}): choose one of: {', '.join(PROFILES)}")
-    mock = ChatMock.from_options(_load(pytestconfig, profile), default_seed=int(setting(pytestconfig, "contract_seed")),
-                                 **options)
+        raise MarkerError(
+            f"@pytest.mark.chat_mock(profile={profile!r}): choose one of: {', '.join(PROFILES)}"
+        )
+    mock = ChatMock.from_options(
+        _load(pytestconfig, profile), default_seed=int(setting(pytestconfig, "contract_seed")), **options
+    )
     with mock:
         yield mock
 

@@ -64,8 +64,9 @@ def settings(config: pytest.Config) -> Settings:
     max_tokens = _number(config, "contract_max_tokens", int, "1024")
     return Settings(
         mode=_setting(config, "contract_mode"),
-        base_url=base_url_setting(config.getoption("contract_base_url", default=None),
-                                  config.getini("contract_base_url") or None),
+        base_url=base_url_setting(
+            config.getoption("contract_base_url", default=None), config.getini("contract_base_url") or None
+        ),
         cassette_dir=root / _setting(config, "contract_cassette_dir"),
         drift=_setting(config, "contract_drift"),
         report=(root / report) if report else None,
@@ -96,7 +97,8 @@ def configure(config: pytest.Config) -> None:
     if mode in ("record", "live") and not os.environ.get("AIMLAPI_API_KEY", "").strip():
         raise pytest.UsageError(
             f"contract-kit: --contract-mode={mode} talks to the live API and needs an API key: export "
-            "AIMLAPI_API_KEY=... (in CI, from the CI's secrets), or run offline with --contract-mode=replay")
+            "AIMLAPI_API_KEY=... (in CI, from the CI's secrets), or run offline with --contract-mode=replay"
+        )
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         if workerinput.get(WORKER_RUN_DIR):
@@ -149,8 +151,10 @@ def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
     options = marker_kwargs(request, "contract_cassette")
     unknown = sorted(set(options) - set(MARKER_KWARGS))
     if unknown:
-        raise MarkerError(f"@pytest.mark.contract_cassette got unknown keyword(s) {', '.join(unknown)}; "
-                        f"it takes: {', '.join(MARKER_KWARGS)}")
+        raise MarkerError(
+            f"@pytest.mark.contract_cassette got unknown keyword(s) {', '.join(unknown)}; "
+            f"it takes: {', '.join(MARKER_KWARGS)}"
+        )
     if "ignore" in options:
         from contract_kit.cassettes import parse_ignore
 

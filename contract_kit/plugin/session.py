@@ -93,8 +93,6 @@ class Settings:
     spec: str | None = None
 
 
-
-
 @dataclass
 class CassetteUse:
     """What one test did with its cassette: the effective mode, the handler, findings and errors."""
@@ -111,8 +109,10 @@ class CassetteUse:
     """Every request the test sent to the endpoint, secrets redacted."""
 
     def __repr__(self) -> str:
-        return (f"<CassetteUse {self.nodeid} mode={self.mode} path={self.path} "
-                f"interactions={len(self.interactions)} findings={len(self.findings)} errors={len(self.errors)}>")
+        return (
+            f"<CassetteUse {self.nodeid} mode={self.mode} path={self.path} "
+            f"interactions={len(self.interactions)} findings={len(self.findings)} errors={len(self.errors)}>"
+        )
 
     def failure(self, policy: str) -> ContractKitError | None:
         """The error that fails the test: a kit error first, then new breaking drift under ``fail``."""
@@ -120,8 +120,10 @@ class CassetteUse:
             return self.errors[0]
         bad = failing(self.findings, policy)
         if bad:
-            return DriftError(f"the live API broke the contract ({len(bad)} new breaking finding(s); "
-                              f"--contract-drift=warn reports without failing):\n{finding_lines(bad)}")
+            return DriftError(
+                f"the live API broke the contract ({len(bad)} new breaking finding(s); "
+                f"--contract-drift=warn reports without failing):\n{finding_lines(bad)}"
+            )
         return None
 
     def warn(self, policy: str, filename: str = "", lineno: int = 0) -> None:
@@ -138,8 +140,9 @@ class CassetteUse:
 class RecorderSession:
     """Cassettes, the live client and the drift collector of one process."""
 
-    def __init__(self, settings: Settings, *, run_dir: Path | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, run_dir: Path | None = None, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.settings = settings
         self.run_dir = run_dir
         self.environ = environ if environ is not None else os.environ
@@ -168,8 +171,14 @@ class RecorderSession:
         return list(dict.fromkeys([self.settings.base_url.rstrip("/"), DEFAULT_BASE_URL]))
 
     # -- one test --------------------------------------------------------------------------------
-    def start(self, nodeid: str, *, name: str | None = None, ignore: Sequence[str] | None = None,
-              timing: float | None = None) -> CassetteUse:
+    def start(
+        self,
+        nodeid: str,
+        *,
+        name: str | None = None,
+        ignore: Sequence[str] | None = None,
+        timing: float | None = None,
+    ) -> CassetteUse:
         settings = self.settings
         path = cassette_path(settings.cassette_dir, name or nodeid)
         mode = settings.mode
@@ -182,17 +191,25 @@ class RecorderSession:
             use.handler = self._recording_handler(use, nodeid)
         return use
 
-    def _replay_handler(self, use: CassetteUse, nodeid: str, ignore: Sequence[str] | None,
-                        timing: float | None) -> Handler:
+    def _replay_handler(
+        self, use: CassetteUse, nodeid: str, ignore: Sequence[str] | None, timing: float | None
+    ) -> Handler:
         from contract_kit.cassettes import ReplayHandler
 
         if not use.path.exists():
-            return _Failing(use, CassetteNotFoundError(
-                f"{nodeid} has no cassette to replay: {use.path} does not exist. Record it with:\n"
-                f"    pytest --contract-mode=once '{nodeid}'"))
-        replay = ReplayHandler(load_cassette(use.path), ignore=self.settings.ignore if ignore is None else ignore,
-                               timing=self.settings.timing if timing is None else timing,
-                               record_hint=f"pytest --contract-mode=record '{nodeid}'")
+            return _Failing(
+                use,
+                CassetteNotFoundError(
+                    f"{nodeid} has no cassette to replay: {use.path} does not exist. Record it with:\n"
+                    f"    pytest --contract-mode=once '{nodeid}'"
+                ),
+            )
+        replay = ReplayHandler(
+            load_cassette(use.path),
+            ignore=self.settings.ignore if ignore is None else ignore,
+            timing=self.settings.timing if timing is None else timing,
+            record_hint=f"pytest --contract-mode=record '{nodeid}'",
+        )
         use.interactions = replay.replayed
         return _Guarded(use, replay)
 
@@ -210,8 +227,14 @@ class RecorderSession:
             use.findings.extend(found)
             self.collector.add(found, nodeid)
 
-        recorder = RecordingHandler(client, parse_base_urls(self.bases()), redactor=self.redactor,
-                                    observer=observe, guard=max_tokens_guard(settings.max_tokens), test=nodeid)
+        recorder = RecordingHandler(
+            client,
+            parse_base_urls(self.bases()),
+            redactor=self.redactor,
+            observer=observe,
+            guard=max_tokens_guard(settings.max_tokens),
+            test=nodeid,
+        )
         use.interactions = recorder.interactions
         return _Guarded(use, recorder, self.collector)
 
@@ -223,11 +246,20 @@ class RecorderSession:
 
     def finish(self, use: CassetteUse) -> Path | None:
         """Write the test's cassette when its mode records and nothing went wrong."""
-        if use.mode != "record" or self.settings.mode == "live" or use.aborted or use.errors or not use.interactions:
+        if (
+            use.mode != "record"
+            or self.settings.mode == "live"
+            or use.aborted
+            or use.errors
+            or not use.interactions
+        ):
             return None
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-        meta = {"recorded_with": f"contract-kit {__version__}", "recorded_at": now,
-                "base_url": public_url(self.settings.base_url)}
+        meta = {
+            "recorded_with": f"contract-kit {__version__}",
+            "recorded_at": now,
+            "base_url": public_url(self.settings.base_url),
+        }
         cassette = Cassette(use.nodeid, list(use.interactions), meta)
         for item in cassette.interactions:
             item.test = item.test or use.nodeid
@@ -238,8 +270,12 @@ class RecorderSession:
     # -- the run -----------------------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-        return self.collector.to_report(generated=now, mode=self.settings.mode, policy=self.settings.drift,
-                                        base_url=public_url(self.settings.base_url))
+        return self.collector.to_report(
+            generated=now,
+            mode=self.settings.mode,
+            policy=self.settings.drift,
+            base_url=public_url(self.settings.base_url),
+        )
 
     def write_outputs(self) -> list[str]:
         """Write the JSON report and the proposed overlay when asked; returns lines for the terminal."""
@@ -257,7 +293,9 @@ class RecorderSession:
     def write_overlay(self, path: Path) -> str:
         from contract_kit.drift import propose, write_overlay
 
-        overlay = propose(self.collector.sorted(), self.checker().observed, responses=self.collector.responses)
+        overlay = propose(
+            self.collector.sorted(), self.checker().observed, responses=self.collector.responses
+        )
         if overlay is None:
             return f"no overlay proposed: no new drift that a schema can express (nothing written to {path})"
         write_overlay(path, overlay, self.redactor)
@@ -298,8 +336,9 @@ class _Guarded:
 
     def __call__(self, request: MockRequest) -> MockResponse:
         # Keep no unredacted copy of the caller's headers in this frame (a real key may be in them).
-        scrubbed = MockRequest(request.method, request.url, request.path, Redactor().headers(request.headers),
-                               request.body)
+        scrubbed = MockRequest(
+            request.method, request.url, request.path, Redactor().headers(request.headers), request.body
+        )
         del request
         self.use.requests.append(scrubbed)
         try:

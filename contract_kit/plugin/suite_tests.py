@@ -65,7 +65,9 @@ def contract_suite(contract: Contract, pytestconfig: pytest.Config) -> Iterator[
     examples = _setting(pytestconfig, "contract_examples", EXAMPLES_ENV)
     seed = _setting(pytestconfig, "contract_seed", "CONTRACT_KIT_SEED") or 0
     try:
-        target = make_target(_setting(pytestconfig, "contract_target", TARGET_ENV) or "mock", contract, seed=int(seed))
+        target = make_target(
+            _setting(pytestconfig, "contract_target", TARGET_ENV) or "mock", contract, seed=int(seed)
+        )
     except ContractKitError as exc:
         raise pytest.UsageError(f"contract-kit: {exc}") from None
     suite = ContractSuite(contract, target, examples=int(examples) if examples else None)
@@ -86,5 +88,7 @@ def test_invalid_requests_get_4xx_error_bodies(contract_suite: ContractSuite) ->
 def test_stream_and_json_answers_agree(contract_suite: ContractSuite) -> None:
     """The same request, streamed and not, gets the same content, tool calls and finish reason."""
     if not contract_suite.target.deterministic:
-        pytest.skip(f"{contract_suite.target.name} is not deterministic; agreement needs the mock or a loopback server")
+        pytest.skip(
+            f"{contract_suite.target.name} is not deterministic; agreement needs the mock or a loopback server"
+        )
     contract_suite.assert_property("agreement")

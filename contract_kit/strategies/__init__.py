@@ -81,13 +81,19 @@ def chat_requests(
     options = RequestOptions(stream=stream, tools=tools, images=images, parts=parts, max_turns=max_turns)
     key = ("requests", id(resolved.request_schema), options)
     if key not in _BUILDERS:
-        _BUILDERS[key] = (resolved.request_schema, RequestBuilder(resolved.request_schema, options).requests())
+        _BUILDERS[key] = (
+            resolved.request_schema,
+            RequestBuilder(resolved.request_schema, options).requests(),
+        )
     strategy: st.SearchStrategy[dict[str, Any]] = _BUILDERS[key][1]
     return strategy
 
 
 def invalid_chat_requests(
-    contract: Contract | None = None, *, profile: str | None = None, kinds: Iterable[str] | None = None,
+    contract: Contract | None = None,
+    *,
+    profile: str | None = None,
+    kinds: Iterable[str] | None = None,
 ) -> st.SearchStrategy[InvalidCase]:
     """Requests that break exactly one rule; each :class:`InvalidCase` names the violation it must cause.
 
@@ -102,7 +108,10 @@ def invalid_chat_requests(
 
 
 def chat_responses(
-    contract: Contract | None = None, *, profile: str | None = None, max_choices: int = 2,
+    contract: Contract | None = None,
+    *,
+    profile: str | None = None,
+    max_choices: int = 2,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid ``chat.completion`` bodies for the profile: each passes ``Contract.validate_response``."""
     resolved = _contract(contract, profile)
@@ -134,6 +143,9 @@ def chat_streams(
         raise ValueError(f"the {resolved.profile!r} contract documents no text/event-stream 200 response")
     key = ("streams", id(schema), include_usage, hostile)
     if key not in _BUILDERS:
-        _BUILDERS[key] = (schema, StreamBuilder(schema, include_usage=include_usage, hostile=hostile).streams())
+        _BUILDERS[key] = (
+            schema,
+            StreamBuilder(schema, include_usage=include_usage, hostile=hostile).streams(),
+        )
     strategy: st.SearchStrategy[StreamCase] = _BUILDERS[key][1]
     return strategy

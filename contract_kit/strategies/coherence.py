@@ -21,8 +21,12 @@ from contract_kit.strategies.knowledge import (
     TOOL,
 )
 
-_IMAGE_MAGIC = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",),
-                "image/gif": (b"GIF87a", b"GIF89a"), "image/webp": (b"RIFF",)}
+_IMAGE_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
 
 
 def coherence_problems(request: Mapping[str, Any]) -> list[str]:
@@ -39,8 +43,11 @@ def coherence_problems(request: Mapping[str, Any]) -> list[str]:
 
 
 def _tool_setting_problems(request: Mapping[str, Any], declared: set[str]) -> list[str]:
-    problems = [f"{key} without tools" for key in ("tool_choice", "parallel_tool_calls")
-                if key in request and not declared]
+    problems = [
+        f"{key} without tools"
+        for key in ("tool_choice", "parallel_tool_calls")
+        if key in request and not declared
+    ]
     choice = request.get("tool_choice")
     if isinstance(choice, dict) and choice.get("function", {}).get("name") not in declared:
         problems.append(f"tool_choice names an undeclared tool: {choice!r}")
@@ -54,11 +61,16 @@ def _conversation_problems(messages: list[Any], declared: set[str]) -> list[str]
         role = message.get("role")
         if role == ASSISTANT and message.get("tool_calls"):
             open_calls = {call["id"] for call in message["tool_calls"]}
-            problems += [f"messages[{index}] calls undeclared {call['function']['name']!r}"
-                         for call in message["tool_calls"] if call["function"]["name"] not in declared]
+            problems += [
+                f"messages[{index}] calls undeclared {call['function']['name']!r}"
+                for call in message["tool_calls"]
+                if call["function"]["name"] not in declared
+            ]
         elif role == TOOL:
             if message.get("tool_call_id") not in open_calls:
-                problems.append(f"messages[{index}] answers {message.get('tool_call_id')!r}, which no call opened")
+                problems.append(
+                    f"messages[{index}] answers {message.get('tool_call_id')!r}, which no call opened"
+                )
             open_calls.discard(message.get("tool_call_id"))
         else:
             open_calls = set()
@@ -70,8 +82,11 @@ def _image_problems(message: Mapping[str, Any], index: int) -> list[str]:
     content = message.get("content")
     parts = content if isinstance(content, list) else []
     urls = [part["image_url"]["url"] for part in parts if part.get("type") == IMAGE_PART]
-    return [f"messages[{index}] has an image URL that is no image: {url[:60]!r}" for url in urls
-            if not _looks_like_image(url)]
+    return [
+        f"messages[{index}] has an image URL that is no image: {url[:60]!r}"
+        for url in urls
+        if not _looks_like_image(url)
+    ]
 
 
 def _looks_like_image(url: str) -> bool:
@@ -91,8 +106,12 @@ def _schema_problems(request: Mapping[str, Any]) -> list[str]:
     holders = [tool.get("function", {}) for tool in request.get("tools") or []]
     response_format = request.get("response_format") or {}
     if isinstance(response_format.get("json_schema"), dict):
-        holders.append({**response_format["json_schema"], FUNCTION_SCHEMA_KEY: response_format["json_schema"].get(
-            FORMAT_SCHEMA_KEY)})
+        holders.append(
+            {
+                **response_format["json_schema"],
+                FUNCTION_SCHEMA_KEY: response_format["json_schema"].get(FORMAT_SCHEMA_KEY),
+            }
+        )
     return [problem for holder in holders for problem in _carried_schema_problems(holder)]
 
 
@@ -116,5 +135,7 @@ def _is_strict(schema: Mapping[str, Any]) -> bool:
     if schema.get("type") != "object":
         return True
     properties = schema.get("properties") or {}
-    closed = schema.get("additionalProperties") is False and set(schema.get("required", ())) == set(properties)
+    closed = schema.get("additionalProperties") is False and set(schema.get("required", ())) == set(
+        properties
+    )
     return closed and all(_is_strict(sub) for sub in properties.values())

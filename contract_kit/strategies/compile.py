@@ -122,7 +122,11 @@ class Compiler:
         schema = self.view.resolve(schema)
         props = self.view.properties(schema)
         if not props and not fixed:
-            return free_objects(self.text) if schema.get("additionalProperties") is not False else st.builds(dict)
+            return (
+                free_objects(self.text)
+                if schema.get("additionalProperties") is not False
+                else st.builds(dict)
+            )
         fixed, optional = dict(fixed or {}), dict(optional or {})
         required = set(self.view.required(schema)) - set(omit)
         always = {name: self.value(props[name], child(location, name)) for name in props if name in required}
@@ -170,8 +174,16 @@ def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:
     if first_int <= last_int:
         choices.append(st.integers(first_int, last_int))
     if not bounds.integer:
-        choices.append(st.floats(low, high, exclude_min=bounds.low_exclusive, exclude_max=bounds.high_exclusive,
-                                 allow_nan=False, allow_infinity=False))
+        choices.append(
+            st.floats(
+                low,
+                high,
+                exclude_min=bounds.low_exclusive,
+                exclude_max=bounds.high_exclusive,
+                allow_nan=False,
+                allow_infinity=False,
+            )
+        )
     return st.one_of(choices)
 
 

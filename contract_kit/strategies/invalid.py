@@ -36,10 +36,23 @@ if TYPE_CHECKING:
 JSON_MEDIA_TYPE = "application/json"
 NOT_JSON, WRONG_CONTENT_TYPE = "not-json", "wrong-content-type"
 JSON_RULE, CONTENT_TYPE_RULE = "json", "content-type"
-INVALID_KINDS = (mu.MISSING_REQUIRED, mu.WRONG_TYPE, mu.OUT_OF_RANGE, mu.NOT_IN_ENUM, mu.MALFORMED_PART,
-                 mu.WRONG_ROLE_SHAPE, NOT_JSON, WRONG_CONTENT_TYPE)
-WRONG_MEDIA_TYPES = ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=contract-kit",
-                     "application/xml", "text/html; charset=utf-8")
+INVALID_KINDS = (
+    mu.MISSING_REQUIRED,
+    mu.WRONG_TYPE,
+    mu.OUT_OF_RANGE,
+    mu.NOT_IN_ENUM,
+    mu.MALFORMED_PART,
+    mu.WRONG_ROLE_SHAPE,
+    NOT_JSON,
+    WRONG_CONTENT_TYPE,
+)
+WRONG_MEDIA_TYPES = (
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=contract-kit",
+    "application/xml",
+    "text/html; charset=utf-8",
+)
 
 
 @dataclass(frozen=True)
@@ -69,13 +82,31 @@ def raw_request_violations(contract: Contract, body: bytes, content_type: str | 
     from contract_kit.contract import media_type
 
     if media_type(content_type) != JSON_MEDIA_TYPE:
-        return [Violation("$", CONTENT_TYPE_RULE, f"the body is sent as {content_type!r}, not {JSON_MEDIA_TYPE}",
-                          "request", JSON_MEDIA_TYPE, content_type, kind="content-type")]
+        return [
+            Violation(
+                "$",
+                CONTENT_TYPE_RULE,
+                f"the body is sent as {content_type!r}, not {JSON_MEDIA_TYPE}",
+                "request",
+                JSON_MEDIA_TYPE,
+                content_type,
+                kind="content-type",
+            )
+        ]
     try:
         parsed = _json.loads(body)
     except ValueError as exc:
-        return [Violation("$", JSON_RULE, f"the body is not valid JSON ({exc})", "request", "JSON",
-                          body[:120].decode("utf-8", "replace"), kind="framing")]
+        return [
+            Violation(
+                "$",
+                JSON_RULE,
+                f"the body is not valid JSON ({exc})",
+                "request",
+                "JSON",
+                body[:120].decode("utf-8", "replace"),
+                kind="framing",
+            )
+        ]
     return contract.validate_request(parsed)
 
 
@@ -86,7 +117,9 @@ class InvalidBuilder:
         chosen = tuple(kinds) if kinds is not None else INVALID_KINDS
         unknown = [kind for kind in chosen if kind not in INVALID_KINDS]
         if unknown or not chosen:
-            raise ValueError(f"unknown invalid-request kind(s) {unknown!r}; choose from {', '.join(INVALID_KINDS)}")
+            raise ValueError(
+                f"unknown invalid-request kind(s) {unknown!r}; choose from {', '.join(INVALID_KINDS)}"
+            )
         self.kinds = chosen
         self.requests = RequestBuilder(request_schema, RequestOptions())
         self.with_parts = RequestBuilder(request_schema, RequestOptions(parts=True, max_turns=2))
@@ -104,14 +137,28 @@ class InvalidBuilder:
             return self._draw_not_json(draw, base)
         if kind == WRONG_CONTENT_TYPE:
             media = draw(st.sampled_from(WRONG_MEDIA_TYPES))
-            return InvalidCase(kind, _json.dumps(base), media, "$", CONTENT_TYPE_RULE,
-                               f"a valid JSON body sent as {media!r}", base)
+            return InvalidCase(
+                kind,
+                _json.dumps(base),
+                media,
+                "$",
+                CONTENT_TYPE_RULE,
+                f"a valid JSON body sent as {media!r}",
+                base,
+            )
         sites = self.finder.sites(base)
         site = draw(st.sampled_from([s for s in sites if s.kind == kind] or sites))
         value = None if site.part_schema is None else [draw(self._part(site.part_schema))]
         broken = site.apply(base, value)
-        return InvalidCase(site.kind, _json.dumps(broken), JSON_MEDIA_TYPE, json_path(site.expected_path),
-                           site.expected_rule, site.description, broken)
+        return InvalidCase(
+            site.kind,
+            _json.dumps(broken),
+            JSON_MEDIA_TYPE,
+            json_path(site.expected_path),
+            site.expected_rule,
+            site.description,
+            broken,
+        )
 
     def _part(self, schema: Schema) -> st.SearchStrategy[dict[str, Any]]:
         """A valid part of another role's kind (cached: the schema belongs to the contract)."""

@@ -49,7 +49,15 @@ MAX_TOOLS = 2
 
 # Request fields whose values depend on other fields; the request builder sets
 # them together instead of drawing each on its own.
-COUPLED_FIELDS = ("model", "messages", "tools", "tool_choice", "parallel_tool_calls", "stream", "stream_options")
+COUPLED_FIELDS = (
+    "model",
+    "messages",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "stream",
+    "stream_options",
+)
 STRICT_KEY = "strict"
 FUNCTION_SCHEMA_KEY = "parameters"
 FORMAT_SCHEMA_KEY = "schema"
@@ -58,15 +66,44 @@ FORMAT_SCHEMA_KEY = "schema"
 
 # Multi-byte characters on purpose: a stream split mid-character must still decode.
 PHRASES = (
-    "Hi! What do you think about mankind?", "Describe this image.", "What is the weather in Paris today?",
-    "Résumé, naïve café: Straße.", "東京の天気", "数据分析 step-by-step", "Привет! Как дела?", "🙂🚀 emoji test",
-    "Return the table as JSON.", "Line one\nline two", "Tabs\tand \"quotes\"", "½ + ¼ = ¾", "Καλημέρα κόσμε",
-    "שלום עולם", "Summarize the chart in one sentence.", "ok",
+    "Hi! What do you think about mankind?",
+    "Describe this image.",
+    "What is the weather in Paris today?",
+    "Résumé, naïve café: Straße.",
+    "東京の天気",
+    "数据分析 step-by-step",
+    "Привет! Как дела?",
+    "🙂🚀 emoji test",
+    "Return the table as JSON.",
+    "Line one\nline two",
+    'Tabs\tand "quotes"',
+    "½ + ¼ = ¾",
+    "Καλημέρα κόσμε",
+    "שלום עולם",
+    "Summarize the chart in one sentence.",
+    "ok",
 )
 LETTERS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 .,;:!?-'\"\n éüßçñ 中文字 ж π 😀"
-NAME_PARTS = ("get", "search", "weather", "lookup", "user", "order", "status", "convert", "units", "fetch", "docs")
-NAMES = (*NAME_PARTS, *(f"{verb}_{noun}" for verb in NAME_PARTS[:4] for noun in NAME_PARTS[4:]), "get-v2", "A_1",
-         "x" * 64)
+NAME_PARTS = (
+    "get",
+    "search",
+    "weather",
+    "lookup",
+    "user",
+    "order",
+    "status",
+    "convert",
+    "units",
+    "fetch",
+    "docs",
+)
+NAMES = (
+    *NAME_PARTS,
+    *(f"{verb}_{noun}" for verb in NAME_PARTS[:4] for noun in NAME_PARTS[4:]),
+    "get-v2",
+    "A_1",
+    "x" * 64,
+)
 
 
 @cache
@@ -92,8 +129,10 @@ def distinct_names(most: int) -> st.SearchStrategy[tuple[str, ...]]:
     Unique by construction: drawing names one by one and rejecting repeats
     would make Hypothesis filter, which is slow and noisy.
     """
-    groups = [st.sampled_from(list(permutations(NAMES if count == 1 else NAMES[:12], count)))
-              for count in range(1, most + 1)]
+    groups = [
+        st.sampled_from(list(permutations(NAMES if count == 1 else NAMES[:12], count)))
+        for count in range(1, most + 1)
+    ]
     return st.one_of(groups)
 
 
@@ -142,8 +181,12 @@ def png_bytes(width: int, height: int, color_type: int, color: tuple[int, ...]) 
     pixel = bytes(color[:channels]) if channels > 1 else bytes(color[:1])
     rows = b"".join(b"\x00" + pixel * width for _ in range(height))  # filter 0 on every row
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(rows)) + \
-        _png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -170,7 +213,9 @@ def data_uri(mime: str, data: bytes) -> str:
 def image_data_uris() -> st.SearchStrategy[str]:
     """``data:`` URIs of small, decodable PNG, JPEG, GIF and WEBP images."""
     colors = st.sampled_from(PALETTE)
-    pngs = st.builds(png_bytes, st.integers(1, 4), st.integers(1, 4), st.sampled_from(sorted(_PNG_CHANNELS)), colors)
+    pngs = st.builds(
+        png_bytes, st.integers(1, 4), st.integers(1, 4), st.sampled_from(sorted(_PNG_CHANNELS)), colors
+    )
     gifs = st.builds(gif_bytes, colors.map(lambda color: color[:3]))
     return st.one_of(
         pngs.map(lambda data: data_uri("image/png", data)),
@@ -185,8 +230,14 @@ def image_links() -> st.SearchStrategy[str]:
     """http(s) URLs of image files on reserved example domains (nothing is ever fetched)."""
     path = st.sampled_from(("cat", "charts/q3", "photos/2024/paris", "a/b/c/d", "img_01"))
     query = st.sampled_from(("", "?v=2", "?size=small&format=raw"))
-    return st.builds("{}://{}/{}.{}{}".format, st.sampled_from(("https", "http")), st.sampled_from(IMAGE_HOSTS),
-                     path, st.sampled_from(IMAGE_EXTENSIONS), query)
+    return st.builds(
+        "{}://{}/{}.{}{}".format,
+        st.sampled_from(("https", "http")),
+        st.sampled_from(IMAGE_HOSTS),
+        path,
+        st.sampled_from(IMAGE_EXTENSIONS),
+        query,
+    )
 
 
 @cache
@@ -208,11 +259,20 @@ def json_schemas(*, strict: bool, depth: int = 2) -> st.SearchStrategy[dict[str,
     inner = st.sampled_from(PROPERTY_SCHEMAS)
     if depth > 1:
         inner = st.one_of(inner, json_schemas(strict=strict, depth=depth - 1))
-    properties = st.one_of([st.fixed_dictionaries({name: inner for name in names}) for names in PROPERTY_NAMES])
+    properties = st.one_of(
+        [st.fixed_dictionaries({name: inner for name in names}) for names in PROPERTY_NAMES]
+    )
     return st.builds(_object_schema, properties, st.booleans(), st.booleans(), st.just(strict))
 
 
-PROPERTY_NAMES = ((), ("city",), ("city", "unit"), ("query", "limit", "verbose"), ("date", "tags"), ("location",))
+PROPERTY_NAMES = (
+    (),
+    ("city",),
+    ("city", "unit"),
+    ("query", "limit", "verbose"),
+    ("date", "tags"),
+    ("location",),
+)
 # Ready-made property schemas, one choice each: drawing their parts would cost
 # generation speed and find nothing new.
 PROPERTY_SCHEMAS: tuple[dict[str, Any], ...] = (
@@ -229,7 +289,9 @@ PROPERTY_SCHEMAS: tuple[dict[str, Any], ...] = (
 )
 
 
-def _object_schema(properties: dict[str, Any], require_first: bool, closed: bool, strict: bool) -> dict[str, Any]:
+def _object_schema(
+    properties: dict[str, Any], require_first: bool, closed: bool, strict: bool
+) -> dict[str, Any]:
     # A copy: the ready-made property schemas are shared, and a test may edit what it was given.
     schema: dict[str, Any] = {"type": "object", "properties": copy.deepcopy(properties)}
     if strict:
@@ -255,8 +317,11 @@ def draw_instance(draw: st.DrawFn, schema: Mapping[str, Any]) -> Any:
     kind = schema.get("type", "object")
     if kind == "object":
         required = set(schema.get("required", ()))
-        return {name: draw_instance(draw, sub) for name, sub in (schema.get("properties") or {}).items()
-                if name in required or draw(st.booleans())}
+        return {
+            name: draw_instance(draw, sub)
+            for name, sub in (schema.get("properties") or {}).items()
+            if name in required or draw(st.booleans())
+        }
     if kind == "array":
         return [draw_instance(draw, schema.get("items") or {}) for _ in range(draw(st.integers(0, 2)))]
     if kind == "integer":

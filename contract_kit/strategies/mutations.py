@@ -33,10 +33,20 @@ from contract_kit.strategies.schema import (
 from contract_kit.validation import SubschemaValidators, json_path
 
 Path = tuple[str | int, ...]
-MISSING_REQUIRED, WRONG_TYPE, OUT_OF_RANGE, NOT_IN_ENUM = "missing-required", "wrong-type", "out-of-range", "not-in-enum"
+MISSING_REQUIRED, WRONG_TYPE, OUT_OF_RANGE, NOT_IN_ENUM = (
+    "missing-required",
+    "wrong-type",
+    "out-of-range",
+    "not-in-enum",
+)
 MALFORMED_PART, WRONG_ROLE_SHAPE = "malformed-content-part", "wrong-role-shape"
 _SAMPLES: tuple[tuple[str, Any], ...] = (
-    ("integer", 7), ("string", "7"), ("boolean", True), ("array", []), ("object", {}), ("null", None),
+    ("integer", 7),
+    ("string", "7"),
+    ("boolean", True),
+    ("array", []),
+    ("object", {}),
+    ("null", None),
 )
 _REMOVE = object()
 
@@ -142,7 +152,9 @@ class SiteFinder:
             yield from self._closed_role_keys(node)
             yield from self._foreign_parts(node)
 
-    def _wrong_type(self, path: Path, outer: Schema, schema: Schema, combinator: str | None) -> Iterator[Site]:
+    def _wrong_type(
+        self, path: Path, outer: Schema, schema: Schema, combinator: str | None
+    ) -> Iterator[Site]:
         if combinator is not None:
             taken = {kind for branch in self.view.branches(outer) for kind in types_of(branch)}
             rule = combinator
@@ -154,8 +166,14 @@ class SiteFinder:
             taken.add("integer")
         sample = next(((kind, value) for kind, value in _SAMPLES if kind not in taken), None)
         if sample is not None:
-            yield Site(WRONG_TYPE, path, sample[1], path, rule,
-                       f"{json_path(path)} is a {sample[0]} ({sample[1]!r}); the schema takes {sorted(taken)}")
+            yield Site(
+                WRONG_TYPE,
+                path,
+                sample[1],
+                path,
+                rule,
+                f"{json_path(path)} is a {sample[0]} ({sample[1]!r}); the schema takes {sorted(taken)}",
+            )
 
     def _outside_enum(self, node: Node) -> Iterator[Site]:
         values = enum_values(node.schema)
@@ -165,14 +183,23 @@ class SiteFinder:
         rule = "const" if "const" in node.schema else "enum"
         expected_path, expected_rule = node.path, rule
         parent = node.parent
-        if parent is not None and parent.chosen_from and not _discriminates(self.view, parent.chosen_from,
-                                                                             node.path[-1]):
+        if (
+            parent is not None
+            and parent.chosen_from
+            and not _discriminates(self.view, parent.chosen_from, node.path[-1])
+        ):
             expected_path, expected_rule = parent.path, str(parent.combinator)
         elif parent is not None and parent.chosen_from:
             expected_rule = "enum"
         kind = self._kind(node.path, NOT_IN_ENUM)
-        yield Site(kind, node.path, value, expected_path, expected_rule,
-                   f"{json_path(node.path)} is {value!r}, not one of {values}")
+        yield Site(
+            kind,
+            node.path,
+            value,
+            expected_path,
+            expected_rule,
+            f"{json_path(node.path)} is {value!r}, not one of {values}",
+        )
 
     def _out_of_range(self, path: Path, schema: Schema) -> Iterator[Site]:
         bounds = number_range(schema)
@@ -182,20 +209,38 @@ class SiteFinder:
         if bounds.low is not None:
             value = bounds.low if bounds.low_exclusive else bounds.low - step
             rule = "exclusiveMinimum" if bounds.low_exclusive else "minimum"
-            yield Site(self._kind(path, OUT_OF_RANGE), path, _as_number(value, bounds.integer), path, rule,
-                       f"{json_path(path)} = {value} is below the {rule} {bounds.low}")
+            yield Site(
+                self._kind(path, OUT_OF_RANGE),
+                path,
+                _as_number(value, bounds.integer),
+                path,
+                rule,
+                f"{json_path(path)} = {value} is below the {rule} {bounds.low}",
+            )
         if bounds.high is not None:
             value = bounds.high if bounds.high_exclusive else bounds.high + step
             rule = "exclusiveMaximum" if bounds.high_exclusive else "maximum"
-            yield Site(self._kind(path, OUT_OF_RANGE), path, _as_number(value, bounds.integer), path, rule,
-                       f"{json_path(path)} = {value} is above the {rule} {bounds.high}")
+            yield Site(
+                self._kind(path, OUT_OF_RANGE),
+                path,
+                _as_number(value, bounds.integer),
+                path,
+                rule,
+                f"{json_path(path)} = {value} is above the {rule} {bounds.high}",
+            )
 
     def _missing_required(self, node: Node) -> Iterator[Site]:
         kind = WRONG_ROLE_SHAPE if _is_message(node.path) else self._kind(node.path, MISSING_REQUIRED)
         for key in self.view.required(node.schema):
             if key in node.value:
-                yield Site(kind, (*node.path, key), _REMOVE, node.path, "required",
-                           f"{json_path(node.path)} lacks the required {key!r}")
+                yield Site(
+                    kind,
+                    (*node.path, key),
+                    _REMOVE,
+                    node.path,
+                    "required",
+                    f"{json_path(node.path)} lacks the required {key!r}",
+                )
 
     def _closed_role_keys(self, node: Node) -> Iterator[Site]:
         """A key another role takes, on a message whose role's schema allows no others."""
@@ -206,9 +251,15 @@ class SiteFinder:
             for key in self.view.properties(branch):
                 if key not in own and key not in node.value:
                     own.add(key)
-                    yield Site(WRONG_ROLE_SHAPE, (*node.path, key), "x", node.path, "additionalProperties",
-                               f"{json_path(node.path)} is a {node.value.get('role')!r} message with {key!r}, "
-                               "which that role does not take")
+                    yield Site(
+                        WRONG_ROLE_SHAPE,
+                        (*node.path, key),
+                        "x",
+                        node.path,
+                        "additionalProperties",
+                        f"{json_path(node.path)} is a {node.value.get('role')!r} message with {key!r}, "
+                        "which that role does not take",
+                    )
 
     def _foreign_parts(self, node: Node) -> Iterator[Site]:
         """A content part of a type only other roles use (an image in an assistant message)."""
@@ -217,13 +268,22 @@ class SiteFinder:
         own = self._part_types(node.schema)
         if own is None:
             return
-        foreign = {t: shape for branch in node.chosen_from for t, shape in (self._part_types(branch) or {}).items()}
+        foreign = {
+            t: shape for branch in node.chosen_from for t, shape in (self._part_types(branch) or {}).items()
+        }
         path = (*node.path, "content")
         for part_type, shape in foreign.items():
             if part_type not in own and own:
-                yield Site(WRONG_ROLE_SHAPE, path, None, (*path, 0, "type"), "enum",
-                           f"{json_path(path)} holds a {part_type!r} part, which a {node.value.get('role')!r} "
-                           "message does not take", part_schema=shape)
+                yield Site(
+                    WRONG_ROLE_SHAPE,
+                    path,
+                    None,
+                    (*path, 0, "type"),
+                    "enum",
+                    f"{json_path(path)} holds a {part_type!r} part, which a {node.value.get('role')!r} "
+                    "message does not take",
+                    part_schema=shape,
+                )
 
     def _part_types(self, message: Schema) -> dict[str, Schema] | None:
         """Part type -> part schema, when this role's parts are told apart by ``type``; else None."""

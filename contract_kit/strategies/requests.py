@@ -56,12 +56,17 @@ class RequestBuilder:
         self.props = self.view.properties(self.view.root)
         hooks: dict[str, Override] = {
             **kb.overrides(),
-            "tools[].function": lambda schema: self._schema_holder(schema, "tools[].function", kb.FUNCTION_SCHEMA_KEY),
+            "tools[].function": lambda schema: self._schema_holder(
+                schema, "tools[].function", kb.FUNCTION_SCHEMA_KEY
+            ),
             "response_format.json_schema": lambda schema: self._schema_holder(
-                schema, "response_format.json_schema", kb.FORMAT_SCHEMA_KEY),
+                schema, "response_format.json_schema", kb.FORMAT_SCHEMA_KEY
+            ),
         }
         self.compiler = Compiler(self.view, text=kb.texts(), overrides=hooks, formats=kb.formats())
-        self.shapes = self.view.tagged_branches(self.view.items(self.props.get("messages") or {}) or {}, "role")
+        self.shapes = self.view.tagged_branches(
+            self.view.items(self.props.get("messages") or {}) or {}, "role"
+        )
         self._model = self.compiler.value(self.props["model"], "model") if "model" in self.props else None
         self._tools = self._tool_lists()
         self._params = self._free_parameters()
@@ -89,8 +94,11 @@ class RequestBuilder:
 
     def _free_parameters(self) -> st.SearchStrategy[dict[str, Any]]:
         """Every declared parameter the builder does not couple to another, each optional."""
-        free = {name: self.compiler.value(schema, name) for name, schema in self.props.items()
-                if name not in kb.COUPLED_FIELDS}
+        free = {
+            name: self.compiler.value(schema, name)
+            for name, schema in self.props.items()
+            if name not in kb.COUPLED_FIELDS
+        }
         return st.fixed_dictionaries({}, optional=free)
 
     def _stream_settings(self) -> st.SearchStrategy[dict[str, Any]]:
@@ -123,10 +131,14 @@ class RequestBuilder:
         """``tool_choice`` (names left as :data:`~knowledge.DECLARED_TOOL`) and ``parallel_tool_calls``."""
         optional: dict[str, st.SearchStrategy[Any]] = {
             name: self.compiler.value(self.props[name], name)
-            for name in ("tool_choice", "parallel_tool_calls") if name in self.props}
+            for name in ("tool_choice", "parallel_tool_calls")
+            if name in self.props
+        }
         return st.fixed_dictionaries({}, optional=optional)
 
-    def _schema_holder(self, schema: Schema, location: str, schema_key: str) -> st.SearchStrategy[dict[str, Any]]:
+    def _schema_holder(
+        self, schema: Schema, location: str, schema_key: str
+    ) -> st.SearchStrategy[dict[str, Any]]:
         """An object carrying a JSON Schema under ``schema_key``, strict exactly when its ``strict`` is true."""
         strict_schema = self.view.prop(schema, kb.STRICT_KEY)
         slot = "fixed" if schema_key in self.view.required(schema) else "optional"
@@ -194,24 +206,34 @@ class ConversationBuilder:
             return self._plain_message(next(iter(self.shapes)))
         options = self.request.options
         image_required = final and options.images is True
-        content = self._content(kb.USER, parts_only=final and options.parts is True, image_required=image_required)
-        return self.compiler.object(self.shapes[kb.USER], "messages[]",
-                                    fixed={"role": st.just(kb.USER), "content": content})
+        content = self._content(
+            kb.USER, parts_only=final and options.parts is True, image_required=image_required
+        )
+        return self.compiler.object(
+            self.shapes[kb.USER], "messages[]", fixed={"role": st.just(kb.USER), "content": content}
+        )
 
     def _assistant_reply(self) -> st.SearchStrategy[Message]:
         """Text (maybe in parts), or a refusal; never an empty message."""
         shape = self.shapes[kb.ASSISTANT]
         role = {"role": st.just(kb.ASSISTANT)}
-        text = self.compiler.object(shape, "messages[]", fixed={**role, "content": self._content(kb.ASSISTANT)},
-                                    omit={"tool_calls", "refusal"})
+        text = self.compiler.object(
+            shape,
+            "messages[]",
+            fixed={**role, "content": self._content(kb.ASSISTANT)},
+            omit={"tool_calls", "refusal"},
+        )
         if self.view.prop(shape, "refusal") is None:
             return text
-        refusal = self.compiler.object(shape, "messages[]", fixed={**role, "refusal": kb.texts()},
-                                       omit={"tool_calls", "content"})
+        refusal = self.compiler.object(
+            shape, "messages[]", fixed={**role, "refusal": kb.texts()}, omit={"tool_calls", "content"}
+        )
         return st.one_of(text, refusal)
 
     # -- content ---------------------------------------------------------------------------------
-    def _content(self, role: str, *, parts_only: bool = False, image_required: bool = False) -> st.SearchStrategy[Any]:
+    def _content(
+        self, role: str, *, parts_only: bool = False, image_required: bool = False
+    ) -> st.SearchStrategy[Any]:
         """Text, or a non-empty list of the parts this role's schema allows."""
         schema = self.view.prop(self.shapes[role], "content") or {}
         takes_text = "string" in branch_types(self.view, schema)
@@ -256,28 +278,44 @@ class ConversationBuilder:
         refusal = self.view.prop(assistant, "refusal")
         null_refusal = refusal is not None and "null" in branch_types(self.view, refusal)
         self.caller = self.compiler.object(
-            assistant, "messages[]", fixed={"role": st.just(kb.ASSISTANT)},
-            optional={"refusal": st.none()} if null_refusal else {}, omit={"tool_calls", *(() if null_refusal else ("refusal",))})
+            assistant,
+            "messages[]",
+            fixed={"role": st.just(kb.ASSISTANT)},
+            optional={"refusal": st.none()} if null_refusal else {},
+            omit={"tool_calls", *(() if null_refusal else ("refusal",))},
+        )
         self.call = self.compiler.object(call_schema, _CALLS, omit={"id", "function"})
-        self.function = self.compiler.object(function_schema, child(_CALLS, "function"), omit={"name", "arguments"})
+        self.function = self.compiler.object(
+            function_schema, child(_CALLS, "function"), omit={"name", "arguments"}
+        )
         name = self.view.prop(tool, "name")
-        self.result_names = st.sampled_from(["absent", "name", "null"] if name is not None and
-                                            "null" in branch_types(self.view, name) else ["absent", "name"])
-        self.result = self.compiler.object(tool, "messages[]", fixed={"role": st.just(kb.TOOL)},
-                                           omit={"tool_call_id", "name"})
+        self.result_names = st.sampled_from(
+            ["absent", "name", "null"]
+            if name is not None and "null" in branch_types(self.view, name)
+            else ["absent", "name"]
+        )
+        self.result = self.compiler.object(
+            tool, "messages[]", fixed={"role": st.just(kb.TOOL)}, omit={"tool_call_id", "name"}
+        )
 
     def _draw_tool_exchange(self, draw: st.DrawFn, tools: Sequence[Tool], position: int) -> list[Message]:
         """An assistant message calling declared tools, then one ``tool`` answer per call id, in order."""
         count = draw(st.integers(1, len(tools)))
-        calls = [self._draw_call(draw, draw(st.sampled_from(tools)), f"call_{position}_{index}_")
-                 for index in range(count)]
+        calls = [
+            self._draw_call(draw, draw(st.sampled_from(tools)), f"call_{position}_{index}_")
+            for index in range(count)
+        ]
         caller = {**draw(self.caller), "tool_calls": calls}
         return [caller, *[self._draw_result(draw, call) for call in calls]]
 
     def _draw_call(self, draw: st.DrawFn, tool: Tool, id_prefix: str) -> dict[str, Any]:
         declared = tool["function"]
         parameters = declared.get(kb.FUNCTION_SCHEMA_KEY) or {"type": "object"}
-        function = {**draw(self.function), "name": declared["name"], "arguments": kb.arguments(draw, parameters)}
+        function = {
+            **draw(self.function),
+            "name": declared["name"],
+            "arguments": kb.arguments(draw, parameters),
+        }
         return {"id": id_prefix + draw(kb.call_ids()), **draw(self.call), "function": function}
 
     def _draw_result(self, draw: st.DrawFn, call: Mapping[str, Any]) -> Message:

@@ -69,7 +69,9 @@ class StreamCase:
 class StreamBuilder:
     """Strategies for one contract's event streams."""
 
-    def __init__(self, chunk_schema: Mapping[str, Any] | bool, *, include_usage: bool | None, hostile: bool) -> None:
+    def __init__(
+        self, chunk_schema: Mapping[str, Any] | bool, *, include_usage: bool | None, hostile: bool
+    ) -> None:
         self.view = SchemaView(chunk_schema)
         root = self.view.root
         choice = self.view.items(self.view.prop(root, "choices") or {}) or {}
@@ -79,11 +81,16 @@ class StreamBuilder:
         text = kb.texts()
         if hostile:
             text = st.tuples(text, st.sampled_from(_MULTIBYTE)).map("".join)
-        self.completions = completions(finish_reasons(self.view, finish), text=text,
-                                       reasoning=self.incremental and "reasoning_content" in self.delta_keys,
-                                       refusal="refusal" in self.delta_keys)
+        self.completions = completions(
+            finish_reasons(self.view, finish),
+            text=text,
+            reasoning=self.incremental and "reasoning_content" in self.delta_keys,
+            refusal="refusal" in self.delta_keys,
+        )
         self.usage = usages(self.view, self.view.prop(root, "usage"))
-        compiler = Compiler(self.view, text=kb.texts(), overrides={"created": lambda schema: st.integers(1, 2**31)})
+        compiler = Compiler(
+            self.view, text=kb.texts(), overrides={"created": lambda schema: st.integers(1, 2**31)}
+        )
         self.head = compiler.object(root, "", omit={"choices", "usage"})
         self.include_usage = st.booleans() if include_usage is None else st.just(include_usage)
         self.hostile = hostile
@@ -96,9 +103,19 @@ class StreamBuilder:
         head = draw(self.head)
         deltas = self._deltas(draw, completion) if self.incremental else [whole_delta(completion)]
         last = len(deltas) - 1
-        chunks = [{**head, "choices": [{"index": 0, "delta": delta,
-                                        "finish_reason": completion.finish_reason if i == last else None}]}
-                  for i, delta in enumerate(deltas)]
+        chunks = [
+            {
+                **head,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": delta,
+                        "finish_reason": completion.finish_reason if i == last else None,
+                    }
+                ],
+            }
+            for i, delta in enumerate(deltas)
+        ]
         include_usage = draw(self.include_usage)
         if include_usage:
             chunks.append({**head, "choices": [], "usage": draw(self.usage)})
@@ -116,8 +133,10 @@ class StreamBuilder:
         for index, call in enumerate(completion.tool_calls):
             opening = {**tool_call_json(call, index), "function": {"name": call.name, "arguments": ""}}
             deltas.append({"tool_calls": [opening]})
-            deltas += [{"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
-                       for piece in _pieces(draw, call.arguments)]
+            deltas += [
+                {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+                for piece in _pieces(draw, call.arguments)
+            ]
         deltas.append({})
         return deltas
 
@@ -138,6 +157,10 @@ def _pieces(draw: st.DrawFn, text: str) -> list[str]:
     """``text`` in consecutive non-empty pieces (none for empty text)."""
     if not text:
         return []
-    cuts = sorted(set(draw(st.lists(st.integers(1, max(1, len(text) - 1)), max_size=4)))) if len(text) > 1 else []
+    cuts = (
+        sorted(set(draw(st.lists(st.integers(1, max(1, len(text) - 1)), max_size=4))))
+        if len(text) > 1
+        else []
+    )
     bounds = [0, *cuts, len(text)]
     return [text[a:b] for a, b in pairwise(bounds) if a < b]

@@ -132,8 +132,10 @@ class SchemaCoverage:
             return []
         branches = self.view.branches(schema)
         labels = [_label(self.view, branches, index) for index in range(len(branches))]
-        return [(f"{path}{{{label if labels.count(label) == 1 else f'{label}#{index}'}}}", branch)
-                for index, (label, branch) in enumerate(zip(labels, branches, strict=True))]
+        return [
+            (f"{path}{{{label if labels.count(label) == 1 else f'{label}#{index}'}}}", branch)
+            for index, (label, branch) in enumerate(zip(labels, branches, strict=True))
+        ]
 
     # -- the locations an instance touches -----------------------------------------------------------
     def _record(self, schema: Any, value: Any, path: str, depth: int) -> None:

@@ -93,8 +93,15 @@ class SuiteReport:
 class ContractSuite:
     """The three properties, run against one target with one contract."""
 
-    def __init__(self, contract: Contract, target: Target, *, examples: int | None = None, seed: int | None = None,
-                 database: bool = True) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        target: Target,
+        *,
+        examples: int | None = None,
+        seed: int | None = None,
+        database: bool = True,
+    ) -> None:
         self.contract = contract
         self.target = target
         self.seed = seed
@@ -120,8 +127,10 @@ class ContractSuite:
         if response.status >= 500:
             return [f"server error {response.status} for an invalid request; body: {_preview(response.body)}"]
         if not 400 <= response.status < 500:
-            return [f"status {response.status}: the target accepted a request that breaks "
-                    f"{case.expected_rule} at {case.expected_path}"]
+            return [
+                f"status {response.status}: the target accepted a request that breaks "
+                f"{case.expected_rule} at {case.expected_path}"
+            ]
         return self._error_body_problems(response)
 
     def check_agreement(self, request: dict[str, Any]) -> list[str]:
@@ -135,14 +144,18 @@ class ContractSuite:
         for label, response in (("JSON", json_answer), ("stream", stream_answer)):
             if response.status != 200:
                 return [f"the {label} request got status {response.status}; body: {_preview(response.body)}"]
-        return _differences(json_answer, self.contract.validate_stream(stream_answer.reads, request=streamed),
-                            streamed)
+        return _differences(
+            json_answer, self.contract.validate_stream(stream_answer.reads, request=streamed), streamed
+        )
 
     # -- running -------------------------------------------------------------------------------
     def run(self, properties: Sequence[str] = PROPERTIES) -> SuiteReport:
         results = [self.run_property(name) for name in properties]
-        summary = {"max_examples": self.settings.max_examples, "seed": self.seed,
-                   "deadline": self.settings.deadline}
+        summary = {
+            "max_examples": self.settings.max_examples,
+            "seed": self.seed,
+            "deadline": self.settings.deadline,
+        }
         return SuiteReport(self.target.name, results, self.coverage.report(), summary)
 
     def run_property(self, name: str) -> PropertyResult:
@@ -179,8 +192,9 @@ class ContractSuite:
             return chat_requests(self.contract, stream=False), self.check_agreement
         raise ValueError(f"unknown property {name!r}; choose from {', '.join(PROPERTIES)}")
 
-    def _hypothesis_test(self, strategy: SearchStrategy[Any], check: Callable[[Any], list[str]],
-                         result: PropertyResult) -> Callable[[], None]:
+    def _hypothesis_test(
+        self, strategy: SearchStrategy[Any], check: Callable[[Any], list[str]], result: PropertyResult
+    ) -> Callable[[], None]:
         def example_holds(example: Any) -> None:
             failing = result.failure is not None
             problems = check(example)
@@ -202,13 +216,21 @@ class ContractSuite:
     def _json_problems(self, request: dict[str, Any], response: TargetResponse) -> list[str]:
         if _media(response) != JSON_TYPE:
             return [f"a JSON request got content type {response.content_type!r}, expected {JSON_TYPE}"]
-        problems = [v.format() for v in self.contract.validate_response_bytes(response.body)
-                    if v.is_error and not excused(v.rule, request)]
+        problems = [
+            v.format()
+            for v in self.contract.validate_response_bytes(response.body)
+            if v.is_error and not excused(v.rule, request)
+        ]
         if problems:
             return problems
         choices = _json.loads(response.body).get("choices") or []
-        return [problem for choice in choices for problem in
-                answer_problems(request, ObservedAnswer.from_message(choice["message"], choice.get("finish_reason")))]
+        return [
+            problem
+            for choice in choices
+            for problem in answer_problems(
+                request, ObservedAnswer.from_message(choice["message"], choice.get("finish_reason"))
+            )
+        ]
 
     def _stream_problems(self, request: dict[str, Any], response: TargetResponse) -> list[str]:
         if _media(response) != STREAM_TYPE:
@@ -236,7 +258,11 @@ def suite_settings(target: Target, *, examples: int | None = None, database: boo
     """The active Hypothesis profile, adjusted only where the suite must be."""
     base = settings()
     changes: dict[str, Any] = {
-        "suppress_health_check": [*base.suppress_health_check, HealthCheck.too_slow, HealthCheck.data_too_large],
+        "suppress_health_check": [
+            *base.suppress_health_check,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
         "report_multiple_bugs": False,
     }
     if examples is not None:
@@ -258,15 +284,19 @@ def _differences(json_answer: TargetResponse, report: Any, request: dict[str, An
     pairs = {
         "content": (message.get("content") or "", report.content),
         "finish_reason": (choice.get("finish_reason"), report.finish_reason),
-        "tool calls": (ObservedAnswer.from_message(message, None).tool_calls,
-                       ObservedAnswer.from_stream("", report.tool_calls, None).tool_calls),
+        "tool calls": (
+            ObservedAnswer.from_message(message, None).tool_calls,
+            ObservedAnswer.from_stream("", report.tool_calls, None).tool_calls,
+        ),
     }
     if "reasoning_content" in message:
         pairs["reasoning"] = (message.get("reasoning_content") or "", report.reasoning)
     if isinstance(report.usage, dict) and isinstance(body.get("usage"), dict):
         keys = ("prompt_tokens", "completion_tokens", "total_tokens")
         pairs["usage"] = (tuple(body["usage"].get(k) for k in keys), tuple(report.usage.get(k) for k in keys))
-    return [f"{name} differs: JSON {_short(a)} vs stream {_short(b)}" for name, (a, b) in pairs.items() if a != b]
+    return [
+        f"{name} differs: JSON {_short(a)} vs stream {_short(b)}" for name, (a, b) in pairs.items() if a != b
+    ]
 
 
 def _media(response: TargetResponse) -> str:

@@ -41,8 +41,10 @@ def _table(results: list[PropertyResult]) -> list[str]:
     rows = [header, "  " + "-" * (len(header) - 2)]
     for result in results:
         failed = 0 if result.ok else 1
-        rows.append(f"  {result.title:<{width}}  {result.examples:>8}  {result.passed:>6}  {failed:>6}  "
-                    f"{_verdict(result)}")
+        rows.append(
+            f"  {result.title:<{width}}  {result.examples:>8}  {result.passed:>6}  {failed:>6}  "
+            f"{_verdict(result)}"
+        )
     return rows
 
 
@@ -70,12 +72,14 @@ def format_failure(result: PropertyResult) -> str:
 def format_example(example: Any) -> str:
     if isinstance(example, InvalidCase):
         body = example.body.decode("utf-8", "replace")
-        return "\n".join([
-            f"{example.kind}: {example.description}",
-            f"expected violation: {example.expected_rule} at {example.expected_path}",
-            f"content-type: {example.content_type}",
-            f"body: {_cut(body)}",
-        ])
+        return "\n".join(
+            [
+                f"{example.kind}: {example.description}",
+                f"expected violation: {example.expected_rule} at {example.expected_path}",
+                f"content-type: {example.content_type}",
+                f"body: {_cut(body)}",
+            ]
+        )
     return _cut(json.dumps(example, ensure_ascii=False, indent=2))
 
 

@@ -95,8 +95,14 @@ class URLTarget:
 
     network = True
 
-    def __init__(self, base_url: str, contract: Contract, *, timeout: float = DEFAULT_TIMEOUT_S,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        contract: Contract,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         import httpx
 
         self.url = endpoint_url(base_url, contract)
@@ -108,10 +114,16 @@ class URLTarget:
         self._client = httpx.Client(timeout=timeout)
 
     def send(self, body: bytes, content_type: str) -> TargetResponse:
-        headers = {"content-type": content_type, "accept": "application/json, text/event-stream", **self._auth}
+        headers = {
+            "content-type": content_type,
+            "accept": "application/json, text/event-stream",
+            **self._auth,
+        }
         with self._client.stream("POST", self.url, content=body, headers=headers) as response:
             reads = [chunk for chunk in response.iter_raw() if chunk]
-            return TargetResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()}, reads)
+            return TargetResponse(
+                response.status_code, {k.lower(): v for k, v in response.headers.items()}, reads
+            )
 
     def close(self) -> None:
         self._client.close()
@@ -129,8 +141,10 @@ def endpoint_url(base_url: str, contract: Contract) -> str:
     """
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"target {base_url!r} is neither 'mock' nor an http(s) URL; "
-                          "e.g. --target mock or --target https://api.aimlapi.com/v1")
+        raise ConfigError(
+            f"target {base_url!r} is neither 'mock' nor an http(s) URL; "
+            "e.g. --target mock or --target https://api.aimlapi.com/v1"
+        )
     base, path = base_url.rstrip("/"), contract.path
     base_path = urlsplit(base).path
     for cut in range(len(path), 0, -1):

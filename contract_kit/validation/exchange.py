@@ -45,20 +45,29 @@ class ObservedAnswer:
         return cls(str(message.get("content") or ""), _call_pairs(calls), finish_reason)
 
     @classmethod
-    def from_stream(cls, content: str, tool_calls: Sequence[Mapping[str, Any]], finish_reason: str | None) -> ObservedAnswer:
+    def from_stream(
+        cls, content: str, tool_calls: Sequence[Mapping[str, Any]], finish_reason: str | None
+    ) -> ObservedAnswer:
         return cls(content, _call_pairs(tool_calls), finish_reason)
 
 
 def answer_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[str]:
     """Every rule above that the answer breaks, one line each; empty when it keeps them all."""
-    return [*_tool_problems(request, answer), *_format_problems(request, answer), *_stop_problems(request, answer)]
+    return [
+        *_tool_problems(request, answer),
+        *_format_problems(request, answer),
+        *_stop_problems(request, answer),
+    ]
 
 
 def _tool_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[str]:
     declared = {tool.get("function", {}).get("name") for tool in request.get("tools") or []}
     called = [name for name, _ in answer.tool_calls]
-    problems = [f"the answer calls {name!r}, which the request did not declare" for name in called
-                if name not in declared]
+    problems = [
+        f"the answer calls {name!r}, which the request did not declare"
+        for name in called
+        if name not in declared
+    ]
     choice = request.get("tool_choice")
     if answer.finish_reason in CUT_SHORT:
         return problems
@@ -80,7 +89,9 @@ def _format_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list
     try:
         value = json.loads(answer.content)
     except ValueError:
-        return [f"response_format {response_format['type']!r} but the content is not JSON: {answer.content[:80]!r}"]
+        return [
+            f"response_format {response_format['type']!r} but the content is not JSON: {answer.content[:80]!r}"
+        ]
     schema = (response_format.get("json_schema") or {}).get("schema")
     return _schema_problems(schema, value) if isinstance(schema, Mapping) else []
 
@@ -89,14 +100,21 @@ def _schema_problems(schema: Mapping[str, Any], value: Any) -> list[str]:
     from jsonschema import Draft202012Validator
 
     error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
-    return [] if error is None else [f"the JSON content does not match response_format's schema: {error.message}"]
+    return (
+        []
+        if error is None
+        else [f"the JSON content does not match response_format's schema: {error.message}"]
+    )
 
 
 def _stop_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[str]:
     if answer.finish_reason != "stop":
         return []
-    return [f"the content contains the stop sequence {s!r}" for s in _stop_sequences(request)
-            if s and s in answer.content]
+    return [
+        f"the content contains the stop sequence {s!r}"
+        for s in _stop_sequences(request)
+        if s and s in answer.content
+    ]
 
 
 def _call_pairs(calls: Sequence[Any]) -> list[tuple[str, str]]:

@@ -17,7 +17,16 @@ import jsonschema_rs
 
 from contract_kit.validation.violations import Violation, json_path
 
-_ANNOTATION_ONLY = {"description", "title", "examples", "default", "deprecated", "readOnly", "writeOnly", "format"}
+_ANNOTATION_ONLY = {
+    "description",
+    "title",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "format",
+}
 
 
 class SchemaCheck:
@@ -66,14 +75,23 @@ class SchemaCheck:
         found = []
         for path, key, value in hits:
             text_path, rule, message = _undocumented_text(path, key)
-            found.append(Violation(text_path, rule, message, where, "a declared property", value, "undocumented", "info"))
+            found.append(
+                Violation(
+                    text_path, rule, message, where, "a declared property", value, "undocumented", "info"
+                )
+            )
         return found
 
     # The walk follows the schema alongside the instance. For anyOf/oneOf it
     # descends into the first branch that accepts the value, so a key declared
     # in the matching branch is not reported. Scalars have no keys: skipped.
-    def _walk(self, schema: Any, instance: Any, path: tuple[str | int, ...],
-              hits: list[tuple[tuple[str | int, ...], str, Any]]) -> None:
+    def _walk(
+        self,
+        schema: Any,
+        instance: Any,
+        path: tuple[str | int, ...],
+        hits: list[tuple[tuple[str | int, ...], str, Any]],
+    ) -> None:
         if not isinstance(instance, (dict, list)):
             return
         schema = self._deref(schema)
@@ -93,8 +111,13 @@ class SchemaCheck:
             for index, item in enumerate(instance):
                 self._walk(items, item, (*path, index), hits)
 
-    def _walk_object(self, schema: dict[str, Any], instance: dict[str, Any], path: tuple[str | int, ...],
-                     hits: list[tuple[tuple[str | int, ...], str, Any]]) -> None:
+    def _walk_object(
+        self,
+        schema: dict[str, Any],
+        instance: dict[str, Any],
+        path: tuple[str | int, ...],
+        hits: list[tuple[tuple[str | int, ...], str, Any]],
+    ) -> None:
         properties = schema.get("properties")
         extra = schema.get("additionalProperties")
         report_unknown = properties is not None and extra is None and "patternProperties" not in schema
@@ -145,7 +168,9 @@ class SubschemaValidators:
     def accepts(self, schema: Any, value: Any) -> bool:
         cached = self._cache.get(id(schema))
         if cached is None:
-            standalone = {**schema, "$defs": self._defs} if isinstance(schema, dict) and self._defs else schema
+            standalone = (
+                {**schema, "$defs": self._defs} if isinstance(schema, dict) and self._defs else schema
+            )
             cached = (schema, jsonschema_rs.validator_for(standalone, validate_formats=False))
             self._cache[id(schema)] = cached
         return bool(cached[1].is_valid(value))
@@ -177,7 +202,10 @@ def close_objects(schema: Any) -> Any:
     for key in _SUBSCHEMA_SINGLE:
         if isinstance(out.get(key), dict):
             out[key] = close_objects(out[key])
-    if "properties" in out and not {"additionalProperties", "patternProperties", "unevaluatedProperties"} & out.keys():
+    if (
+        "properties" in out
+        and not {"additionalProperties", "patternProperties", "unevaluatedProperties"} & out.keys()
+    ):
         out["unevaluatedProperties"] = False
     return out
 

@@ -14,7 +14,10 @@ from typing import Any
 from contract_kit.validation.violations import Violation
 
 _EMPTY_ALLOWED_FINISH = {"length", "content_filter"}
-_DETAIL_TOTALS = (("completion_tokens_details", "completion_tokens"), ("prompt_tokens_details", "prompt_tokens"))
+_DETAIL_TOTALS = (
+    ("completion_tokens_details", "completion_tokens"),
+    ("prompt_tokens_details", "prompt_tokens"),
+)
 
 
 def _semantic(path: str, rule: str, message: str, where: str, expected: Any, observed: Any) -> Violation:
@@ -32,9 +35,12 @@ def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violat
     if _all_numbers(prompt, completion, total) and total != prompt + completion:
         found.append(
             _semantic(
-                f"{path}.total_tokens", "usage-total",
+                f"{path}.total_tokens",
+                "usage-total",
                 f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}",
-                where, prompt + completion, total,
+                where,
+                prompt + completion,
+                total,
             )
         )
     for details_key, total_key in _DETAIL_TOTALS:
@@ -42,15 +48,20 @@ def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violat
     return found
 
 
-def _check_details(usage: Mapping[str, Any], details_key: str, total_key: str, where: str, path: str) -> list[Violation]:
+def _check_details(
+    usage: Mapping[str, Any], details_key: str, total_key: str, where: str, path: str
+) -> list[Violation]:
     details, total = usage.get(details_key), usage.get(total_key)
     if not isinstance(details, dict) or not _all_numbers(total):
         return []
     return [
         _semantic(
-            f"{path}.{details_key}.{name}", "usage-detail",
+            f"{path}.{details_key}.{name}",
+            "usage-detail",
             f"{details_key}.{name} = {count} exceeds {total_key} = {total}",
-            where, f"<= {total}", count,
+            where,
+            f"<= {total}",
+            count,
         )
         for name, count in details.items()
         if _all_numbers(count) and count > total
@@ -65,18 +76,24 @@ def check_choice(message: Mapping[str, Any], finish_reason: Any, *, where: str, 
     if has_calls != (finish_reason == "tool_calls"):
         found.append(
             _semantic(
-                f"{path}.finish_reason", "finish-reason-tool-calls",
+                f"{path}.finish_reason",
+                "finish-reason-tool-calls",
                 "finish_reason is 'tool_calls' exactly when the message has tool calls "
                 f"(tool calls: {len(tool_calls) if has_calls else 0}, finish_reason: {finish_reason!r})",
-                where, "tool_calls" if has_calls else "not tool_calls", finish_reason,
+                where,
+                "tool_calls" if has_calls else "not tool_calls",
+                finish_reason,
             )
         )
     if finish_reason not in _EMPTY_ALLOWED_FINISH and not _carries_something(message, has_calls):
         found.append(
             _semantic(
-                f"{path}.message", "message-not-empty",
+                f"{path}.message",
+                "message-not-empty",
                 "a message must carry content, tool calls or a refusal",
-                where, "content, tool_calls or refusal", dict(message),
+                where,
+                "content, tool_calls or refusal",
+                dict(message),
             )
         )
     return found
@@ -84,7 +101,9 @@ def check_choice(message: Mapping[str, Any], finish_reason: Any, *, where: str, 
 
 def _carries_something(message: Mapping[str, Any], has_calls: bool) -> bool:
     content = message.get("content")
-    has_content = (isinstance(content, str) and content != "") or (isinstance(content, list) and len(content) > 0)
+    has_content = (isinstance(content, str) and content != "") or (
+        isinstance(content, list) and len(content) > 0
+    )
     return has_content or has_calls or bool(message.get("refusal"))
 
 
@@ -98,7 +117,12 @@ def check_completion(body: Any, *, where: str = "response") -> list[Violation]:
         for index, choice in enumerate(choices):
             if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
                 found.extend(
-                    check_choice(choice["message"], choice.get("finish_reason"), where=where, path=f"$.choices[{index}]")
+                    check_choice(
+                        choice["message"],
+                        choice.get("finish_reason"),
+                        where=where,
+                        path=f"$.choices[{index}]",
+                    )
                 )
     return found
 

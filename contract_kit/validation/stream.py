@@ -40,8 +40,12 @@ class ToolCallParts:
     arguments: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "id": self.id, "type": self.type or "function",
-                "function": {"name": self.name, "arguments": self.arguments}}
+        return {
+            "index": self.index,
+            "id": self.id,
+            "type": self.type or "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
 
 
 @dataclass
@@ -94,8 +98,16 @@ class StreamReport:
         return [calls[i].as_dict() for i in sorted(calls)]
 
 
-def _stream_violation(rule: str, message: str, where: str = "stream", path: str = "$", *,
-                      kind: str = "stream", expected: Any = None, observed: Any = None) -> Violation:
+def _stream_violation(
+    rule: str,
+    message: str,
+    where: str = "stream",
+    path: str = "$",
+    *,
+    kind: str = "stream",
+    expected: Any = None,
+    observed: Any = None,
+) -> Violation:
     return Violation(path, rule, message, where, expected, observed, kind=kind, severity="error")  # type: ignore[arg-type]
 
 
@@ -115,8 +127,15 @@ class StreamChecker:
         report.events.append(event)
         position = len(report.events) - 1
         if report.done:
-            report.violations.append(_stream_violation(
-                "after-done", "an event follows data: [DONE]", f"chunk {position}", kind="framing", observed=event.data))
+            report.violations.append(
+                _stream_violation(
+                    "after-done",
+                    "an event follows data: [DONE]",
+                    f"chunk {position}",
+                    kind="framing",
+                    observed=event.data,
+                )
+            )
             return
         if event.is_done:
             report.done = True
@@ -131,17 +150,36 @@ class StreamChecker:
         try:
             chunk = _json.loads(event.data)
         except ValueError:
-            self.report.violations.append(_stream_violation(
-                "json", "chunk data is not valid JSON", f"chunk {position}", kind="framing", observed=event.data))
+            self.report.violations.append(
+                _stream_violation(
+                    "json",
+                    "chunk data is not valid JSON",
+                    f"chunk {position}",
+                    kind="framing",
+                    observed=event.data,
+                )
+            )
             return None
         if not isinstance(chunk, dict):
-            self.report.violations.append(_stream_violation(
-                "json", "chunk data is not a JSON object", f"chunk {position}", kind="framing", observed=chunk))
+            self.report.violations.append(
+                _stream_violation(
+                    "json",
+                    "chunk data is not a JSON object",
+                    f"chunk {position}",
+                    kind="framing",
+                    observed=chunk,
+                )
+            )
             return None
         if "error" in chunk and "choices" not in chunk:
-            self.report.violations.append(_stream_violation(
-                "error-event", "the stream carried an error object instead of a chunk", f"chunk {position}",
-                observed=chunk.get("error")))
+            self.report.violations.append(
+                _stream_violation(
+                    "error-event",
+                    "the stream carried an error object instead of a chunk",
+                    f"chunk {position}",
+                    observed=chunk.get("error"),
+                )
+            )
             return None
         return chunk
 
@@ -155,8 +193,11 @@ class StreamChecker:
         self._check_constants(chunk, where)
         choices = chunk.get("choices")
         if self._usage_index is not None:
-            report.violations.append(_stream_violation(
-                "usage-last", "a chunk follows the usage chunk; the usage chunk must come last", where))
+            report.violations.append(
+                _stream_violation(
+                    "usage-last", "a chunk follows the usage chunk; the usage chunk must come last", where
+                )
+            )
         if choices == [] or (choices is None and chunk.get("usage")):
             self._usage_index = index
             report.usage = chunk.get("usage") if isinstance(chunk.get("usage"), dict) else None
@@ -180,24 +221,46 @@ class StreamChecker:
             return
         for name in _CONSTANT_FIELDS:
             if chunk.get(name) != self._first_chunk.get(name):
-                self.report.violations.append(_stream_violation(
-                    "constant-field", f"{name!r} changed within the stream", where, f"$.{name}",
-                    expected=self._first_chunk.get(name), observed=chunk.get(name)))
+                self.report.violations.append(
+                    _stream_violation(
+                        "constant-field",
+                        f"{name!r} changed within the stream",
+                        where,
+                        f"$.{name}",
+                        expected=self._first_chunk.get(name),
+                        observed=chunk.get(name),
+                    )
+                )
 
     def _add_choice(self, choice: dict[str, Any], where: str, position: int) -> None:
         raw_index = choice.get("index", 0)
-        index = int(raw_index) if isinstance(raw_index, (int, float)) and not isinstance(raw_index, bool) else 0
+        index = (
+            int(raw_index) if isinstance(raw_index, (int, float)) and not isinstance(raw_index, bool) else 0
+        )
         state = self.report.choices.setdefault(index, ChoiceState())
         finish = choice.get("finish_reason")
         if state.finish_reason is not None and finish is not None:
-            self.report.violations.append(_stream_violation(
-                "finish-reason-twice", f"choice {index} got a second finish_reason {finish!r} "
-                f"after {state.finish_reason!r}; each choice finishes exactly once",
-                where, f"$.choices[{position}].finish_reason", expected=state.finish_reason, observed=finish))
+            self.report.violations.append(
+                _stream_violation(
+                    "finish-reason-twice",
+                    f"choice {index} got a second finish_reason {finish!r} "
+                    f"after {state.finish_reason!r}; each choice finishes exactly once",
+                    where,
+                    f"$.choices[{position}].finish_reason",
+                    expected=state.finish_reason,
+                    observed=finish,
+                )
+            )
         elif state.finish_reason is not None:
-            self.report.violations.append(_stream_violation(
-                "after-finish", f"choice {index} continues after its finish_reason {state.finish_reason!r}",
-                where, f"$.choices[{position}]", observed=choice))
+            self.report.violations.append(
+                _stream_violation(
+                    "after-finish",
+                    f"choice {index} continues after its finish_reason {state.finish_reason!r}",
+                    where,
+                    f"$.choices[{position}]",
+                    observed=choice,
+                )
+            )
         _merge_delta(state, choice.get("delta"))
         if finish is not None and state.finish_reason is None:
             state.finish_reason = finish
@@ -205,15 +268,31 @@ class StreamChecker:
     def finish(self, *, incomplete: bool = False) -> StreamReport:
         report = self.report
         if incomplete:
-            report.violations.append(_stream_violation(
-                "unterminated-event", "the stream ended inside an event (no blank line after it)", kind="framing"))
+            report.violations.append(
+                _stream_violation(
+                    "unterminated-event",
+                    "the stream ended inside an event (no blank line after it)",
+                    kind="framing",
+                )
+            )
         if not report.done:
-            report.violations.append(_stream_violation(
-                "done", "the stream did not end with data: [DONE]", kind="framing", expected="data: [DONE]"))
+            report.violations.append(
+                _stream_violation(
+                    "done",
+                    "the stream did not end with data: [DONE]",
+                    kind="framing",
+                    expected="data: [DONE]",
+                )
+            )
         for index, state in sorted(report.choices.items()):
             if state.finish_reason is None:
-                report.violations.append(_stream_violation(
-                    "finish-reason", f"choice {index} never received a finish_reason", path=f"$.choices[{index}]"))
+                report.violations.append(
+                    _stream_violation(
+                        "finish-reason",
+                        f"choice {index} never received a finish_reason",
+                        path=f"$.choices[{index}]",
+                    )
+                )
         self._check_usage_presence()
         self._check_semantics()
         return report
@@ -225,18 +304,28 @@ class StreamChecker:
         wanted = isinstance(options, Mapping) and options.get("include_usage") is True
         present = self._usage_index is not None
         if wanted != present:
-            message = ("stream_options.include_usage was requested but no usage chunk came" if wanted
-                       else "a usage chunk came although stream_options.include_usage was not requested")
-            self.report.violations.append(_stream_violation("usage-chunk", message, expected=wanted, observed=present))
+            message = (
+                "stream_options.include_usage was requested but no usage chunk came"
+                if wanted
+                else "a usage chunk came although stream_options.include_usage was not requested"
+            )
+            self.report.violations.append(
+                _stream_violation("usage-chunk", message, expected=wanted, observed=present)
+            )
 
     def _check_semantics(self) -> None:
         report = self.report
         for index, state in sorted(report.choices.items()):
             if state.finish_reason is None:
                 continue
-            message = {"content": state.content, "refusal": state.refusal or None,
-                       "tool_calls": [c.as_dict() for c in state.tool_calls.values()]}
-            report.violations.extend(check_choice(message, state.finish_reason, where="stream", path=f"$.choices[{index}]"))
+            message = {
+                "content": state.content,
+                "refusal": state.refusal or None,
+                "tool_calls": [c.as_dict() for c in state.tool_calls.values()],
+            }
+            report.violations.extend(
+                check_choice(message, state.finish_reason, where="stream", path=f"$.choices[{index}]")
+            )
         report.violations.extend(check_usage(report.usage, where="stream"))
 
 
@@ -258,7 +347,11 @@ def _merge_delta(state: ChoiceState, delta: Any) -> None:
 
 def _merge_tool_call(state: ChoiceState, call: dict[str, Any], position: int) -> None:
     raw_index = call.get("index", position)
-    index = int(raw_index) if isinstance(raw_index, (int, float)) and not isinstance(raw_index, bool) else position
+    index = (
+        int(raw_index)
+        if isinstance(raw_index, (int, float)) and not isinstance(raw_index, bool)
+        else position
+    )
     parts = state.tool_calls.setdefault(index, ToolCallParts(index))
     parts.id = parts.id or call.get("id")
     parts.type = parts.type or call.get("type")
@@ -270,8 +363,11 @@ def _merge_tool_call(state: ChoiceState, call: dict[str, Any], position: int) ->
             parts.arguments += function["arguments"]
 
 
-def check_stream(source: bytes | Iterable[bytes] | Iterable[Event], chunk_check: SchemaCheck | None,
-                 request: Mapping[str, Any] | None = None) -> StreamReport:
+def check_stream(
+    source: bytes | Iterable[bytes] | Iterable[Event],
+    chunk_check: SchemaCheck | None,
+    request: Mapping[str, Any] | None = None,
+) -> StreamReport:
     """Validate raw SSE bytes (whole, or as network reads) or already-decoded events."""
     checker = StreamChecker(chunk_check, request)
     if isinstance(source, (bytes, bytearray, memoryview)):

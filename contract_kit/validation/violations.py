@@ -92,6 +92,7 @@ def json_path(parts: Iterable[str | int]) -> str:
 
 _INDEX_OR_QUOTED_RE = re.compile(r"""(?P<quoted>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\[\s*-?[0-9]+\s*\]""")
 
+
 def normalize(path: str) -> str:
     """Replace every array index ``[3]`` with ``[*]`` so drift reports group list elements.
 

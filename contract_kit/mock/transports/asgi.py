@@ -126,9 +126,13 @@ class MockASGIApp:
     def _too_many_headers(self, headers: list[tuple[bytes, bytes]]) -> MockResponse | None:
         size = sum(len(name) + len(value) for name, value in headers)
         if len(headers) > self.max_headers:
-            message = f"The request has {len(headers)} headers; the mock server's limit is {self.max_headers}."
+            message = (
+                f"The request has {len(headers)} headers; the mock server's limit is {self.max_headers}."
+            )
         elif size > self.max_header_bytes:
-            message = f"The request headers are {size} bytes; the mock server's limit is {self.max_header_bytes}."
+            message = (
+                f"The request headers are {size} bytes; the mock server's limit is {self.max_header_bytes}."
+            )
         else:
             return None
         return _error(431, message, code="request_header_fields_too_large")
