@@ -4,7 +4,7 @@ Every field is checked by type before use, so a hand-edited or corrupted
 cassette gives ``CassetteError`` (a ``ValueError``) whose location is the line
 of the offending node, found by composing the YAML again only on the error
 path. Nothing else escapes: the loader is fuzzed with random and mutated
-files (``tests/test_fuzz.py``). Checks across fields: ``events`` must be what
+files (``tests/hardening/test_fuzz.py``). Checks across fields: ``events`` must be what
 ``reads`` decode to, and a JSON ``body`` kept with its ``text`` must parse
 to the same value.
 """

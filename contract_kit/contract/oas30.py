@@ -3,7 +3,7 @@
 Both validators of the kit (``jsonschema_rs`` for speed, ``jsonschema`` for
 detailed reports) speak 2020-12; the vendor document speaks OpenAPI 3.0.
 Converting here and only here keeps the two from ever disagreeing. These rules
-are the single source of truth; ``tests/test_oas30.py`` tests each of them
+are the single source of truth; ``tests/contract/test_oas30.py`` tests each of them
 through both libraries.
 
 1.  ``nullable: true`` + ``type: T`` -> ``type: [T, "null"]`` (a list ``type``

@@ -153,7 +153,7 @@ def stop_values(schema: Schema) -> st.SearchStrategy[Any] | None:
 
 # --- images --------------------------------------------------------------------------------------
 
-# Made once with Pillow and checked to decode in tests/test_strategies.py.
+# Made once with Pillow and checked to decode in tests/strategies/test_strategies.py.
 # JPEG and WEBP need real encoders, so they are constants; PNG and GIF are built
 # per example below, with the drawn size and colour.
 JPEG_IMAGES = (

@@ -16,7 +16,7 @@ from contract_kit.drift import propose, render_table, write_overlay
 from contract_kit.drift.findings import DriftChecker, DriftCollector, Finding, classify, infer_schema
 from contract_kit.validation import Violation
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from contract_kit.contract.page import (
 )
 from contract_kit.errors import SpecError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGE = REPO_ROOT.parent / "shared" / "seed" / "000_eba7e00691949117.txt"
 OPENAPI_DIR = REPO_ROOT / "openapi"
 EXAMPLES_DIR = REPO_ROOT / "fixtures" / "examples"

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from contract_kit.contract import document_schema, resolve_pointer, to_json_schema
 from contract_kit.errors import SpecError
 
-DOCUMENT_PATH = Path(__file__).resolve().parents[1] / "openapi" / "aimlapi-qwen3-vl-32b-thinking.json"
+DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "openapi" / "aimlapi-qwen3-vl-32b-thinking.json"
 OP = "/paths/~1v1~1chat~1completions/post"
 REQUEST = f"{OP}/requestBody/content/application~1json/schema"
 RESPONSE_JSON = f"{OP}/responses/200/content/application~1json/schema"

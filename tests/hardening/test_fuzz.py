@@ -5,7 +5,7 @@ Each property runs twice over: a short version on every ``pytest`` run
 marked ``slow``, which the default run deselects (pyproject's ``addopts``)
 because it takes minutes:
 
-    pytest -m slow tests/test_fuzz.py -s
+    pytest -m slow tests/hardening/test_fuzz.py -s
 
 None of the three may raise anything but its documented error, whatever it is fed.
 """

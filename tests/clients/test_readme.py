@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def _python_block_after(heading: str) -> str:
@@ -26,7 +26,7 @@ def test_the_two_commands_are_the_ones_ci_and_newcomers_run() -> None:
     main_job, tests = _bash_blocks_after("The two commands")
     assert main_job == "pip install -e . && contract-kit check"
     assert tests == "pip install -e '.[test]' && python -m pytest"
-    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text(encoding="utf-8")
     assert tests in ci
 
 

@@ -15,7 +15,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from contract_kit.contract import Overlay, apply_overlays, find, load_overlay
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 OPENAPI_DIR = REPO_ROOT / "openapi"
 DOCUMENT = OPENAPI_DIR / "aimlapi-qwen3-vl-32b-thinking.json"
 REPAIRS = OPENAPI_DIR / "repairs.yaml"

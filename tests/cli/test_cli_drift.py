@@ -12,7 +12,7 @@ from contract_kit.cassettes import load_cassette
 from contract_kit.cli import main
 from contract_kit.contract import load_overlay
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_shipped_cassettes_recheck_offline_with_known_deviations_only(
