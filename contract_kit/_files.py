@@ -18,6 +18,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import yaml
+
 from contract_kit.errors import SpecError
 
 _PARSER_FAILURES = (
@@ -43,7 +45,6 @@ def parse_json(text: str, source: str, error: type[SpecError] = SpecError, *, wh
 
 
 def parse_yaml(text: str, source: str, error: type[SpecError] = SpecError) -> Any:
-    import yaml
 
     try:
         return yaml.load(text, Loader=yaml_loader())
@@ -70,7 +71,6 @@ def parse_text(text: str, source: str, error: type[SpecError] = SpecError) -> An
 @lru_cache(maxsize=1)
 def yaml_loader() -> Any:
     """The C safe loader (pure-Python fallback) without YAML's timestamp type."""
-    import yaml
 
     base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     resolvers = {

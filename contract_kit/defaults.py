@@ -8,6 +8,7 @@ argparse take their ``choices`` from ``Enum.choices()``.
 from __future__ import annotations
 
 from enum import Enum
+from importlib.metadata import PackageNotFoundError, version
 
 from contract_kit.errors import ConfigError
 
@@ -77,3 +78,15 @@ DEFAULT_MODEL = "alibaba/qwen3-vl-32b-thinking"
 DEFAULT_CASSETTE_DIR = "fixtures/cassettes"
 DEFAULT_PROBE_DIR = "fixtures/cassettes/probes"
 """Where ``contract-kit drift --live`` records its probes' cassettes."""
+JSON_TYPE = "application/json"
+SSE_TYPE = "text/event-stream"
+"""The two media types of the endpoint's answers: a JSON body, or a server-sent event stream."""
+
+
+def kit_version() -> str:
+    """The installed distribution's version, for cassette metadata; read on demand to keep start-up cheap."""
+
+    try:
+        return version("contract-kit")
+    except PackageNotFoundError:
+        return "0+unknown"

@@ -18,11 +18,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contract_kit.cassettes.files import list_cassettes
 from contract_kit.cassettes.format import load_cassette
 from contract_kit.cassettes.matching import DEFAULT_IGNORE, Matcher
 from contract_kit.cassettes.model import Cassette, Interaction, RecordedResponse
 from contract_kit.errors import CassetteError, CassetteMismatchError
-from contract_kit.mock import Handler, MockRequest, MockResponse
+from contract_kit.mock import Handler, MockRequest, MockResponse, error_bytes
 
 if TYPE_CHECKING:
     from contract_kit.contract import Contract
@@ -101,7 +102,6 @@ class _ServedReplay:
         self.replay = replay
 
     def __call__(self, request: MockRequest) -> MockResponse:
-        from contract_kit.mock import error_bytes
 
         try:
             return self.replay(request)
@@ -112,7 +112,6 @@ class _ServedReplay:
 
 def load_dir(directory: str | Path) -> Cassette:
     """Every cassette under ``directory`` pooled into one (interactions in file order)."""
-    from contract_kit.cassettes.files import list_cassettes
 
     root = Path(directory)
     if not root.exists():

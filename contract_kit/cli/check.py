@@ -68,8 +68,8 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from contract_kit.contract import load_contract
-    from contract_kit.suite import ContractSuite, format_report, make_target
+    from contract_kit.contract import load_contract  # start-up cost
+    from contract_kit.suite import ContractSuite, format_report, make_target  # start-up cost
 
     seed = args.seed if args.seed is not None else random.randrange(2**31)
     contract = load_contract(args.profile, args.spec)

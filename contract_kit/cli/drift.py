@@ -80,9 +80,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # start-up cost: the library loads only when this command runs
-    from contract_kit.drift import DriftChecker, DriftCollector
-    from contract_kit.errors import ConfigError
-    from contract_kit.redact import Redactor
+    from contract_kit.drift import DriftChecker, DriftCollector  # start-up cost
+    from contract_kit.errors import ConfigError  # start-up cost
+    from contract_kit.redact import Redactor  # start-up cost
 
     if args.live == bool(args.directory):
         raise ConfigError(
@@ -100,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _recheck(args: argparse.Namespace, checker: DriftChecker, collector: DriftCollector) -> list[str]:
-    from contract_kit.cassettes import list_cassettes
-    from contract_kit.drift import check_cassettes
-    from contract_kit.errors import CassetteError
+    from contract_kit.cassettes import list_cassettes  # start-up cost
+    from contract_kit.drift import check_cassettes  # start-up cost
+    from contract_kit.errors import CassetteError  # start-up cost
 
     root = Path(args.directory)
     if not root.exists():
@@ -115,7 +115,7 @@ def _recheck(args: argparse.Namespace, checker: DriftChecker, collector: DriftCo
 def _run_live(
     args: argparse.Namespace, checker: DriftChecker, collector: DriftCollector
 ) -> tuple[Redactor, list[str]]:
-    from contract_kit.drift import LiveProbeSettings, base_url_setting, run_live_probes
+    from contract_kit.drift import LiveProbeSettings, base_url_setting, run_live_probes  # start-up cost
 
     settings = LiveProbeSettings(
         base_url_setting(args.base_url, None),
@@ -136,7 +136,7 @@ def _finish(
     redactor: Redactor,
     lines: list[str],
 ) -> int:
-    from contract_kit.drift import propose, render_table, write_json, write_overlay
+    from contract_kit.drift import propose, render_table, write_json, write_overlay  # start-up cost
 
     report = collector.to_report(mode="live probes" if args.live else "offline re-check")
     if args.report:

@@ -19,7 +19,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from contract_kit.contract import lint, render_lint  # start-up cost: only when this command runs
+    from contract_kit.contract import (  # start-up cost: only when this command runs
+        lint,
+        render_lint,
+    )
 
     report = lint(args.spec, args.profile, args.examples)
     if args.format == "json":

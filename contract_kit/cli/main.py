@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
@@ -49,8 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_OK
     except Exception:
-        import traceback
-
         traceback.print_exc()
         print(
             f"contract-kit {args.command}: internal error (exit {EXIT_INTERNAL}); "

@@ -38,8 +38,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from contract_kit.contract import load_contract
-    from contract_kit.mock.transports import make_app, serve
+    from contract_kit.contract import load_contract  # start-up cost
+    from contract_kit.mock.transports import make_app, serve  # start-up cost
 
     contract = load_contract(args.profile, args.spec)
     handler = _handler(args, contract)
@@ -60,10 +60,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _handler(args: argparse.Namespace, contract: Any) -> Any:
     if args.cassette_dir:
-        from contract_kit.cassettes import replay_handler_for_dir
+        from contract_kit.cassettes import replay_handler_for_dir  # start-up cost
 
         return replay_handler_for_dir(args.cassette_dir, contract)
-    from contract_kit.mock import MockService
+    from contract_kit.mock import MockService  # start-up cost
 
     return MockService(
         contract, seed=args.seed, require_auth=not args.no_auth, max_body_bytes=args.max_body_bytes

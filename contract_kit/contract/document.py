@@ -18,15 +18,24 @@ given this vendor's error bodies or security scheme.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft4Validator, Draft202012Validator
+from openapi_spec_validator.schemas import schema_v30, schema_v31
+from openapi_spec_validator.validation import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from openapi_spec_validator.versions.shortcuts import get_spec_version
 
 from contract_kit import _resources
 from contract_kit._files import parse_text
+from contract_kit.contract.oas30 import resolve_pointer
+from contract_kit.contract.overlay import action_matches, apply_overlay, load_overlay
 from contract_kit.defaults import DEFAULT_PROFILE, PROFILES
-from contract_kit.errors import ProfileError, SpecError
+from contract_kit.errors import OperationNotFoundError, ProfileError, SpecError
+from contract_kit.validation import json_path
 
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "EffectiveDocument", "OverlayRef", "SpecFiles", "spec_files"]
 
@@ -143,7 +152,6 @@ def _same_vendor(document: Path) -> bool:
 @lru_cache(maxsize=64)
 def _server_host(document: Path, mtime: float) -> str | None:
     """The first server's host; cached per file version, since every ``load_contract`` call asks."""
-    from urllib.parse import urlsplit
 
     try:
         data = read_document(document)
@@ -179,7 +187,6 @@ def stringify_keys(value: Any) -> Any:
 
 def effective_document(files: SpecFiles, profile: str) -> EffectiveDocument:
     """Apply the profile's overlays, in order, to a copy of the document."""
-    from contract_kit.contract.overlay import apply_overlay, load_overlay
 
     original = read_document(files.document)
     if not isinstance(original, dict):
@@ -199,9 +206,6 @@ def effective_document(files: SpecFiles, profile: str) -> EffectiveDocument:
 
 def _apply_leniently(document: dict[str, Any], overlay: Any, skipped: list[str]) -> dict[str, Any]:
     """Apply action by action, noting each one whose target is absent at its turn."""
-    from dataclasses import replace
-
-    from contract_kit.contract.overlay import action_matches, apply_overlay
 
     for action in overlay.actions:
         if action_matches(document, action):
@@ -228,7 +232,6 @@ def validity_problems(document: dict[str, Any]) -> list[SpecProblem]:
     meta-schema with ``jsonschema`` and descend into the branch that was meant
     (a node without ``$ref`` is not a Reference Object).
     """
-    from openapi_spec_validator.versions.shortcuts import get_spec_version
 
     try:
         version = get_spec_version(document)
@@ -250,8 +253,6 @@ def validity_problems(document: dict[str, Any]) -> list[SpecProblem]:
 
 
 def _meta_schema_problems(document: dict[str, Any], minor: str) -> list[SpecProblem]:
-    from jsonschema import Draft4Validator, Draft202012Validator
-    from openapi_spec_validator.schemas import schema_v30, schema_v31
 
     schema = dict(schema_v31 if minor == "1" else schema_v30)
     validator = (Draft202012Validator if minor == "1" else Draft4Validator)(schema)
@@ -281,7 +282,6 @@ def _only_missing_ref(errors: list[Any]) -> bool:
 
 def _document_path(document: Any, parts: list[Any]) -> str:
     """Render a validator path, keeping keys as keys (the validator turns '200' into 200)."""
-    from contract_kit.validation import json_path
 
     rendered: list[str | int] = []
     node = document
@@ -301,7 +301,6 @@ def _clip(message: str, limit: int = 300) -> str:
 
 
 def _validator_class(minor: str) -> Any:
-    from openapi_spec_validator.validation import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     return OpenAPIV31SpecValidator if minor == "1" else OpenAPIV30SpecValidator
 
@@ -320,7 +319,6 @@ def ensure_valid(effective: EffectiveDocument) -> None:
 
 def deref(document: Any, node: Any, *, limit: int = 32) -> Any:
     """Resolve a chain of ``$ref`` objects (response, request body, media type level)."""
-    from contract_kit.contract.oas30 import resolve_pointer
 
     seen = 0
     while isinstance(node, dict) and "$ref" in node:
@@ -333,7 +331,6 @@ def deref(document: Any, node: Any, *, limit: int = 32) -> Any:
 
 def operation_path(document: dict[str, Any], wanted: str | None = None) -> str:
     """The chat-completions path: the one asked for, else the POST path ending in /chat/completions."""
-    from contract_kit.errors import OperationNotFoundError
 
     paths = document.get("paths") or {}
     if wanted is not None:
@@ -356,7 +353,6 @@ def operation_path(document: dict[str, Any], wanted: str | None = None) -> str:
 
 def server_path_prefix(document: dict[str, Any]) -> str:
     """The path part of the first server URL (``https://host/v1`` -> ``/v1``)."""
-    from urllib.parse import urlsplit
 
     servers: Sequence[Any] = document.get("servers") or []
     if not servers or not isinstance(servers[0], dict):

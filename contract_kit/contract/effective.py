@@ -27,10 +27,19 @@ from contract_kit.contract.document import (
     server_path_prefix,
     spec_files,
 )
-from contract_kit.validation import SchemaCheck, StreamReport, Violation, check_completion, check_stream
+from contract_kit.contract.oas30 import resolve_pointer, to_json_schema
+from contract_kit.defaults import JSON_TYPE, SSE_TYPE
+from contract_kit.errors import ContractViolationError
+from contract_kit.validation import (
+    SchemaCheck,
+    StreamReport,
+    Violation,
+    check_completion,
+    check_stream,
+    errors_only,
+)
 
-JSON = "application/json"
-EVENT_STREAM = "text/event-stream"
+JSON, EVENT_STREAM = JSON_TYPE, SSE_TYPE
 
 
 def media_type(content_type: str | None) -> str:
@@ -94,24 +103,24 @@ class Contract:
 
     # -- assertions (fail a test with a readable violation list) --------------
     def assert_request(self, body: Any) -> None:
-        from contract_kit.contract.assertions import assert_valid_request
-
+        """Fail when ``body`` breaks the request schema."""
         __tracebackhide__ = True
-        assert_valid_request(body, self)
+        _fail_on_errors(self.validate_request(body), f"request breaks the {self.profile!r} contract")
 
     def assert_response(self, body: Any, status: int = 200, content_type: str = JSON) -> None:
-        from contract_kit.contract.assertions import assert_valid_response
-
+        """Fail when a JSON response breaks the schema or a semantic rule."""
         __tracebackhide__ = True
-        assert_valid_response(body, self, status=status, content_type=content_type)
+        violations = self.validate_response(body, status, content_type)
+        _fail_on_errors(violations, f"response breaks the {self.profile!r} contract")
 
     def assert_stream(
         self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None
     ) -> StreamReport:
-        from contract_kit.contract.assertions import assert_valid_stream
-
+        """Fail when a stream breaks a chunk schema or a stream invariant; return the report."""
         __tracebackhide__ = True
-        return assert_valid_stream(source, self, request)
+        report = self.validate_stream(source, request)
+        _fail_on_errors(report.violations, f"stream breaks the {self.profile!r} contract")
+        return report
 
     # -- checks ----------------------------------------------------------
     def request_check(self) -> SchemaCheck:
@@ -208,11 +217,17 @@ class Contract:
         )
 
 
+def _fail_on_errors(violations: list[Violation], title: str) -> None:
+    """Only ``error`` severity fails; ``info`` findings are listed in a failure's message but never cause one."""
+    __tracebackhide__ = True
+    if errors_only(violations):
+        raise ContractViolationError(violations, title=title)
+
+
 def build_contract(
     effective: EffectiveDocument, *, operation: str | None = None, validate_spec: bool = True
 ) -> Contract:
     """Turn an effective document into a Contract (schemas converted once)."""
-    from contract_kit.contract.oas30 import resolve_pointer, to_json_schema
 
     if validate_spec:
         ensure_valid(effective)

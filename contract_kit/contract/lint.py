@@ -22,11 +22,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
+
 from contract_kit import _resources
 from contract_kit.contract.document import SpecProblem, effective_document, spec_files, validity_problems
 from contract_kit.contract.effective import Contract, build_contract, load_contract
 from contract_kit.contract.jsonpath import compile_path
+from contract_kit.contract.overlay import load_overlay
 from contract_kit.errors import OperationNotFoundError, SpecError
+from contract_kit.validation import json_path
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -119,7 +123,6 @@ def validity_findings(contract: Contract) -> list[LintFinding]:
 
 
 def _repair_for(contract: Contract, problem: SpecProblem) -> str:
-    from contract_kit.contract.overlay import load_overlay
 
     for ref in contract.files.repairs:
         overlay = load_overlay(ref.path)
@@ -136,7 +139,6 @@ def _within(path: str, prefix: str) -> bool:
 
 
 def _render(parts: tuple[str | int, ...]) -> str:
-    from contract_kit.validation import json_path
 
     return json_path(parts)
 
@@ -241,7 +243,6 @@ def _deref(root: Any, schema: Any) -> Any:
 
 
 def _accepts_null(schema: Any) -> bool:
-    import jsonschema_rs
 
     if schema is None:
         return True

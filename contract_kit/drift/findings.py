@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from contract_kit.cassettes import load_cassette
+from contract_kit.contract import load_contract, media_type
 from contract_kit.validation import Violation, normalize, truncate
 
 if TYPE_CHECKING:
@@ -253,7 +255,6 @@ class DriftChecker:
 
     @classmethod
     def for_spec(cls, spec: str | Path | None = None) -> DriftChecker:
-        from contract_kit.contract import load_contract
 
         return cls(load_contract("documented", spec), load_contract("observed", spec))
 
@@ -287,7 +288,6 @@ class DriftChecker:
     def violations(
         contract: Contract, interaction: Interaction, request: Mapping[str, Any] | None
     ) -> list[Violation]:
-        from contract_kit.contract import media_type
 
         response = interaction.response
         mtype = media_type(response.content_type) or "application/json"
@@ -304,7 +304,6 @@ class DriftChecker:
 
 def _body_hint(interaction: Interaction) -> dict[str, Any]:
     """What an undocumented response looked like: its media type and a schema inferred from its body."""
-    from contract_kit.contract import media_type
 
     response = interaction.response
     mtype = media_type(response.content_type) or "application/octet-stream"
@@ -424,7 +423,6 @@ class DriftCollector:
 
 def check_cassettes(paths: Iterable[Path], checker: DriftChecker, collector: DriftCollector) -> int:
     """Re-check recorded cassettes offline against the current contract; returns the interactions checked."""
-    from contract_kit.cassettes import load_cassette
 
     checked = 0
     for path in paths:

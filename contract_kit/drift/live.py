@@ -33,7 +33,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from contract_kit.cassettes import Read
+from contract_kit.cassettes import Read, headers_of
 from contract_kit.defaults import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
 from contract_kit.errors import CostGuardError, LiveAPIError, LiveConfigError
 from contract_kit.redact import Secret
@@ -153,7 +153,6 @@ class Exchange:
     attempts: int = 1
 
     def header_map(self) -> dict[str, str]:
-        from contract_kit.cassettes import headers_of
 
         return headers_of(self.headers)
 

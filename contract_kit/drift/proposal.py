@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from contract_kit.cassettes import atomic_write_text
+from contract_kit.contract import parse_overlay
 from contract_kit.drift.findings import Finding
 from contract_kit.redact import Redactor
 
@@ -279,14 +281,12 @@ def propose(findings: Iterable[Finding], contract: Contract, *, responses: int) 
 
 
 def dump_overlay(overlay: dict[str, Any]) -> str:
-    from contract_kit.contract import parse_overlay
 
     parse_overlay(json.loads(json.dumps(overlay)), "<proposed overlay>")  # what we write must load
     return yaml.safe_dump(overlay, sort_keys=False, allow_unicode=True, width=110)
 
 
 def write_overlay(path: str | Path, overlay: dict[str, Any], redactor: Redactor | None = None) -> Path:
-    from contract_kit.cassettes import atomic_write_text
 
     target = Path(path)
     text = dump_overlay(overlay)

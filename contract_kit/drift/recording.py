@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from contract_kit.cassettes import Interaction, RecordedRequest, RecordedResponse, detect_style, events_of
 from contract_kit.drift.live import Exchange, LiveClient
@@ -181,7 +182,6 @@ class RecordingHandler:
         return next((base for base in self.bases if base.matches_url(request.url)), None)
 
     def _path(self, request: MockRequest) -> str:
-        from urllib.parse import urlsplit
 
         query = urlsplit(request.url).query
         return request.path + (f"?{query}" if query else "")

@@ -20,7 +20,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from contract_kit.cassettes import atomic_write_text
 from contract_kit.drift.findings import DriftCollector, Finding
+from contract_kit.errors import ConfigError
 from contract_kit.redact import Redactor
 
 _COLUMNS = (
@@ -101,7 +103,6 @@ def write_json(
     path: str | Path, data: Mapping[str, Any], redactor: Redactor | None = None, *, what: str
 ) -> Path:
     """Write a report atomically; refuses (``SecretLeakError``) text that holds the API key."""
-    from contract_kit.cassettes import atomic_write_text
 
     target = Path(path)
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
@@ -112,7 +113,6 @@ def write_json(
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
-    from contract_kit.errors import ConfigError
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))

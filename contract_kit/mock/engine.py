@@ -52,6 +52,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contract_kit.defaults import DEFAULT_MODEL, PROFILES
 from contract_kit.errors import EngineRequestError, ProfileError
 from contract_kit.mock.answers import (
     OUT_OF_BUDGET,
@@ -75,8 +76,6 @@ __all__ = [
     "render_json",
 ]
 
-PROFILES = ("observed", "documented")
-DEFAULT_MODEL = "alibaba/qwen3-vl-32b-thinking"
 FIXED_CREATED = 1764625236
 """The vendor example's ``created``: the default clock, so runs are reproducible."""
 IMAGE_TOKENS = {"low": 85, "high": 765, "auto": 765}

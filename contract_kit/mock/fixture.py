@@ -17,7 +17,9 @@ from contract_kit.defaults import DEFAULT_BASE_URL
 from contract_kit.errors import MarkerError
 from contract_kit.mock import scenarios as sc
 from contract_kit.mock.service import Call, MockService
+from contract_kit.mock.transports.asgi import make_app
 from contract_kit.mock.transports.inprocess import RoutedMock, routed
+from contract_kit.mock.transports.server import BackgroundServer
 
 if TYPE_CHECKING:
     from contract_kit.contract import Contract
@@ -133,8 +135,6 @@ class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        from contract_kit.mock.transports.asgi import make_app
-        from contract_kit.mock.transports.server import BackgroundServer
 
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=require_auth)

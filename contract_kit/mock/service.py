@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from contract_kit import _json
+from contract_kit.contract import load_contract
 from contract_kit.errors import ConfigError
 from contract_kit.mock.engine import (
     EngineOptions,
@@ -148,8 +149,6 @@ class MockService:
         max_calls: int = DEFAULT_MAX_CALLS,
     ) -> None:
         if isinstance(contract_or_profile, str):
-            from contract_kit.contract import load_contract
-
             contract_or_profile = load_contract(profile=contract_or_profile)
         self.contract: RequestContract = contract_or_profile
         self.seed = seed

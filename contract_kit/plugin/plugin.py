@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from contract_kit.mock import ChatMock, ChatServer
     from contract_kit.plugin.session import CassetteUse
 
+import shutil
+from importlib.util import find_spec
+
 from contract_kit.defaults import DRIFT_POLICIES, MODES, PROFILES
 from contract_kit.plugin._config import OPTIONS, RUN_DIR_KEY, SESSION_KEY, USE_KEY, marker_kwargs, setting
 
@@ -59,7 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if value not in choices:
             raise pytest.UsageError(f"{name} = {value!r} is not one of the choices: {', '.join(choices)}")
     if setting(config, "contract_mode") != "replay":
-        from contract_kit.plugin.recorder import configure
+        from contract_kit.plugin.recorder import configure  # start-up cost
 
         configure(config)
     seed = setting(config, "contract_seed")
@@ -73,8 +76,6 @@ def pytest_configure(config: pytest.Config) -> None:
             f"contract_examples = {examples!r} is not a whole number > 0; e.g. --contract-examples 200"
         )
     if config.getoption("contract_suite", default=False):
-        from importlib.util import find_spec
-
         spec = find_spec("contract_kit.plugin.suite_tests")
         if spec is not None and spec.origin:
             config.args.append(spec.origin)
@@ -93,14 +94,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if any(KIT_FIXTURES.intersection(getattr(item, "fixturenames", ())) for item in session.items):
         _load(session.config)
     if any("chat_cassette" in getattr(item, "fixturenames", ()) for item in session.items):
-        from contract_kit.plugin.recorder import check_cassettes
+        from contract_kit.plugin.recorder import check_cassettes  # start-up cost
 
         check_cassettes(session.items, session.config)
 
 
 def _load(config: pytest.Config, profile: str | None = None) -> Contract:
-    from contract_kit.contract import load_contract
-    from contract_kit.errors import ContractKitError
+    from contract_kit.contract import load_contract  # start-up cost
+    from contract_kit.errors import ContractKitError  # start-up cost
 
     try:
         return load_contract(
@@ -119,8 +120,8 @@ def contract(pytestconfig: pytest.Config) -> Contract:
 @pytest.fixture
 def chat_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[ChatMock]:
     """The completions mock, routed in-process for httpx (respx) and the openai SDK (httpx2)."""
-    from contract_kit.errors import MarkerError
-    from contract_kit.mock import ChatMock
+    from contract_kit.errors import MarkerError  # start-up cost
+    from contract_kit.mock import ChatMock  # start-up cost
 
     options = marker_kwargs(request, "chat_mock")
     profile = options.pop("profile", None)
@@ -138,7 +139,7 @@ def chat_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> It
 @pytest.fixture(scope="session")
 def chat_server(pytestconfig: pytest.Config) -> Iterator[ChatServer]:
     """The completions mock served over real HTTP on a free loopback port; ``.base_url`` ends in ``/v1``."""
-    from contract_kit.mock import ChatServer
+    from contract_kit.mock import ChatServer  # start-up cost
 
     with ChatServer(_load(pytestconfig), seed=int(setting(pytestconfig, "contract_seed"))) as server:
         yield server
@@ -150,7 +151,7 @@ def chat_server(pytestconfig: pytest.Config) -> Iterator[ChatServer]:
 @pytest.fixture
 def chat_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
     """Route the endpoint to this test's cassette: replayed offline, or recorded live (``--contract-mode``)."""
-    from contract_kit.plugin.recorder import cassette_fixture
+    from contract_kit.plugin.recorder import cassette_fixture  # start-up cost
 
     yield from cassette_fixture(request)
 
@@ -159,7 +160,7 @@ def chat_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if USE_KEY not in item.stash:
         return (yield)
-    from contract_kit.plugin.recorder import after_call
+    from contract_kit.plugin.recorder import after_call  # start-up cost
 
     try:
         yield
@@ -178,7 +179,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
     if USE_KEY in item.stash:
-        from contract_kit.plugin.recorder import make_report
+        from contract_kit.plugin.recorder import make_report  # start-up cost
 
         make_report(item, report)
     return report
@@ -193,7 +194,7 @@ def pytest_configure_node(node: Any) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     if "contract_kit" in getattr(node, "workeroutput", {}):
-        from contract_kit.plugin.recorder import testnodedown
+        from contract_kit.plugin.recorder import testnodedown  # start-up cost
 
         testnodedown(node)
 
@@ -202,20 +203,18 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     wanted = setting(config, "contract_drift_report") or setting(config, "contract_drift_overlay")
     if SESSION_KEY in config.stash or wanted:
-        from contract_kit.plugin.recorder import sessionfinish
+        from contract_kit.plugin.recorder import sessionfinish  # start-up cost
 
         sessionfinish(session)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if SESSION_KEY in config.stash:
-        from contract_kit.plugin.recorder import terminal_summary
+        from contract_kit.plugin.recorder import terminal_summary  # start-up cost
 
         terminal_summary(terminalreporter, config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if RUN_DIR_KEY in config.stash and not hasattr(config, "workerinput"):
-        import shutil
-
         shutil.rmtree(config.stash[RUN_DIR_KEY], ignore_errors=True)

@@ -19,6 +19,7 @@ which cassettes the run wrote. Each worker returns its findings in
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,8 +56,8 @@ def _number(config: pytest.Config, name: str, kind: type[int] | type[float], exa
 
 def settings(config: pytest.Config) -> Settings:
     """Options, ini keys and the environment -> ``Settings`` (command line wins, then env, then ini)."""
-    from contract_kit.drift import base_url_setting
-    from contract_kit.plugin.session import Settings
+    from contract_kit.drift import base_url_setting  # start-up cost
+    from contract_kit.plugin.session import Settings  # start-up cost
 
     root = Path(str(config.rootpath))
     report, overlay = _setting(config, "contract_drift_report"), _setting(config, "contract_drift_overlay")
@@ -84,14 +85,13 @@ def settings(config: pytest.Config) -> Settings:
 
 
 def _ignore(config: pytest.Config) -> tuple[str, ...]:
-    from contract_kit.cassettes import parse_ignore
+    from contract_kit.cassettes import parse_ignore  # start-up cost
 
     return parse_ignore(str(_setting(config, "contract_match_ignore") or ""))
 
 
 def configure(config: pytest.Config) -> None:
     """A live mode: the key must be there before any test runs; the controller makes the run folder."""
-    import os
 
     mode = _setting(config, "contract_mode")
     if mode in ("record", "live") and not os.environ.get("AIMLAPI_API_KEY", "").strip():
@@ -110,8 +110,8 @@ def configure(config: pytest.Config) -> None:
 def get_session(config: pytest.Config) -> RecorderSession:
     session = config.stash.get(SESSION_KEY, None)
     if session is None:
-        from contract_kit.errors import ContractKitError
-        from contract_kit.plugin.session import RecorderSession
+        from contract_kit.errors import ContractKitError  # start-up cost
+        from contract_kit.plugin.session import RecorderSession  # start-up cost
 
         try:
             session = RecorderSession(settings(config), run_dir=config.stash.get(RUN_DIR_KEY, None))
@@ -127,8 +127,8 @@ def check_cassettes(items: list[pytest.Item], config: pytest.Config) -> None:
     A malformed cassette then stops the run with one usage error naming the
     file and the line, instead of failing its test midway.
     """
-    from contract_kit.cassettes import cassette_path, load_cassette
-    from contract_kit.errors import CassetteError
+    from contract_kit.cassettes import cassette_path, load_cassette  # start-up cost
+    from contract_kit.errors import CassetteError  # start-up cost
 
     current = settings(config)
     if current.mode not in ("replay", "once"):
@@ -156,10 +156,10 @@ def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
             f"it takes: {', '.join(MARKER_KWARGS)}"
         )
     if "ignore" in options:
-        from contract_kit.cassettes import parse_ignore
+        from contract_kit.cassettes import parse_ignore  # start-up cost
 
         options["ignore"] = parse_ignore(options["ignore"])
-    from contract_kit.errors import ContractKitError
+    from contract_kit.errors import ContractKitError  # start-up cost
 
     session = get_session(request.config)
     try:
@@ -223,7 +223,7 @@ _LINES_KEY = pytest.StashKey[list[str]]()
 
 
 def terminal_summary(reporter: Any, config: pytest.Config) -> None:
-    from contract_kit.drift import render_table
+    from contract_kit.drift import render_table  # start-up cost
 
     recorder = config.stash.get(SESSION_KEY, None)
     if recorder is None or hasattr(config, "workerinput"):

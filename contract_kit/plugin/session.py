@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract_kit import __version__
 from contract_kit.cassettes import (
     DEFAULT_IGNORE,
     Cassette,
@@ -45,6 +44,7 @@ from contract_kit.defaults import (
     DEFAULT_CASSETTE_DIR,
     DEFAULT_DRIFT_POLICY,
     DEFAULT_MODE,
+    kit_version,
 )
 from contract_kit.drift import (
     DriftChecker,
@@ -194,7 +194,7 @@ class RecorderSession:
     def _replay_handler(
         self, use: CassetteUse, nodeid: str, ignore: Sequence[str] | None, timing: float | None
     ) -> Handler:
-        from contract_kit.cassettes import ReplayHandler
+        from contract_kit.cassettes import ReplayHandler  # start-up cost
 
         if not use.path.exists():
             return _Failing(
@@ -214,7 +214,7 @@ class RecorderSession:
         return _Guarded(use, replay)
 
     def _recording_handler(self, use: CassetteUse, nodeid: str) -> Handler:
-        from contract_kit.drift import RecordingHandler, max_tokens_guard
+        from contract_kit.drift import RecordingHandler, max_tokens_guard  # start-up cost
 
         settings = self.settings
         policy = RetryPolicy(retries=settings.retries, backoff=settings.backoff, timeout=settings.timeout)
@@ -256,7 +256,7 @@ class RecorderSession:
             return None
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
         meta = {
-            "recorded_with": f"contract-kit {__version__}",
+            "recorded_with": f"contract-kit {kit_version()}",
             "recorded_at": now,
             "base_url": public_url(self.settings.base_url),
         }
@@ -279,7 +279,7 @@ class RecorderSession:
 
     def write_outputs(self) -> list[str]:
         """Write the JSON report and the proposed overlay when asked; returns lines for the terminal."""
-        from contract_kit.drift import write_json
+        from contract_kit.drift import write_json  # start-up cost
 
         lines = []
         settings = self.settings
@@ -291,7 +291,7 @@ class RecorderSession:
         return lines
 
     def write_overlay(self, path: Path) -> str:
-        from contract_kit.drift import propose, write_overlay
+        from contract_kit.drift import propose, write_overlay  # start-up cost
 
         overlay = propose(
             self.collector.sorted(), self.checker().observed, responses=self.collector.responses

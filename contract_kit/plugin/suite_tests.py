@@ -59,8 +59,8 @@ def _setting(config: pytest.Config, name: str, env: str) -> Any:
 @pytest.fixture(scope="module")
 def contract_suite(contract: Contract, pytestconfig: pytest.Config) -> Iterator[ContractSuite]:
     """The suite for the configured target, built once per module that includes the tests."""
-    from contract_kit.errors import ContractKitError
-    from contract_kit.suite import ContractSuite, make_target
+    from contract_kit.errors import ContractKitError  # start-up cost
+    from contract_kit.suite import ContractSuite, make_target  # start-up cost
 
     examples = _setting(pytestconfig, "contract_examples", EXAMPLES_ENV)
     seed = _setting(pytestconfig, "contract_seed", "CONTRACT_KIT_SEED") or 0

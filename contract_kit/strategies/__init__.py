@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
+from contract_kit.contract import load_contract
+from contract_kit.contract.document import DEFAULT_PROFILE
 from contract_kit.strategies.coherence import coherence_problems
 from contract_kit.strategies.invalid import INVALID_KINDS, InvalidBuilder, InvalidCase, raw_request_violations
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
@@ -54,8 +56,6 @@ _BUILDERS: dict[tuple[Any, ...], Any] = {}
 
 
 def _contract(contract: Contract | None, profile: str | None) -> Contract:
-    from contract_kit.contract import load_contract
-    from contract_kit.contract.document import DEFAULT_PROFILE
 
     return contract if contract is not None else load_contract(profile or DEFAULT_PROFILE)
 

@@ -11,6 +11,9 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
 from contract_kit.strategies.knowledge import (
     ASSISTANT,
     FORMAT_SCHEMA_KEY,
@@ -116,8 +119,6 @@ def _schema_problems(request: Mapping[str, Any]) -> list[str]:
 
 
 def _carried_schema_problems(holder: Mapping[str, Any]) -> list[str]:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
 
     schema = holder.get(FUNCTION_SCHEMA_KEY)
     if schema is None:

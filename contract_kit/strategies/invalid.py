@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 
 from contract_kit import _json
+from contract_kit.contract import media_type
+from contract_kit.defaults import JSON_TYPE
 from contract_kit.strategies import mutations as mu
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
 from contract_kit.strategies.schema import Schema
@@ -33,7 +35,7 @@ from contract_kit.validation import Violation, json_path
 if TYPE_CHECKING:
     from contract_kit.contract import Contract
 
-JSON_MEDIA_TYPE = "application/json"
+JSON_MEDIA_TYPE = JSON_TYPE
 NOT_JSON, WRONG_CONTENT_TYPE = "not-json", "wrong-content-type"
 JSON_RULE, CONTENT_TYPE_RULE = "json", "content-type"
 INVALID_KINDS = (
@@ -79,7 +81,6 @@ class InvalidCase:
 
 def raw_request_violations(contract: Contract, body: bytes, content_type: str | None) -> list[Violation]:
     """Violations of a raw request, in the order a server checks: media type, JSON, schema."""
-    from contract_kit.contract import media_type
 
     if media_type(content_type) != JSON_MEDIA_TYPE:
         return [

@@ -4,8 +4,9 @@ What ``contract-kit check`` and ``pytest --contract-suite`` run.
 """
 
 from contract_kit.suite.coverage import CoverageReport, SchemaCoverage
-from contract_kit.suite.properties import PROPERTIES, ContractSuite, PropertyFailed, suite_settings
+from contract_kit.suite.properties import ContractSuite, PropertyFailed, suite_settings
 from contract_kit.suite.report import format_report
+from contract_kit.suite.results import PROPERTIES, PropertyResult, SuiteReport
 from contract_kit.suite.targets import MockTarget, Target, TargetResponse, URLTarget, make_target
 
 __all__ = [
@@ -14,7 +15,9 @@ __all__ = [
     "CoverageReport",
     "MockTarget",
     "PropertyFailed",
+    "PropertyResult",
     "SchemaCoverage",
+    "SuiteReport",
     "Target",
     "TargetResponse",
     "URLTarget",

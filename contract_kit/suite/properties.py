@@ -20,15 +20,26 @@ or pytest's ``--hypothesis-seed``) reproduces a run.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from contract_kit import _json
+from contract_kit.defaults import JSON_TYPE
+from contract_kit.defaults import SSE_TYPE as STREAM_TYPE
 from contract_kit.strategies import InvalidCase, chat_requests, invalid_chat_requests
-from contract_kit.suite.coverage import CoverageReport, SchemaCoverage
+from contract_kit.suite.coverage import SchemaCoverage
+from contract_kit.suite.report import format_failure
+from contract_kit.suite.results import (
+    AGREEMENT,
+    INVALID,
+    PROPERTIES,
+    VALID,
+    Failure,
+    PropertyResult,
+    SuiteReport,
+)
 from contract_kit.validation import ObservedAnswer, answer_problems, excused
 
 if TYPE_CHECKING:
@@ -37,57 +48,11 @@ if TYPE_CHECKING:
     from contract_kit.contract import Contract
     from contract_kit.suite.targets import Target, TargetResponse
 
-VALID, INVALID, AGREEMENT = "valid", "invalid", "agreement"
-PROPERTIES = (VALID, INVALID, AGREEMENT)
-TITLES = {
-    VALID: "valid request -> 200 with a conforming answer",
-    INVALID: "invalid request -> 4xx with an error body",
-    AGREEMENT: "stream and JSON answers agree",
-}
-JSON_TYPE, STREAM_TYPE = "application/json", "text/event-stream"
 MAX_PROBLEMS = 8
 
 
 class PropertyFailed(AssertionError):
     """One example broke a property; the message lists what went wrong."""
-
-
-@dataclass
-class Failure:
-    """The (shrunk) example that broke a property, and how."""
-
-    example: Any
-    problems: list[str]
-
-
-@dataclass
-class PropertyResult:
-    name: str
-    examples: int = 0
-    passed: int = 0
-    failure: Failure | None = None
-    skipped: str | None = None
-    error: str | None = None
-
-    @property
-    def title(self) -> str:
-        return TITLES[self.name]
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None and self.error is None
-
-
-@dataclass
-class SuiteReport:
-    target: str
-    results: list[PropertyResult]
-    coverage: CoverageReport
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return all(result.ok for result in self.results)
 
 
 class ContractSuite:
@@ -179,8 +144,6 @@ class ContractSuite:
         __tracebackhide__ = True
         result = self.run_property(name)
         if not result.ok:
-            from contract_kit.suite.report import format_failure
-
             raise PropertyFailed(format_failure(result))
 
     def _property(self, name: str) -> tuple[SearchStrategy[Any], Callable[[Any], list[str]]]:

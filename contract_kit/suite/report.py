@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from contract_kit.strategies import InvalidCase
-from contract_kit.suite.properties import PropertyResult, SuiteReport
+from contract_kit.suite.results import PropertyResult, SuiteReport
 
 MAX_EXAMPLE_CHARS = 1500
 _COLUMNS = ("property", "examples", "passed", "failed", "result")

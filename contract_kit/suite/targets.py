@@ -21,12 +21,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+import httpx
+
+from contract_kit.defaults import API_KEY_ENV, DEFAULT_BASE_URL
 from contract_kit.errors import ConfigError
+from contract_kit.mock import MockRequest, MockService
 
 if TYPE_CHECKING:
     from contract_kit.contract import Contract
 
-API_KEY_ENV = "AIMLAPI_API_KEY"
 MOCK = "mock"
 DEFAULT_TIMEOUT_S = 60.0
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -70,15 +73,13 @@ class MockTarget:
     deterministic = True
 
     def __init__(self, contract: Contract, *, seed: int = 0) -> None:
-        from contract_kit.mock import MockService
 
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=False)
         self.name = f"mock (in-process, profile {contract.profile}, seed {seed})"
-        self._url = f"https://api.aimlapi.com{contract.path}"
+        self._url = f"{_origin(DEFAULT_BASE_URL)}{contract.path}"
 
     def send(self, body: bytes, content_type: str) -> TargetResponse:
-        from contract_kit.mock import MockRequest
 
         headers = {"content-type": content_type, "accept": "application/json, text/event-stream"}
         response = self.service(MockRequest("POST", self._url, self.contract.path, headers, body))
@@ -103,7 +104,6 @@ class URLTarget:
         timeout: float = DEFAULT_TIMEOUT_S,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        import httpx
 
         self.url = endpoint_url(base_url, contract)
         host = urlsplit(self.url).hostname or ""
@@ -143,7 +143,7 @@ def endpoint_url(base_url: str, contract: Contract) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"target {base_url!r} is neither 'mock' nor an http(s) URL; "
-            "e.g. --target mock or --target https://api.aimlapi.com/v1"
+            f"e.g. --target mock or --target {DEFAULT_BASE_URL}"
         )
     base, path = base_url.rstrip("/"), contract.path
     base_path = urlsplit(base).path
@@ -158,3 +158,9 @@ def make_target(spec: str, contract: Contract, *, seed: int = 0, **options: Any)
     if spec == MOCK:
         return MockTarget(contract, seed=seed)
     return URLTarget(spec, contract, **options)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL: the part the operation's path is appended to."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 JSON_FORMATS = ("json_object", "json_schema")
 CUT_SHORT = ("length", "content_filter")
 EMPTY_MESSAGE_RULE = "message-not-empty"
@@ -97,7 +99,6 @@ def _format_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list
 
 
 def _schema_problems(schema: Mapping[str, Any], value: Any) -> list[str]:
-    from jsonschema import Draft202012Validator
 
     error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
     return (

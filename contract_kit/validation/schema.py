@@ -9,11 +9,14 @@ because OpenAPI objects accept extra keys silently and drift hides there.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 import jsonschema_rs
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import relevance
 
 from contract_kit.validation.violations import Violation, json_path
 
@@ -51,8 +54,6 @@ class SchemaCheck:
         return [_to_violation(err, where) for err in self._sorted_errors(instance)]
 
     def _sorted_errors(self, instance: Any) -> list[Any]:
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import relevance
 
         if self._detailed is None:
             self._detailed = Draft202012Validator(self.schema)
@@ -253,7 +254,6 @@ def _rules_out(sub: Any, parent: Any) -> bool:
 
 def _merged_discriminator(parent: Any, branches: list[list[Any]]) -> Any:
     """One ``enum`` error listing every branch's value, when all branches miss at the same field; else None."""
-    import copy
 
     misses = []
     for errs in branches:

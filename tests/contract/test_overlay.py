@@ -349,7 +349,7 @@ HEAD = "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - {target: $
         ("- {target: $.info, remove: 'yes'}", "actions[1]", "'remove' must be true or false"),
         ("- {target: $.info, description: 3, remove: true}", "actions[1]", "'description' must be a string"),
         ("- {target: $.info, remvoe: true}", "actions[1]", "unknown field 'remvoe'"),
-        ("- {target: '$.a[1:2]', remove: true}", "actions[1].target", "array slice"),
+        ("- {target: '$.a[1:', remove: true}", "actions[1].target", "invalid JSONPath"),
         ("- {target: $.info, update: {200: a, '200': b}}", "actions[1].update", "appears twice"),
     ],
 )

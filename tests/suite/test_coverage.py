@@ -8,7 +8,8 @@ import pytest
 
 from contract_kit import load_contract
 from contract_kit.suite import MockTarget, SchemaCoverage
-from contract_kit.suite.properties import AGREEMENT, VALID, ContractSuite
+from contract_kit.suite.properties import ContractSuite
+from contract_kit.suite.results import AGREEMENT, VALID
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 MINIMAL = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}

@@ -13,18 +13,12 @@ from hypothesis import HealthCheck, settings
 
 from contract_kit import load_contract
 from contract_kit.contract import Contract
+from contract_kit.defaults import API_KEY_ENV
 from contract_kit.mock import ChatServer
 from contract_kit.strategies import InvalidCase
-from contract_kit.suite.properties import (
-    AGREEMENT,
-    INVALID,
-    PROPERTIES,
-    VALID,
-    ContractSuite,
-    PropertyFailed,
-    suite_settings,
-)
-from contract_kit.suite.targets import API_KEY_ENV, MockTarget, TargetResponse, URLTarget, endpoint_url
+from contract_kit.suite.properties import ContractSuite, PropertyFailed, suite_settings
+from contract_kit.suite.results import AGREEMENT, INVALID, PROPERTIES, VALID
+from contract_kit.suite.targets import MockTarget, TargetResponse, URLTarget, endpoint_url
 from contract_kit.validation import ObservedAnswer as Answer
 from contract_kit.validation import answer_problems, excused
 
