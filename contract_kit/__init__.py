@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Contract": "contract_kit.contract.effective",
-    "load_contract": "contract_kit.contract.effective",
-    "PROFILES": "contract_kit.contract.document",
-    "DEFAULT_PROFILE": "contract_kit.contract.document",
-    "Violation": "contract_kit.validation.violations",
-    "StreamReport": "contract_kit.validation.stream",
-    "assert_valid_response": "contract_kit.contract.assertions",
-    "assert_valid_request": "contract_kit.contract.assertions",
-    "assert_valid_stream": "contract_kit.contract.assertions",
+    "Contract": "contract_kit.contract",
+    "load_contract": "contract_kit.contract",
+    "PROFILES": "contract_kit.defaults",
+    "DEFAULT_PROFILE": "contract_kit.defaults",
+    "Violation": "contract_kit.validation",
+    "StreamReport": "contract_kit.validation",
+    "assert_valid_response": "contract_kit.contract",
+    "assert_valid_request": "contract_kit.contract",
+    "assert_valid_stream": "contract_kit.contract",
     "ContractKitError": "contract_kit.errors",
     "ContractViolationError": "contract_kit.errors",
     "SpecError": "contract_kit.errors",
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         assert_valid_stream,
         load_contract,
     )
-    from contract_kit.contract.document import DEFAULT_PROFILE, PROFILES
+    from contract_kit.defaults import DEFAULT_PROFILE, PROFILES
     from contract_kit.errors import ContractKitError, ContractViolationError, SpecError
     from contract_kit.validation import StreamReport, Violation
 

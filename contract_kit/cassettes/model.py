@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract_kit.errors import CassetteError
 from contract_kit.validation import decode
 
 FORMAT_VERSION = 1
@@ -121,10 +122,12 @@ class Cassette:
 
 
 def check_style(style: str) -> list[str]:
-    """Split a style name into its parts; ``ValueError`` for an unknown one."""
+    """Split a style name into its parts; ``CassetteError`` (a ``ValueError``) for an unknown one."""
     base, *flags = style.split("-")
     if base not in STYLES or any(flag not in ("ascii", "nl") for flag in flags):
-        raise ValueError(f"unknown body_style {style!r}")
+        raise CassetteError(
+            f"unknown body_style {style!r}; use one of {', '.join(STYLES)} (optionally -ascii, -nl)"
+        )
     return [base, *flags]
 
 

@@ -5,10 +5,9 @@ openai SDK) and the served mock (``contract-kit serve --cassette-dir``), so a
 cassette replays the same way whichever client the user's code uses. A
 stream is sent as its recorded network reads, one write each, so the client
 sees the recorded chunk boundaries. ``timing`` scales the recorded delays:
-``0`` (the default) replays at full speed, ``1`` approximates the recorded
-pacing: the first read arrives after the recorded time to first byte, later
-reads after the mean recorded gap (a ``MockResponse`` has one delay between
-chunks, not one per chunk).
+``0`` (the default) replays at full speed, ``1`` follows the recorded pacing:
+each read waits for its own recorded gap after the previous one (the first
+for the recorded time to first byte), scaled by ``timing``.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 
 from contract_kit.contract import load_contract
-from contract_kit.contract.document import DEFAULT_PROFILE
+from contract_kit.defaults import DEFAULT_PROFILE
+from contract_kit.errors import SpecError
 from contract_kit.strategies.coherence import coherence_problems
 from contract_kit.strategies.invalid import INVALID_KINDS, InvalidBuilder, InvalidCase, raw_request_violations
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
@@ -117,7 +118,10 @@ def chat_responses(
     resolved = _contract(contract, profile)
     schema = resolved.response_schema(200)
     if schema is None:
-        raise ValueError(f"the {resolved.profile!r} contract documents no JSON 200 response")
+        raise SpecError(
+            f"the {resolved.profile!r} contract documents no JSON 200 response; "
+            "add one to the document or an overlay, or use chat_streams()"
+        )
     key = ("responses", id(schema), max_choices)
     if key not in _BUILDERS:
         _BUILDERS[key] = (schema, ResponseBuilder(schema, max_choices=max_choices).responses())
@@ -140,7 +144,10 @@ def chat_streams(
     resolved = _contract(contract, profile)
     schema = resolved.chunk_schema
     if schema is None:
-        raise ValueError(f"the {resolved.profile!r} contract documents no text/event-stream 200 response")
+        raise SpecError(
+            f"the {resolved.profile!r} contract documents no text/event-stream 200 response; "
+            "add one to the document or an overlay, or use chat_responses()"
+        )
     key = ("streams", id(schema), include_usage, hostile)
     if key not in _BUILDERS:
         _BUILDERS[key] = (

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from contract_kit import _json
 from contract_kit.contract import media_type
 from contract_kit.defaults import JSON_TYPE
+from contract_kit.errors import ConfigError
 from contract_kit.strategies import mutations as mu
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
 from contract_kit.strategies.schema import Schema
@@ -118,7 +119,7 @@ class InvalidBuilder:
         chosen = tuple(kinds) if kinds is not None else INVALID_KINDS
         unknown = [kind for kind in chosen if kind not in INVALID_KINDS]
         if unknown or not chosen:
-            raise ValueError(
+            raise ConfigError(
                 f"unknown invalid-request kind(s) {unknown!r}; choose from {', '.join(INVALID_KINDS)}"
             )
         self.kinds = chosen

@@ -28,6 +28,7 @@ from hypothesis import seed as hypothesis_seed
 from contract_kit import _json
 from contract_kit.defaults import JSON_TYPE
 from contract_kit.defaults import SSE_TYPE as STREAM_TYPE
+from contract_kit.errors import ConfigError
 from contract_kit.strategies import InvalidCase, chat_requests, invalid_chat_requests
 from contract_kit.suite.coverage import SchemaCoverage
 from contract_kit.suite.report import format_failure
@@ -153,7 +154,7 @@ class ContractSuite:
             return invalid_chat_requests(self.contract), self.check_invalid
         if name == AGREEMENT:
             return chat_requests(self.contract, stream=False), self.check_agreement
-        raise ValueError(f"unknown property {name!r}; choose from {', '.join(PROPERTIES)}")
+        raise ConfigError(f"unknown property {name!r}; choose from {', '.join(PROPERTIES)}")
 
     def _hypothesis_test(
         self, strategy: SearchStrategy[Any], check: Callable[[Any], list[str]], result: PropertyResult
