@@ -19,6 +19,7 @@ import random
 from typing import Any
 
 from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
+from contract_kit.defaults import API_KEY_ENV, DEFAULT_BASE_URL
 
 DEFAULT_EXAMPLES = 100
 PROPERTY_CHOICES = ("valid", "invalid", "agreement")
@@ -35,7 +36,7 @@ def add_parser(sub: Any) -> None:
         default="mock",
         metavar="mock|URL",
         help="'mock' (the embedded mock, in-process; the default) or the API root URL, e.g. "
-        "https://api.aimlapi.com/v1 (Authorization from $AIMLAPI_API_KEY)",
+        f"{DEFAULT_BASE_URL} (Authorization from ${API_KEY_ENV})",
     )
     check.add_argument(
         "--examples",

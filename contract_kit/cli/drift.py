@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from contract_kit.drift import DriftChecker, DriftCollector
     from contract_kit.redact import Redactor
 
-from contract_kit.defaults import DEFAULT_PROBE_DIR
+from contract_kit.defaults import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_PROBE_DIR
 
 
 def add_parser(sub: Any) -> None:
@@ -45,7 +45,7 @@ def add_parser(sub: Any) -> None:
         "--base-url",
         default=None,
         metavar="URL",
-        help="live API root (default: $AIMLAPI_BASE_URL, else https://api.aimlapi.com/v1)",
+        help=f"live API root (default: ${BASE_URL_ENV}, else {DEFAULT_BASE_URL})",
     )
     parser.add_argument(
         "--cassette-dir",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from contract_kit.defaults import API_KEY_ENV
 from contract_kit.errors import MarkerError
 from contract_kit.plugin._config import RUN_DIR_KEY, SESSION_KEY, USE_KEY, marker_kwargs, setting
 
@@ -94,10 +95,10 @@ def configure(config: pytest.Config) -> None:
     """A live mode: the key must be there before any test runs; the controller makes the run folder."""
 
     mode = _setting(config, "contract_mode")
-    if mode in ("record", "live") and not os.environ.get("AIMLAPI_API_KEY", "").strip():
+    if mode in ("record", "live") and not os.environ.get(API_KEY_ENV, "").strip():
         raise pytest.UsageError(
             f"contract-kit: --contract-mode={mode} talks to the live API and needs an API key: export "
-            "AIMLAPI_API_KEY=... (in CI, from the CI's secrets), or run offline with --contract-mode=replay"
+            f"{API_KEY_ENV}=... (in CI, from the CI's secrets), or run offline with --contract-mode=replay"
         )
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
