@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
+from contract_kit.cli._progress import Progress
 
 if TYPE_CHECKING:
     from contract_kit.drift import DriftChecker, DriftCollector
@@ -125,7 +126,18 @@ def _run_live(
         retries=args.retries,
         timeout=args.timeout,
     )
-    run = run_live_probes(settings, checker, collector)
+    progress = Progress()
+    try:
+        run = run_live_probes(
+            settings,
+            checker,
+            collector,
+            on_probe=lambda name, number, total: progress.update(
+                f"probe {number}/{total}: {name}", force=True
+            ),
+        )
+    finally:
+        progress.clear()
     return run.redactor, run.lines
 
 
