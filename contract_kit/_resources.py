@@ -86,5 +86,10 @@ def examples_dir() -> Path:
     return _bundled("examples", "fixtures/examples", "example_response.json")
 
 
+def bundled_is_installed() -> bool:
+    """True when the bundled files sit inside the installed package (not a checkout): never edit them."""
+    return _in_checkout("openapi") is None
+
+
 def default_document() -> Path:
     return openapi_dir() / DOCUMENT_NAME

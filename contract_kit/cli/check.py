@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
     seed = args.seed if args.seed is not None else random.randrange(2**31)
     _require_key(args)
-    contract = load_contract(args.profile, args.spec)
+    contract = load_contract(args.profile, args.spec, overlays=args.overlays)
     options = {} if args.target == "mock" else {"auth": not args.no_auth}
     target = make_target(args.target, contract, seed=seed, **options)
     properties = tuple(args.properties or PROPERTY_CHOICES)
@@ -135,6 +135,7 @@ def _reproduce(args: argparse.Namespace, seed: int) -> str:
     ]
     if args.spec:
         parts.append(f"--spec {args.spec}")
+    parts += [f"--contract-overlay {path}" for path in args.overlays]
     if args.no_auth:
         parts.append("--no-auth")
     parts += [f"--property {name}" for name in args.properties or ()]

@@ -21,7 +21,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from contract_kit.contract import lint, render_lint  # start-up cost: only when this command runs
 
-    report = lint(args.spec, args.profile, args.examples)
+    report = lint(args.spec, args.profile, args.examples, overlays=args.overlays)
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

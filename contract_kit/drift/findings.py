@@ -252,10 +252,13 @@ class DriftChecker:
         self.observed = observed
 
     @classmethod
-    def for_spec(cls, spec: str | Path | None = None) -> DriftChecker:
+    def for_spec(cls, spec: str | Path | None = None, overlays: Iterable[str | Path] = ()) -> DriftChecker:
+        """A team's own overlays (accepted drift) join the observed side only, so what they describe is known."""
         from contract_kit.contract import load_contract
 
-        return cls(load_contract("documented", spec), load_contract("observed", spec))
+        return cls(
+            load_contract("documented", spec), load_contract("observed", spec, overlays=tuple(overlays))
+        )
 
     def applies_to(self, interaction: Interaction) -> bool:
         """Only the contract's operation is checked (a test may also call ``/models``, say)."""

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from contract_kit.errors import MarkerError
-from contract_kit.plugin._config import RUN_DIR_KEY, SESSION_KEY, USE_KEY, marker_kwargs, setting
+from contract_kit.plugin._config import (
+    RUN_DIR_KEY,
+    SESSION_KEY,
+    USE_KEY,
+    list_setting,
+    marker_kwargs,
+    setting,
+)
 
 if TYPE_CHECKING:
     from contract_kit.plugin.session import CassetteUse, RecorderSession, Settings
@@ -80,6 +87,7 @@ def settings(config: pytest.Config) -> Settings:
         timeout=_number(config, "contract_timeout", float, "60"),
         timing=_number(config, "contract_replay_timing", float, "1.0"),
         spec=_setting(config, "contract_spec") or None,
+        overlays=tuple(str(path) for path in list_setting(config, "contract_overlays")),
     )
 
 
