@@ -101,4 +101,10 @@ AIMLAPI_BASE_URL="http://127.0.0.1:$PORT/v1" AIMLAPI_API_KEY="$SMOKE_KEY" \
 ls drift-cassettes/*.yaml > /dev/null || fail "drift --live recorded no probe cassette"
 if grep -rq "$SMOKE_KEY" drift.json drift-cassettes; then fail "the key reached a drift file"; fi
 
-echo "smoke: the installed kit works from outside the repo"
+step "the team's document and overlay on the CLI: its recorded cassette shows no new drift"
+contract-kit drift "$work/project/fixtures/cassettes" --spec "$work/project/contract/aimlapi-qwen3-vl-8b-thinking.json" \
+  --contract-overlay "$work/project/contract/team-overlay.yaml" --format json > team-drift.json
+python -c 'import json,sys; r=json.load(open(sys.argv[1])); assert not [f for f in r["findings"] if not f["known"]], r' \
+  team-drift.json
+
+echo "smoke: the installed kit works from outside the repo (${SECONDS}s)"

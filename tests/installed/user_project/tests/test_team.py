@@ -15,6 +15,8 @@ def test_the_configured_document_is_the_teams(contract):
     assert contract.models == [MODEL]
     assert contract.files.document.name == "aimlapi-qwen3-vl-8b-thinking.json"
     assert "site-packages" in str(contract.files.observed[0].path)  # the bundled observations apply
+    assert [ref.path.name for ref in contract.files.extra] == ["team-overlay.yaml"]  # ini contract_overlays
+    assert contract.document["info"]["x-reviewed-by"] == "acme"
 
 
 def test_the_openai_sdk_gets_a_streamed_answer_for_the_teams_model(chat_mock, contract):
