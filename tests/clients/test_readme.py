@@ -47,6 +47,7 @@ RUN_BY = {
     "def test_my_client_retries_then_reads_the_third_answer": "test_the_scenarios_block_passes",
     "def test_my_serializer": "test_the_hypothesis_block_passes",
     "def test_summary_keeps_the_reasoning_out": "test_the_replay_block_records_once_then_replays_offline",
+    "def test_my_client_gets_an_answer_to_any_valid_request": "test_the_given_with_a_fresh_mock_block_passes",
 }
 
 
@@ -75,6 +76,29 @@ def test_the_scenarios_block_passes(pytester: pytest.Pytester) -> None:
 def test_the_hypothesis_block_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_strategies_block=_block("def test_my_serializer"))
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_the_given_with_a_fresh_mock_block_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_given_mock=_block("def test_my_client_gets_an_answer_to_any_valid_request"))
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_given_with_the_chat_mock_fixture_trips_the_health_check_the_readme_names(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_fixture_under_given="""
+from hypothesis import given, strategies as st
+
+@given(st.integers())
+def test_uses_the_fixture(chat_mock, n):
+    pass
+"""
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert "function_scoped_fixture" in result.stdout.str()
+    assert "`function_scoped_fixture` health check" in README
 
 
 def test_the_replay_block_records_once_then_replays_offline(
