@@ -119,6 +119,10 @@ class LiveAPIError(ContractKitError, AssertionError):
     fault: dict[str, Any] | None = None
 
 
+class TargetAuthError(ContractKitError, AssertionError):
+    """A suite target refused the credentials (401/403): its answers say nothing about the contract."""
+
+
 class DriftError(ContractKitError, AssertionError):
     """New breaking drift was seen under ``--contract-drift=fail``; the message lists the findings."""
 

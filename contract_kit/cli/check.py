@@ -9,17 +9,22 @@ The main job of the kit::
 Exit status: 0 when every property holds, 1 when one fails (its minimal
 failing example is printed), 2 on a usage error. Every run prints its seed;
 ``--seed`` replays it exactly (the examples and, for the mock, its answers).
-No Hypothesis database is used, so a run depends on its seed alone.
+No Hypothesis database and no deadline are used, so a run depends on its seed
+alone, however loaded the machine. On a terminal, stderr shows each property's
+examples as they run; in CI logs nothing is printed until the report.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 from typing import Any
 
 from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
+from contract_kit.cli._progress import Progress
 from contract_kit.defaults import API_KEY_ENV, DEFAULT_BASE_URL
+from contract_kit.errors import LiveConfigError
 
 DEFAULT_EXAMPLES = 100
 PROPERTY_CHOICES = ("valid", "invalid", "agreement")
@@ -37,6 +42,12 @@ def add_parser(sub: Any) -> None:
         metavar="mock|URL",
         help="'mock' (the embedded mock, in-process; the default) or the API root URL, e.g. "
         f"{DEFAULT_BASE_URL} (Authorization from ${API_KEY_ENV})",
+    )
+    check.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="send no Authorization to a URL target (for a server that needs no key, "
+        "such as contract-kit serve --no-auth); without it a URL target needs $AIMLAPI_API_KEY",
     )
     check.add_argument(
         "--examples",
@@ -73,21 +84,45 @@ def run(args: argparse.Namespace) -> int:
     from contract_kit.suite import ContractSuite, format_report, make_target  # start-up cost
 
     seed = args.seed if args.seed is not None else random.randrange(2**31)
-    contract = load_contract(args.profile, args.spec)
-    target = make_target(args.target, contract, seed=seed)
+    _require_key(args)
+    contract = load_contract(args.profile, args.spec, overlays=args.overlays)
+    options = {} if args.target == "mock" else {"auth": not args.no_auth}
+    target = make_target(args.target, contract, seed=seed, **options)
     properties = tuple(args.properties or PROPERTY_CHOICES)
     print(
         f"contract-kit check: profile {contract.profile}, {args.examples} examples per property, seed {seed}",
         flush=True,
     )
+    progress = Progress()
+    suite = ContractSuite(
+        contract,
+        target,
+        examples=args.examples,
+        seed=seed,
+        database=False,
+        deadline=False,
+        progress=progress.examples,
+    )
     try:
-        report = ContractSuite(contract, target, examples=args.examples, seed=seed, database=False).run(
-            properties
-        )
+        report = suite.run(properties)
     finally:
         target.close()
+        progress.clear()
     print(format_report(report, reproduce=_reproduce(args, seed)))
     return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def _require_key(args: argparse.Namespace) -> None:
+    """A URL target without a key would answer 401 to everything; say so before sending anything."""
+    if args.target == "mock" or args.no_auth or os.environ.get(API_KEY_ENV, "").strip():
+        return
+    if not args.target.startswith(("http://", "https://")):
+        return  # not a URL at all: make_target says so
+    raise LiveConfigError(
+        f"--target {args.target} needs the API key: set {API_KEY_ENV} "
+        f"({API_KEY_ENV}=... contract-kit check --target {args.target}), "
+        "or pass --no-auth for a server that needs no key (such as contract-kit serve --no-auth)"
+    )
 
 
 def _reproduce(args: argparse.Namespace, seed: int) -> str:
@@ -100,5 +135,8 @@ def _reproduce(args: argparse.Namespace, seed: int) -> str:
     ]
     if args.spec:
         parts.append(f"--spec {args.spec}")
+    parts += [f"--contract-overlay {path}" for path in args.overlays]
+    if args.no_auth:
+        parts.append("--no-auth")
     parts += [f"--property {name}" for name in args.properties or ()]
     return " ".join(parts)

@@ -9,7 +9,8 @@
   shipped ``fixtures/cassettes`` works on a fresh install.
 
 ``--report`` writes the JSON report, ``--overlay`` a proposed OpenAPI Overlay
-for the new drift. Exit codes: 0, 1 (new breaking drift), 2 (usage error or
+for the new drift (here ``--overlay`` is an output; a team's own overlays are
+added with ``--contract-overlay``, as on every command). Exit codes: 0, 1 (new breaking drift), 2 (usage error or
 a file that cannot be loaded, with file and line).
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
+from contract_kit.cli._progress import Progress
 
 if TYPE_CHECKING:
     from contract_kit.drift import DriftChecker, DriftCollector
@@ -36,7 +38,7 @@ def add_parser(sub: Any) -> None:
         description="Findings are checked against the documented and the observed profile of --spec at once "
         "(known = the observed overlay describes it), so --profile does not change the result.",
     )
-    add_contract_options(parser)
+    add_contract_options(parser, overlay_alias=False)  # --overlay FILE is the proposal written here
     parser.add_argument(
         "directory", nargs="?", metavar="DIR", help="cassette folder (or file) to re-check offline"
     )
@@ -55,7 +57,11 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument("--report", default=None, metavar="FILE", help="write the JSON drift report here")
     parser.add_argument(
-        "--overlay", default=None, metavar="FILE", help="write a proposed overlay for new drift here"
+        "--overlay",
+        default=None,
+        metavar="FILE",
+        help="write a proposed overlay for new drift here (it names the file to append accepted actions "
+        "to: the last --contract-overlay); to add an overlay of your own, use --contract-overlay",
     )
     parser.add_argument(
         "--max-tokens",
@@ -89,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
             "give either a cassette folder to re-check offline (contract-kit drift fixtures/cassettes) "
             "or --live to probe the live API, not both and not neither"
         )
-    checker = DriftChecker.for_spec(args.spec)
+    checker = DriftChecker.for_spec(args.spec, args.overlays)
     collector = DriftCollector()
     redactor = Redactor()
     if args.live:
@@ -125,7 +131,18 @@ def _run_live(
         retries=args.retries,
         timeout=args.timeout,
     )
-    run = run_live_probes(settings, checker, collector)
+    progress = Progress()
+    try:
+        run = run_live_probes(
+            settings,
+            checker,
+            collector,
+            on_probe=lambda name, number, total: progress.update(
+                f"probe {number}/{total}: {name}", force=True
+            ),
+        )
+    finally:
+        progress.clear()
     return run.redactor, run.lines
 
 

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         render_lint,
     )
 
-    report = lint(args.spec, args.profile, args.examples)
+    report = lint(args.spec, args.profile, args.examples, overlays=args.overlays)
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

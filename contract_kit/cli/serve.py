@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from contract_kit.contract import load_contract  # start-up cost
     from contract_kit.mock.transports import make_app, serve  # start-up cost
 
-    contract = load_contract(args.profile, args.spec)
+    contract = load_contract(args.profile, args.spec, overlays=args.overlays)
     handler = _handler(args, contract)
     where = f"http://{args.host}:{args.port}/v1"
     source = (

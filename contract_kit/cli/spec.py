@@ -19,7 +19,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from contract_kit.contract import load_contract  # start-up cost: only when this command runs
 
-    document = load_contract(args.profile, args.spec).document
+    document = load_contract(args.profile, args.spec, overlays=args.overlays).document
     if args.format == "yaml":
         import yaml  # start-up cost: only for --format yaml
 

@@ -17,7 +17,7 @@ or an overlay could not be loaded.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -73,9 +73,13 @@ class LintReport:
 
 
 def lint(
-    spec: str | Path | None = None, profile: str = "observed", examples: str | Path | None = None
+    spec: str | Path | None = None,
+    profile: str = "observed",
+    examples: str | Path | None = None,
+    *,
+    overlays: Iterable[str | Path] = (),
 ) -> LintReport:
-    contract = _contract_for_lint(profile, spec)
+    contract = _contract_for_lint(profile, spec, tuple(overlays))
     findings = validity_findings(contract)
     examples_dir = _examples_dir(contract.files.document, examples)
     if examples_dir is not None:
@@ -86,7 +90,7 @@ def lint(
     )
 
 
-def _contract_for_lint(profile: str, spec: str | Path | None) -> Contract:
+def _contract_for_lint(profile: str, spec: str | Path | None, overlays: tuple[str | Path, ...]) -> Contract:
     """The profile's contract, built even when the document is invalid OpenAPI.
 
     ``load_contract`` refuses an invalid document and points the user here, so
@@ -94,11 +98,11 @@ def _contract_for_lint(profile: str, spec: str | Path | None) -> Contract:
     Unreadable files and broken overlays still raise (exit code 2).
     """
     try:
-        return load_contract(profile, spec)
+        return load_contract(profile, spec, overlays=overlays)
     except OperationNotFoundError:
         raise
     except SpecError:
-        return build_contract(effective_document(spec_files(spec), profile), validate_spec=False)
+        return build_contract(effective_document(spec_files(spec, overlays), profile), validate_spec=False)
 
 
 # -- validity ------------------------------------------------------------------

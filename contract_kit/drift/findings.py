@@ -254,9 +254,11 @@ class DriftChecker:
         self.observed = observed
 
     @classmethod
-    def for_spec(cls, spec: str | Path | None = None) -> DriftChecker:
-
-        return cls(load_contract("documented", spec), load_contract("observed", spec))
+    def for_spec(cls, spec: str | Path | None = None, overlays: Iterable[str | Path] = ()) -> DriftChecker:
+        """A team's own overlays (accepted drift) join the observed side only, so what they describe is known."""
+        return cls(
+            load_contract("documented", spec), load_contract("observed", spec, overlays=tuple(overlays))
+        )
 
     def applies_to(self, interaction: Interaction) -> bool:
         """Only the contract's operation is checked (a test may also call ``/models``, say)."""

@@ -240,9 +240,15 @@ class LiveProbeRun:
 
 
 def run_live_probes(
-    settings: LiveProbeSettings, checker: DriftChecker, collector: DriftCollector
+    settings: LiveProbeSettings,
+    checker: DriftChecker,
+    collector: DriftCollector,
+    on_probe: Callable[[str, int, int], None] | None = None,
 ) -> LiveProbeRun:
-    """Send every probe to the live API, check each answer for drift, and record one cassette per probe."""
+    """Send every probe to the live API, check each answer for drift, and record one cassette per probe.
+
+    ``on_probe(name, number, total)`` is called as each probe starts (the CLI's progress line).
+    """
     key = api_key_from_env("drift --live")
     run = LiveProbeRun(Redactor(secrets=(key,)))
     base_url = settings.base_url.rstrip("/")
@@ -252,7 +258,10 @@ def run_live_probes(
         policy=RetryPolicy(retries=settings.retries, timeout=settings.timeout),
         budget=LiveBudget(settings.max_calls),
     )
-    for probe in probes(settings.max_tokens):
+    planned = probes(settings.max_tokens)
+    for number, probe in enumerate(planned, 1):
+        if on_probe is not None:
+            on_probe(probe.name, number, len(planned))
         run.lines.append(_run_probe(probe, base_url, client, settings, checker, collector, run.redactor))
     return run
 

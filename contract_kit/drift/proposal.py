@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from contract_kit import _resources
 from contract_kit.cassettes import atomic_write_text
 from contract_kit.contract import parse_overlay
 from contract_kit.drift.findings import Finding
@@ -137,7 +138,7 @@ def _evidence(finding: Finding, responses: int) -> str:
         f"Proposed by contract-kit drift: {finding.kind} ({finding.severity}) at {finding.path} "
         f"({finding.where}, status {finding.status}), seen in {finding.count} of {responses} live responses. "
         f"Expected: {json.dumps(finding.expected, ensure_ascii=False, default=str)[:200]}. "
-        f"Observed, e.g.: {sample[:200]}. Evidence: {sources}. Review before copying into openapi/observed.yaml."
+        f"Observed, e.g.: {sample[:200]}. Evidence: {sources}. Review before accepting."
     )
 
 
@@ -270,14 +271,42 @@ def propose(findings: Iterable[Finding], contract: Contract, *, responses: int) 
         "info": {"title": "contract-kit: proposed actions for observed drift", "version": today},
         "x-contract-kit": {
             "generated": today,
-            "applies-after": "openapi/observed.yaml",
-            "review": "each action's description holds its evidence; copy the ones you accept",
+            "applies-after": _applies_after(contract),
+            "accept-into": accept_into(contract),
+            "review": "each action's description holds its evidence; append the ones you accept to accept-into",
         },
     }
     if unaddressed:
         overlay["x-contract-kit-unaddressed"] = unaddressed
     overlay["actions"] = builder.actions
     return overlay
+
+
+def _applies_after(contract: Contract) -> str:
+    overlays = contract.files.overlays_for(contract.profile)
+    return str(overlays[-1].path) if overlays else str(contract.files.document)
+
+
+def accept_into(contract: Contract) -> str:
+    """Where accepted actions go: the team's last overlay, else an observed.yaml the user owns.
+
+    Never the bundled ``observed.yaml`` of an installed kit: it sits in
+    site-packages and the next upgrade would overwrite it.
+    """
+    if contract.files.extra:
+        return str(contract.files.extra[-1].path)
+    observed = contract.files.observed
+    bundled = _resources.openapi_dir() / _resources.OBSERVED_NAME
+    if observed and not (_resources.bundled_is_installed() and _same_file(observed[-1].path, bundled)):
+        return str(observed[-1].path)
+    return (
+        "an overlay of your own (e.g. contract/overlay.yaml), applied with --contract-overlay PATH or "
+        "ini contract_overlays (pytest), --contract-overlay PATH (every contract-kit command)"
+    )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
 
 
 def dump_overlay(overlay: dict[str, Any]) -> str:

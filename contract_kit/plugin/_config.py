@@ -7,6 +7,7 @@ load: the plugin imports it on every pytest run.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -24,8 +25,6 @@ from contract_kit.defaults import (
 from contract_kit.errors import MarkerError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from contract_kit.plugin.session import CassetteUse, RecorderSession
 
 
@@ -164,6 +163,28 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = 
         None,
     ),
 )
+
+
+# Repeatable options: (option name, ini key (one value per line), help). The command line's values
+# replace the ini key's, as for every setting.
+LIST_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "--contract-overlay",
+        "contract_overlays",
+        "a team's own OpenAPI Overlay, applied after the profile's overlays (repeatable; ini: one per "
+        "line, relative to the ini file); accepted drift is appended there, never to the installed kit",
+    ),
+)
+
+
+def list_setting(config: pytest.Config, name: str) -> list[Path]:
+    """A repeatable setting as paths: command-line values (relative to where pytest was started), else
+    the ini key's lines (relative to the ini file's folder, or the rootdir)."""
+    given = config.getoption(name, default=None)
+    if given:
+        return [Path(config.invocation_params.dir, value) for value in given]
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return [Path(base, line.strip()) for line in config.getini(name) if line.strip()]
 
 
 def setting(config: pytest.Config, name: str) -> Any:

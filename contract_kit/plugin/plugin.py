@@ -24,7 +24,16 @@ import shutil
 from importlib.util import find_spec
 
 from contract_kit.defaults import DRIFT_POLICIES, MODES, PROFILES
-from contract_kit.plugin._config import OPTIONS, RUN_DIR_KEY, SESSION_KEY, USE_KEY, marker_kwargs, setting
+from contract_kit.plugin._config import (
+    LIST_OPTIONS,
+    OPTIONS,
+    RUN_DIR_KEY,
+    SESSION_KEY,
+    USE_KEY,
+    list_setting,
+    marker_kwargs,
+    setting,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,6 +41,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option, ini, help_text, choices, default in OPTIONS:
         group.addoption(option, dest=ini, default=None, choices=choices, help=f"{help_text}. ini: {ini}")
         parser.addini(ini, help=help_text, default=default)
+    for option, ini, help_text in LIST_OPTIONS:
+        group.addoption(option, dest=ini, action="append", default=None, help=f"{help_text}. ini: {ini}")
+        parser.addini(ini, help=help_text, type="linelist", default=[])
     group.addoption(
         "--contract-suite",
         action="store_true",
@@ -105,7 +117,9 @@ def _load(config: pytest.Config, profile: str | None = None) -> Contract:
 
     try:
         return load_contract(
-            profile or setting(config, "contract_profile"), setting(config, "contract_spec") or None
+            profile or setting(config, "contract_profile"),
+            setting(config, "contract_spec") or None,
+            overlays=list_setting(config, "contract_overlays"),
         )
     except ContractKitError as exc:
         raise pytest.UsageError(f"contract-kit: {exc}") from None

@@ -29,7 +29,14 @@ import pytest
 
 from contract_kit.defaults import API_KEY_ENV
 from contract_kit.errors import MarkerError
-from contract_kit.plugin._config import RUN_DIR_KEY, SESSION_KEY, USE_KEY, marker_kwargs, setting
+from contract_kit.plugin._config import (
+    RUN_DIR_KEY,
+    SESSION_KEY,
+    USE_KEY,
+    list_setting,
+    marker_kwargs,
+    setting,
+)
 
 if TYPE_CHECKING:
     from contract_kit.plugin.session import CassetteUse, RecorderSession, Settings
@@ -82,6 +89,7 @@ def settings(config: pytest.Config) -> Settings:
         timeout=_number(config, "contract_timeout", float, "60"),
         timing=_number(config, "contract_replay_timing", float, "1.0"),
         spec=_setting(config, "contract_spec") or None,
+        overlays=tuple(str(path) for path in list_setting(config, "contract_overlays")),
     )
 
 

@@ -91,6 +91,7 @@ class Settings:
     timeout: float = 60.0
     timing: float = 0.0
     spec: str | None = None
+    overlays: tuple[str, ...] = ()
 
 
 @dataclass
@@ -164,7 +165,7 @@ class RecorderSession:
 
     def checker(self) -> DriftChecker:
         if self._checker is None:
-            self._checker = DriftChecker.for_spec(self.settings.spec)
+            self._checker = DriftChecker.for_spec(self.settings.spec, self.settings.overlays)
         return self._checker
 
     def bases(self) -> list[str]:

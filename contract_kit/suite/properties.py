@@ -28,7 +28,7 @@ from hypothesis import seed as hypothesis_seed
 from contract_kit import _json
 from contract_kit.defaults import JSON_TYPE
 from contract_kit.defaults import SSE_TYPE as STREAM_TYPE
-from contract_kit.errors import ConfigError
+from contract_kit.errors import ConfigError, TargetAuthError
 from contract_kit.strategies import InvalidCase, chat_requests, invalid_chat_requests
 from contract_kit.suite.coverage import SchemaCoverage
 from contract_kit.suite.report import format_failure
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 
 MAX_PROBLEMS = 8
 
+ProgressCallback = Callable[[str, int, int], None]
+
 
 class PropertyFailed(AssertionError):
     """One example broke a property; the message lists what went wrong."""
@@ -67,12 +69,18 @@ class ContractSuite:
         examples: int | None = None,
         seed: int | None = None,
         database: bool = True,
+        deadline: bool = True,
+        progress: ProgressCallback | None = None,
     ) -> None:
         self.contract = contract
         self.target = target
         self.seed = seed
-        self.settings = suite_settings(target, examples=examples, database=database)
+        self.progress = progress
+        """Called after each example with (property, examples done, examples asked for)."""
+        self.settings = suite_settings(target, examples=examples, database=database, deadline=deadline)
         self.coverage = SchemaCoverage(contract.request_schema)
+        self.refused: int | None = None
+        """The 401/403 status the target answered with; from then on nothing is sent."""
         schema = contract.request_schema
         self._declared = set(schema.get("properties") or {}) if isinstance(schema, dict) else set()
 
@@ -89,7 +97,7 @@ class ContractSuite:
 
     def check_invalid(self, case: InvalidCase) -> list[str]:
         """What is wrong with the target's answer to a request that breaks one rule."""
-        response = self.target.send(case.body, case.content_type)
+        response = self._answer(case.body, case.content_type)
         if response.status >= 500:
             return [f"server error {response.status} for an invalid request; body: {_preview(response.body)}"]
         if not 400 <= response.status < 500:
@@ -136,6 +144,8 @@ class ContractSuite:
             test()
         except PropertyFailed:
             pass
+        except TargetAuthError as exc:  # no answer was evidence: never a pass, never shrunk over the network
+            result.error = str(exc)
         except Exception as exc:  # Hypothesis itself gave up (health check, flaky): report, do not crash
             result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         return result
@@ -165,6 +175,8 @@ class ContractSuite:
             if not failing:
                 result.examples += 1
                 result.passed += not problems
+                if self.progress is not None:
+                    self.progress(result.name, result.examples, self.settings.max_examples)
             if problems:
                 result.failure = Failure(example, problems[:MAX_PROBLEMS])
                 raise PropertyFailed("; ".join(problems[:MAX_PROBLEMS]))
@@ -175,7 +187,25 @@ class ContractSuite:
 
     # -- answers -------------------------------------------------------------------------------
     def _send(self, request: dict[str, Any]) -> TargetResponse:
-        return self.target.send(_json.dumps(request), JSON_TYPE)
+        return self._answer(_json.dumps(request), JSON_TYPE)
+
+    def _answer(self, body: bytes, content_type: str) -> TargetResponse:
+        """The target's answer; a 401/403 stops every property, since no later answer could count.
+
+        Without the right key every request gets 401, and "invalid requests get
+        a 4xx" would then hold for no reason. The first refusal is remembered and
+        raised again without sending, so Hypothesis's shrinking costs no calls.
+        """
+        if self.refused is None:
+            response = self.target.send(body, content_type)
+            if response.status not in (401, 403):
+                return response
+            self.refused = response.status
+        raise TargetAuthError(
+            f"the target answered {self.refused} (it refused the credentials), so this property was not "
+            "tested; set AIMLAPI_API_KEY to a valid key, or use a target that needs none "
+            "(contract-kit serve --no-auth, then contract-kit check --target URL --no-auth)"
+        )
 
     def _json_problems(self, request: dict[str, Any], response: TargetResponse) -> list[str]:
         if _media(response) != JSON_TYPE:
@@ -218,8 +248,15 @@ class ContractSuite:
         return [v.format() for v in self.contract.validate_response(body, response.status) if v.is_error]
 
 
-def suite_settings(target: Target, *, examples: int | None = None, database: bool = True) -> settings:
-    """The active Hypothesis profile, adjusted only where the suite must be."""
+def suite_settings(
+    target: Target, *, examples: int | None = None, database: bool = True, deadline: bool = True
+) -> settings:
+    """The active Hypothesis profile, adjusted only where the suite must be.
+
+    ``deadline=False`` (the CLI) drops the deadline for every target: the suite
+    checks the contract, not timing, and on a loaded machine a slow example
+    would otherwise come back as a flaky failure.
+    """
     base = settings()
     changes: dict[str, Any] = {
         "suppress_health_check": [
@@ -231,7 +268,7 @@ def suite_settings(target: Target, *, examples: int | None = None, database: boo
     }
     if examples is not None:
         changes["max_examples"] = examples
-    if target.network:
+    if target.network or not deadline:
         changes["deadline"] = None
     if not database:
         changes["database"] = None

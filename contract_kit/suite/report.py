@@ -60,7 +60,7 @@ def format_failure(result: PropertyResult) -> str:
     """The property, its minimal failing example and what the target got wrong."""
     lines = [f"FAILED {result.name}: {result.title}"]
     if result.error is not None:
-        return "\n".join([*lines, f"  Hypothesis stopped: {result.error}"])
+        return "\n".join([*lines, f"  stopped: {result.error}"])
     assert result.failure is not None
     lines.append("  minimal failing example:")
     lines += ["    " + line for line in format_example(result.failure.example).splitlines()]

@@ -8,7 +8,8 @@ got. The suite needs nothing else, so the same properties run against:
   sockets, no serialization beyond the body, deterministic for a seed;
 - a URL (:class:`URLTarget`): any server speaking the endpoint over real HTTP,
   such as the live API or ``contract-kit serve``. ``Authorization: Bearer``
-  comes from ``$AIMLAPI_API_KEY`` when it is set, and is never printed.
+  comes from ``$AIMLAPI_API_KEY`` when it is set (``auth=False``: never sent), and is never printed.
+  ``contract-kit check`` refuses a URL target without a key unless ``--no-auth``.
 
 A cassette-replay target plugs in the same way (anything with ``send``).
 """
@@ -103,13 +104,14 @@ class URLTarget:
         *,
         timeout: float = DEFAULT_TIMEOUT_S,
         environ: Mapping[str, str] | None = None,
+        auth: bool = True,
     ) -> None:
 
         self.url = endpoint_url(base_url, contract)
         host = urlsplit(self.url).hostname or ""
         self.deterministic = host in _LOOPBACK
         self.name = self.url
-        key = (environ if environ is not None else os.environ).get(API_KEY_ENV)
+        key = (environ if environ is not None else os.environ).get(API_KEY_ENV) if auth else None
         self._auth = {"authorization": f"Bearer {key}"} if key else {}
         self._client = httpx.Client(timeout=timeout)
 

@@ -97,7 +97,8 @@ def broken_server() -> Iterator[BackgroundServer]:
 def test_check_against_a_loopback_server_runs_all_three_properties(
     served_mock: ChatServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["check", "--target", served_mock.base_url, "--examples", "10", "--seed", "2"]) == 0
+    args = ["check", "--target", served_mock.base_url, "--no-auth", "--examples", "10", "--seed", "2"]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert f"target: {served_mock.base_url}/chat/completions" in out
     assert "skipped" not in out
@@ -107,7 +108,8 @@ def test_a_failing_target_exits_1_with_the_minimal_example_and_how_to_rerun(
     broken_server: BackgroundServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = broken_server.base_url
-    assert main(["check", "--target", base, "--examples", "5", "--seed", "4", "--property", "valid"]) == 1
+    args = ["--examples", "5", "--seed", "4", "--property", "valid", "--no-auth"]
+    assert main(["check", "--target", base, *args]) == 1
     out = capsys.readouterr().out
     assert "FAILED valid: valid request -> 200 with a conforming answer" in out
     example = out.split("minimal failing example:\n", 1)[1].split("  what went wrong:", 1)[0]
@@ -115,7 +117,7 @@ def test_a_failing_target_exits_1_with_the_minimal_example_and_how_to_rerun(
     assert "    - status 500, expected 200; body: " in out
     assert out.rstrip().endswith(
         f"reproduce with: contract-kit check --target {base} --examples 5 --seed 4 "
-        "--profile observed --property valid"
+        "--profile observed --no-auth --property valid"
     )
 
 
@@ -137,3 +139,37 @@ def test_usage_errors_exit_2_with_one_line(
     captured = capsys.readouterr()
     assert code == 2
     assert message in captured.err
+
+
+# -- a URL target and its key --------------------------------------------------------------------------
+def test_a_url_target_without_a_key_exits_2_saying_how_to_pass_one(
+    served_mock: ChatServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIMLAPI_API_KEY", raising=False)
+    assert main(["check", "--target", served_mock.base_url, "--examples", "3"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing was sent, not even the header line
+    assert "needs the API key: set AIMLAPI_API_KEY" in captured.err
+    assert "--no-auth" in captured.err
+
+
+@pytest.fixture(scope="module")
+def keyed_server() -> Iterator[ChatServer]:
+    with ChatServer(load_contract("observed"), seed=1, require_auth=True) as server:
+        yield server
+
+
+def test_a_property_that_only_met_401s_is_never_reported_as_holding(
+    keyed_server: ChatServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--no-auth against a server that needs a key: every answer is 401, so nothing holds."""
+    assert (
+        main(["check", "--target", keyed_server.base_url, "--no-auth", "--examples", "20", "--seed", "3"])
+        == 1
+    )
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if "->" in line or "agree" in line][:3]
+    assert len(rows) == 3 and all(row.rstrip().endswith("error") for row in rows), rows
+    assert "ok:" not in out and "FAILED: 3 of 3 properties do not hold" in out
+    assert "answered 401 (it refused the credentials)" in out
+    assert len(keyed_server.calls) == 1  # the first refusal stops the run: no shrinking over the network

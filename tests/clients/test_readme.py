@@ -33,3 +33,128 @@ def test_the_two_commands_are_the_ones_ci_and_newcomers_run() -> None:
 def test_the_quick_start_passes_as_a_users_test_file(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_quick_start=_python_block_after("Quick start"))
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+# -- every Python block runs here, as it stands ------------------------------------------------------
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+# A line unique to each block -> the test below that runs that block as it stands.
+RUN_BY = {
+    "def test_my_client_reads_a_streamed_answer": "test_the_quick_start_passes_as_a_users_test_file",
+    "def test_summary(chat_mock)": "test_the_httpx_example_passes",
+    "def test_my_client_retries_then_reads_the_third_answer": "test_the_scenarios_block_passes",
+    "def test_my_serializer": "test_the_hypothesis_block_passes",
+    "def test_summary_keeps_the_reasoning_out": "test_the_replay_block_records_once_then_replays_offline",
+    "def test_my_client_gets_an_answer_to_any_valid_request": "test_the_given_with_a_fresh_mock_block_passes",
+}
+
+
+def _block(line: str) -> str:
+    (block,) = [b for b in _python_blocks() if line in b]
+    return block
+
+
+def test_every_python_block_is_run_by_a_test_here() -> None:
+    for block in _python_blocks():
+        runners = [test for line, test in RUN_BY.items() if line in block]
+        assert len(runners) == 1, f"add the README block to RUN_BY with a test that runs it:\n{block[:300]}"
+        assert callable(globals().get(runners[0])), runners[0]
+
+
+def test_the_httpx_example_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_httpx_example=_block("def test_summary(chat_mock)"))
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_scenarios_block_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_faults=_block("def test_my_client_retries_then_reads_the_third_answer"))
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_the_hypothesis_block_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_strategies_block=_block("def test_my_serializer"))
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_the_given_with_a_fresh_mock_block_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_given_mock=_block("def test_my_client_gets_an_answer_to_any_valid_request"))
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_given_with_the_chat_mock_fixture_trips_the_health_check_the_readme_names(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_fixture_under_given="""
+from hypothesis import given, strategies as st
+
+@given(st.integers())
+def test_uses_the_fixture(chat_mock, n):
+    pass
+"""
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert "function_scoped_fixture" in result.stdout.str()
+    assert "`function_scoped_fixture` health check" in README
+
+
+def test_the_replay_block_records_once_then_replays_offline(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's record-once flow, with the stand-in as the live API: record, then replay with no server."""
+    from standin import KEY, StandIn, serve
+
+    pytester.path.joinpath("tests").mkdir()
+    pytester.path.joinpath("tests", "test_summary.py").write_text(
+        _block("def test_summary_keeps_the_reasoning_out")
+    )
+    with serve(StandIn()) as (standin, base):
+        monkeypatch.setenv("AIMLAPI_API_KEY", KEY)
+        monkeypatch.setenv("AIMLAPI_BASE_URL", base)
+        pytester.runpytest_subprocess("--contract-mode=once", "tests/test_summary.py").assert_outcomes(
+            passed=1
+        )
+        assert standin.paths == ["/v1/chat/completions"]
+    cassettes = list(pytester.path.joinpath("fixtures", "cassettes").glob("*.yaml"))
+    assert len(cassettes) == 1 and KEY not in cassettes[0].read_text()
+    monkeypatch.delenv("AIMLAPI_API_KEY")
+    monkeypatch.delenv("AIMLAPI_BASE_URL")
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)  # replay is the default
+
+
+# -- every shell command of the main sections runs in the installed smoke -----------------------------
+SMOKE = (Path(__file__).resolve().parents[2] / ".ci" / "installed_smoke.sh").read_text(encoding="utf-8")
+
+
+def _shell_commands() -> list[str]:
+    """The commands of the bash blocks from "Quick start" to before "Benchmarks", one per line."""
+    main = README.split("## Quick start", 1)[1].split("## Benchmarks", 1)[0]
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", main, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            command = line.split("  #", 1)[0].strip()
+            if command:
+                commands.append(command)
+    return commands
+
+
+def _as_in_smoke(command: str) -> str:
+    command = command.replace("AIMLAPI_API_KEY=... ", 'AIMLAPI_API_KEY="$SMOKE_KEY" ')
+    return " ".join(command.replace("127.0.0.1:4010", "127.0.0.1:$PORT").split())
+
+
+def test_every_shell_command_of_the_main_sections_runs_in_the_installed_smoke() -> None:
+    commands = _shell_commands()
+    assert len(commands) >= 6, commands
+    smoke = " ".join(SMOKE.replace("\\\n", " ").split())
+    missing = [command for command in commands if _as_in_smoke(command) not in smoke]
+    assert not missing, f"add to .ci/installed_smoke.sh: {missing}"
+    assert re.search(r"^contract-kit check( >|$)", SMOKE, re.M)  # the first of the two commands, on the wheel
+
+
+def test_the_ci_runs_the_installed_smoke() -> None:
+    ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".ci/installed_smoke.sh" in ci

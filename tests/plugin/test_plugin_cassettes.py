@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from standin import KEY, StandIn, serve
 
 from contract_kit.cassettes import load_cassette
@@ -264,6 +265,28 @@ def test_report_and_overlay_files_hold_the_findings_and_no_key(
         ]
     )
     assert KEY not in _files_text(pytester.path) and KEY not in result.stdout.str()
+
+
+def test_the_proposal_names_the_teams_overlay_and_accepting_it_makes_the_drift_known(
+    pytester: pytest.Pytester, record_args: list[str]
+) -> None:
+    _write(pytester, DRIFTING)
+    team = pytester.path / "team.yaml"
+    team.write_text(
+        'overlay: 1.0.0\ninfo: {title: team, version: "1"}\n'
+        "actions:\n  - target: $.info\n    update: {x-team: ours}\n"
+    )
+    pytester.makeini("[pytest]\ncontract_overlays = team.yaml\n")
+    args = ["--contract-mode=live", "--contract-drift=warn", "--contract-drift-overlay=proposed.yaml"]
+    pytester.runpytest(*args, *record_args).assert_outcomes(passed=2)
+    proposal = yaml.safe_load((pytester.path / "proposed.yaml").read_text())
+    assert proposal["x-contract-kit"]["accept-into"] == str(team)
+    accepted = yaml.safe_load(team.read_text())
+    accepted["actions"] += proposal["actions"]
+    team.write_text(yaml.safe_dump(accepted))
+    result = pytester.runpytest("--contract-mode=live", "--contract-drift=fail", *record_args)
+    result.assert_outcomes(passed=2)  # the reviewed drift is known now: nothing new fails
+    assert "NEW " not in result.stdout.str()
 
 
 def test_a_live_fault_fails_the_test_clearly_and_records_nothing(

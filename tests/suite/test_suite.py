@@ -289,14 +289,17 @@ def test_a_url_target_runs_the_suite_over_http_with_the_key_from_the_environment
     assert report.ok, [r.failure for r in report.results]
 
 
-def test_without_a_key_the_server_says_401_and_the_suite_shows_it(server: ChatServer) -> None:
+def test_without_a_key_the_server_says_401_and_no_property_holds(server: ChatServer) -> None:
     contract = load_contract("observed")
-    target = URLTarget(server.base_url, contract, environ={})
-    problems = suite_for(target, contract).check_valid(
-        {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
-    )
-    target.close()
-    assert len(problems) == 1 and problems[0].startswith("status 401, expected 200")
+    target = URLTarget(server.base_url, contract, environ={API_KEY_ENV: "sk-ignored"}, auth=False)
+    try:
+        report = suite_for(target, contract, examples=10).run()
+    finally:
+        target.close()
+    assert not report.ok
+    for result in report.results:
+        assert result.passed == 0 and result.error is not None, result
+        assert result.error.startswith("the target answered 401 (it refused the credentials)")
 
 
 @pytest.mark.parametrize(
