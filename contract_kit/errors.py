@@ -131,6 +131,14 @@ class EngineRequestError(ContractKitError, ValueError):
         super().__init__(message)
 
 
+class WorkBudgetError(EngineRequestError):
+    """A request asks the mock for more work than its documented limits allow (the service answers 400).
+
+    The message names the keyword, its place in the request and the limit
+    (``contract_kit/mock/limits.py``, README "The mock's limits").
+    """
+
+
 class InstanceError(ContractKitError, ValueError):
     """No value satisfying the schema could be generated (with ``strict=True``)."""
 

@@ -35,14 +35,17 @@ import copy
 import json
 import math
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 from jsonschema.exceptions import best_match
 
-from contract_kit.errors import InstanceError
+from contract_kit.errors import InstanceError, WorkBudgetError
 from contract_kit.mock.content import words
+from contract_kit.mock.limits import GENERATION_TIME_BUDGET, MAX_GENERATED_NODES
 from contract_kit.mock.strings import Unsatisfiable, format_string, pattern_string
 
 ATTEMPTS = 12
@@ -56,25 +59,51 @@ _TYPE_HINTS = (
 )
 _TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
 _COMBINATORS = ("anyOf", "oneOf", "allOf")
+_KNOWN_METASCHEMAS = frozenset(
+    f"{scheme}://json-schema.org/{name}"
+    for scheme in ("http", "https")
+    for name in (
+        "draft-04/schema",
+        "draft-06/schema",
+        "draft-07/schema",
+        "draft/2019-09/schema",
+        "draft/2020-12/schema",
+    )
+)
 _LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
 
 
-def generate_instance(schema: Any, rng: random.Random, *, minimal: bool = False, strict: bool = False) -> Any:
+def generate_instance(
+    schema: Any,
+    rng: random.Random,
+    *,
+    minimal: bool = False,
+    strict: bool = False,
+    deadline: float | None = None,
+) -> Any:
     """A value valid against ``schema``, the same one for the same RNG state.
 
     ``minimal`` asks for the smallest value (used when a token budget is
     tight). See the module docstring for the fallback when nothing validates.
+    Past ``deadline`` (``time.monotonic()``; default: the generation budget
+    from now) or past the value budget it raises :class:`WorkBudgetError`.
     """
     check = _checker(schema)
     candidate: Any = None
     reason = "no attempt made"
+    deadline = generation_deadline() if deadline is None else deadline
     for attempt in range(ATTEMPTS):
-        walker = _Walker(schema, rng, minimal=minimal or attempt == ATTEMPTS - 1)
+        walker = _Walker(schema, rng, minimal=minimal or attempt == ATTEMPTS - 1, deadline=deadline)
         try:
             candidate = walker.value(schema, 0)
+        except WorkBudgetError:
+            raise  # over the budget: refuse the request (400) rather than retry
         except Unsatisfiable as exc:
             reason = str(exc)
+            continue
+        except RecursionError:
+            reason = "the schema nests too deeply to generate"
             continue
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
             reason = f"the schema has a shape the generator does not understand ({exc!r})"
@@ -90,6 +119,11 @@ def generate_instance(schema: Any, rng: random.Random, *, minimal: bool = False,
     return candidate
 
 
+def generation_deadline() -> float:
+    """When generating one answer's values must stop (see :data:`GENERATION_TIME_BUDGET`)."""
+    return time.monotonic() + GENERATION_TIME_BUDGET
+
+
 def is_valid_instance(schema: Any, value: Any) -> bool:
     """True when ``value`` validates against ``schema`` (formats included)."""
     return _checker(schema)(value) is None
@@ -97,10 +131,8 @@ def is_valid_instance(schema: Any, value: Any) -> bool:
 
 def _checker(schema: Any) -> Callable[[Any], str | None]:
     """A function returning ``None`` for a valid value, else the best error's text."""
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(schema)
-    except jsonschema.SchemaError:
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    if not _valid_schema(schema):
         return lambda _value: None  # an invalid schema cannot be verified; take the walk as is
     validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
 
@@ -109,6 +141,18 @@ def _checker(schema: Any) -> Callable[[Any], str | None]:
         return None if error is None else f"{error.json_path}: {error.message}"
 
     return check
+
+
+def _valid_schema(schema: Any) -> bool:
+    """Whether ``schema`` is a valid JSON Schema, by jsonschema-rs: ``check_schema`` of the
+    Python package takes seconds on a client schema with a thousand properties."""
+    declared = schema.get("$schema") if isinstance(schema, dict) else None
+    if declared is not None and str(declared).rstrip("#") not in _KNOWN_METASCHEMAS:
+        return False  # never fetch a metaschema a client names: the mock makes no outbound request
+    try:
+        return bool(jsonschema_rs.meta.is_valid(schema))
+    except Exception:  # an unknown $schema or a value jsonschema-rs cannot read: not verifiable
+        return False
 
 
 def merge_schemas(a: Any, b: Any) -> Any:
@@ -166,12 +210,29 @@ def _numbers(*values: Any) -> bool:
 class _Walker:
     """One attempt at building a value; every choice comes from ``rng``."""
 
-    def __init__(self, root: Any, rng: random.Random, *, minimal: bool) -> None:
+    def __init__(self, root: Any, rng: random.Random, *, minimal: bool, deadline: float) -> None:
         self.root = root
         self.rng = rng
         self.minimal = minimal
+        self.deadline = deadline
+        self.built = 0
+
+    def _spend(self) -> None:
+        """Count one value against the budget; a schema that multiplies past it is refused."""
+        self.built += 1
+        if self.built > MAX_GENERATED_NODES:
+            raise WorkBudgetError(
+                f"The schema asks for more than {MAX_GENERATED_NODES} values in one instance; "
+                "the mock's limits are listed in its README (\"The mock's limits\"). Simplify the schema."
+            )
+        if time.monotonic() > self.deadline:
+            raise WorkBudgetError(
+                f"Generating a value for the schema took more than {GENERATION_TIME_BUDGET} s; "
+                "the mock's limits are listed in its README (\"The mock's limits\"). Simplify the schema."
+            )
 
     def value(self, schema: Any, depth: int) -> Any:
+        self._spend()
         if depth > HARD_DEPTH:
             raise Unsatisfiable("the schema recurses without a way out (required self-reference)")
         flat = self._flatten(schema)
