@@ -64,6 +64,14 @@ class ConfigError(ContractKitError, ValueError):
     """A setting (option, ini key, marker, environment variable) has a bad value."""
 
 
+class ControlRequestError(ConfigError):
+    """A request to the mock's control plane (``/_contract/...``) it refuses; ``status`` is the 4xx sent."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        self.status = status
+        super().__init__(message)
+
+
 class MarkerError(ContractKitError, TypeError):
     """A marker or fixture option has an unknown keyword or a bad value."""
 

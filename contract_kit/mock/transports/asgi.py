@@ -12,6 +12,20 @@ The app translates only, with three exceptions that a handler cannot do itself:
   server keeps serving and the client sees the same error shape as for any
   other failure. The traceback goes to the ``contract_kit.mock`` logger.
 
+Hardening (limits in :mod:`contract_kit.mock.limits`, README "The mock's limits"):
+
+* a control request (``/_contract/...``) whose ``Host`` is not a loopback name
+  (or one of ``control_hosts``) gets a 403, so a web page that rebinds its DNS
+  name to 127.0.0.1 cannot script the mock or read its calls log;
+* a body not received within ``body_timeout`` seconds gets a 408;
+* a request that may be heavy (a client schema to satisfy: ``tools``,
+  ``json_schema``; or a large body) is answered in a worker thread, so it
+  never holds up the event loop the other clients share;
+* a delayed answer (``latency``) stops sleeping as soon as its client
+  disconnects, and a server shutting down drops it without a traceback;
+* an HTTP/1.0 client gets a stream as one ``Content-Length`` body (HTTP/1.0
+  has no chunked encoding).
+
 Streaming: each chunk is its own ``http.response.body`` message with
 ``more_body=True``; uvicorn writes each one to the socket at once, which is
 what makes the client see the chunks one by one. ``first_byte_delay`` is slept
@@ -33,7 +47,9 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from contract_kit.mock.control import CONTROL_PREFIX
 from contract_kit.mock.errors_body import error_bytes
+from contract_kit.mock.limits import BODY_TIMEOUT
 from contract_kit.mock.transports.routing import PacedChunks, wire_headers
 from contract_kit.mock.types import Handler, MockRequest, MockResponse
 
@@ -46,6 +62,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_HEADERS = 100  # Apache's LimitRequestFields; clients and SDKs send about a dozen
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024  # names plus values; four times h11's and Node's 16 KB head limit
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""The ``Host`` names a control request may carry unless the app is told more."""
+_HEAVY_MARKERS = (b'"tools"', b'"json_schema"')
+_HEAVY_BODY_BYTES = 64 * 1024
 logger = logging.getLogger("contract_kit.mock")
 
 
@@ -73,6 +93,10 @@ class _ClientGone(Exception):
     """The client disconnected before its body was read; nothing to answer."""
 
 
+class _BodyTimeout(Exception):
+    """The client did not send its whole body in time."""
+
+
 def _error(status: int, message: str, *, code: str) -> MockResponse:
     """Same OpenAI-style shape as every other error the mock sends."""
     return MockResponse(
@@ -90,11 +114,15 @@ class MockASGIApp:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_headers: int = DEFAULT_MAX_HEADERS,
         max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        control_hosts: frozenset[str] | None = LOOPBACK_HOSTS,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.handler = handler
         self.max_body_bytes = max_body_bytes
         self.max_headers = max_headers
         self.max_header_bytes = max_header_bytes
+        self.control_hosts = control_hosts
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -105,23 +133,49 @@ class MockASGIApp:
             await send({"type": "websocket.close", "code": 1003})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        too_many = self._too_many_headers(scope.get("headers", []))
-        if too_many is not None:
-            await send(_start_message(too_many))
-            await _send_body(send, too_many)
+        early = self._too_many_headers(scope.get("headers", [])) or self._foreign_host(scope)
+        if early is not None:
+            await _send_whole(send, early)
             return
         try:
-            body = await _read_body(scope, receive, self.max_body_bytes)
+            body = await _read_body(scope, receive, self.max_body_bytes, self.body_timeout)
         except _ClientGone:
             return
-        if body is None:
-            too_large = self._too_large()
-            await send(_start_message(too_large))
-            await _send_body(send, too_large)
+        except _BodyTimeout:
+            await _send_whole(send, self._too_slow())
             return
-        response, start = self._answer(_to_mock_request(scope, body))
-        await send(start)
-        await _send_body(send, response)
+        if body is None:
+            await _send_whole(send, self._too_large())
+            return
+        request = _to_mock_request(scope, body)
+        response = await (self._answer_in_thread(request) if _may_be_heavy(body) else self._answer(request))
+        if scope.get("http_version") == "1.0":
+            response = _as_one_body(response)
+        await send(_start_message(response))
+        await _send_until_gone(send, receive, response)
+
+    def _foreign_host(self, scope: Scope) -> MockResponse | None:
+        """A 403 for a control request whose ``Host`` is not one the app may be driven from."""
+        if self.control_hosts is None or CONTROL_PREFIX not in scope.get("path", ""):
+            return None
+        host = next((value for name, value in scope.get("headers", []) if name.lower() == b"host"), None)
+        if host is None:
+            return None
+        name = _host_name(host.decode("latin-1"))
+        if name in self.control_hosts:
+            return None
+        message = (
+            f"The control plane answers only requests addressed to {', '.join(sorted(self.control_hosts))} "
+            f"(this one was addressed to {name!r}); start the server with --allow-host to add a name."
+        )
+        return _error(403, message, code="host_not_allowed")
+
+    def _too_slow(self) -> MockResponse:
+        response = _error(
+            408, f"The request body was not received within {self.body_timeout} s.", code="request_timeout"
+        )
+        response.headers.append(("connection", "close"))
+        return response
 
     def _too_many_headers(self, headers: list[tuple[bytes, bytes]]) -> MockResponse | None:
         size = sum(len(name) + len(value) for name, value in headers)
@@ -141,22 +195,26 @@ class MockASGIApp:
         message = f"Request body is larger than the mock server's limit of {self.max_body_bytes} bytes."
         return _error(413, message, code="request_too_large")
 
-    def _answer(self, request: MockRequest) -> tuple[MockResponse, Message]:
-        """The handler's response and its start message, or a 500 for either
-        failing (a header that is not latin-1 fails only when encoded).
+    async def _answer_in_thread(self, request: MockRequest) -> MockResponse:
+        return await asyncio.to_thread(self._answer_now, request)
 
-        The handler is called directly: it is sync, CPU-bound and fast, and a
-        thread hop would cost more than the call.
-        """
+    async def _answer(self, request: MockRequest) -> MockResponse:
+        """The handler's response, called directly: for an ordinary request it is
+        sync, CPU-bound and fast, and a thread hop would cost more than the call."""
+        return self._answer_now(request)
+
+    def _answer_now(self, request: MockRequest) -> MockResponse:
+        """The handler's response, or a 500 for it failing or for a header that
+        is not latin-1 (which fails only when encoded)."""
         try:
             response = self.handler(request)
-            return response, _start_message(response)
+            _start_message(response)
+            return response
         except Exception as exc:
             logger.exception("mock handler failed for %s %s", request.method, request.path)
-            failure = _error(
+            return _error(
                 500, f"The mock handler raised {type(exc).__name__}: {exc}", code="mock_handler_error"
             )
-            return failure, _start_message(failure)
 
 
 def make_app(
@@ -165,12 +223,37 @@ def make_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_headers: int = DEFAULT_MAX_HEADERS,
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+    allow_hosts: tuple[str, ...] = (),
+    body_timeout: float = BODY_TIMEOUT,
 ) -> MockASGIApp:
-    """Build the ASGI app for ``handler`` (see the module doc for what it adds)."""
+    """Build the ASGI app for ``handler`` (see the module doc for what it adds).
+
+    ``allow_hosts`` adds ``Host`` names the control plane answers besides the
+    loopback names; ``"*"`` among them turns the check off.
+    """
     _hide_deliberate_cuts()
+    hosts = None if "*" in allow_hosts else LOOPBACK_HOSTS | {_host_name(h) for h in allow_hosts}
     return MockASGIApp(
-        handler, max_body_bytes=max_body_bytes, max_headers=max_headers, max_header_bytes=max_header_bytes
+        handler,
+        max_body_bytes=max_body_bytes,
+        max_headers=max_headers,
+        max_header_bytes=max_header_bytes,
+        control_hosts=hosts,
+        body_timeout=body_timeout,
     )
+
+
+def _host_name(host: str) -> str:
+    """``Host`` without its port and IPv6 brackets, lower-case: ``[::1]:4010`` -> ``::1``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _may_be_heavy(body: bytes) -> bool:
+    """Whether answering may take real work (a client schema, a large body): then a thread does it."""
+    return len(body) > _HEAVY_BODY_BYTES or any(marker in body for marker in _HEAVY_MARKERS)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -191,15 +274,23 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+async def _read_body(scope: Scope, receive: Receive, limit: int, timeout: float) -> bytes | None:
     """The request body, or ``None`` once it is known to exceed ``limit``.
 
     Reading stops there: the rest is never buffered (the server then closes
-    the connection rather than reuse it with unread bytes on it).
+    the connection rather than reuse it with unread bytes on it). A body not
+    received within ``timeout`` seconds raises :class:`_BodyTimeout`.
     """
     declared = _declared_length(scope)
     if declared is not None and declared > limit:
         return None
+    try:
+        return await asyncio.wait_for(_receive_body(receive, limit), timeout)
+    except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
+        raise _BodyTimeout from None
+
+
+async def _receive_body(receive: Receive, limit: int) -> bytes | None:
     parts: list[bytes] = []
     size = 0
     while True:
@@ -248,6 +339,11 @@ def _start_message(response: MockResponse) -> Message:
     return {"type": "http.response.start", "status": response.status, "headers": headers}
 
 
+async def _send_whole(send: Send, response: MockResponse) -> None:
+    await send(_start_message(response))
+    await _send_body(send, response)
+
+
 async def _send_body(send: Send, response: MockResponse) -> None:
     """One message for a plain body; one per chunk (then an empty final one)
     for a stream; for a cut response the paced chunks raise before the end."""
@@ -259,3 +355,58 @@ async def _send_body(send: Send, response: MockResponse) -> None:
     async for chunk in _ASGIChunks(response):
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _is_paced(response: MockResponse) -> bool:
+    return response.first_byte_delay > 0 or response.chunk_delay > 0 or bool(response.chunk_delays)
+
+
+async def _send_until_gone(send: Send, receive: Receive, response: MockResponse) -> None:
+    """Send the body; a paced one stops as soon as the client disconnects.
+
+    A server shutting down cancels what is still sleeping: that is dropped as
+    a deliberate cut (no traceback per abandoned request), not logged as a crash.
+    """
+    if not _is_paced(response):
+        await _send_body(send, response)
+        return
+    sending = asyncio.ensure_future(_send_body(send, response))
+    watching = asyncio.ensure_future(_disconnected(receive))
+    try:
+        await asyncio.wait({sending, watching}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        raise DeliberateCut("the server is shutting down; the delayed answer was dropped") from None
+    finally:
+        for task in (sending, watching):
+            if not task.done():
+                task.cancel()
+    if sending.done() and not sending.cancelled():
+        sending.result()  # re-raise a deliberate cut
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _as_one_body(response: MockResponse) -> MockResponse:
+    """A stream as one ``Content-Length`` body, for an HTTP/1.0 client (no chunked encoding there).
+
+    A cut keeps its meaning: the length then counts one byte more than is
+    sent before the connection drops, so the client sees a short body.
+    """
+    if not response.is_stream and not response.cut:
+        return response
+    body = response.full_body()
+    headers = [
+        (k, v) for k, v in response.headers if k.lower() not in ("content-length", "transfer-encoding")
+    ]
+    headers.append(("content-length", str(len(body) + (1 if response.cut else 0))))
+    return MockResponse(
+        response.status,
+        headers,
+        chunks=[body] if response.cut else None,
+        body=None if response.cut else body,
+        first_byte_delay=response.first_byte_delay,
+        cut=response.cut,
+    )
