@@ -60,7 +60,7 @@ from contract_kit.mock.engine import (
     render_json,
 )
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
-from contract_kit.mock.limits import MAX_CALLS
+from contract_kit.mock.limits import MAX_CALLS, MAX_CALLS_BYTES
 from contract_kit.mock.scenarios import ErrorReply, Plan, ScenarioQueue, apply_faults, parse_plan
 from contract_kit.mock.types import MockRequest, MockResponse
 from contract_kit.validation import DONE, Violation
@@ -106,6 +106,7 @@ class MockService:
         scenarios: ScenarioQueue | None = None,
         clock: Callable[[], int] = fixed_clock,
         max_calls: int = DEFAULT_MAX_CALLS,
+        max_calls_bytes: int = MAX_CALLS_BYTES,
     ) -> None:
         if isinstance(contract_or_profile, str):
             from contract_kit.contract import load_contract
@@ -118,7 +119,7 @@ class MockService:
         self.scenarios = scenarios if scenarios is not None else ScenarioQueue()
         self.sessions = ScenarioSessions(self.scenarios)
         self.clock = clock
-        self.call_log = CallLog(max_calls=max_calls)
+        self.call_log = CallLog(max_calls=max_calls, max_bytes=max_calls_bytes)
         self.control = ControlPlane(self.sessions, self.call_log)
 
     @property
