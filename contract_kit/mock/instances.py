@@ -46,6 +46,7 @@ from jsonschema.exceptions import best_match
 from contract_kit.errors import InstanceError, WorkBudgetError
 from contract_kit.mock.content import words
 from contract_kit.mock.limits import GENERATION_TIME_BUDGET, MAX_GENERATED_NODES
+from contract_kit.mock.schema_merge import merge_schemas, numbers
 from contract_kit.mock.strings import Unsatisfiable, format_string, pattern_string
 
 ATTEMPTS = 12
@@ -58,7 +59,6 @@ _TYPE_HINTS = (
     ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
 )
 _TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
-_COMBINATORS = ("anyOf", "oneOf", "allOf")
 _KNOWN_METASCHEMAS = frozenset(
     f"{scheme}://json-schema.org/{name}"
     for scheme in ("http", "https")
@@ -70,8 +70,6 @@ _KNOWN_METASCHEMAS = frozenset(
         "draft/2020-12/schema",
     )
 )
-_LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
-_UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
 
 
 def generate_instance(
@@ -153,58 +151,6 @@ def _valid_schema(schema: Any) -> bool:
         return bool(jsonschema_rs.meta.is_valid(schema))
     except Exception:  # an unknown $schema or a value jsonschema-rs cannot read: not verifiable
         return False
-
-
-def merge_schemas(a: Any, b: Any) -> Any:
-    """One schema that demands what both demand (how ``allOf`` is generated)."""
-    if a is False or b is False:
-        return False
-    if not isinstance(a, dict):
-        return b
-    if not isinstance(b, dict):
-        return a
-    out = dict(a)
-    postponed = []
-    for key, value in b.items():
-        if key in out and key in _COMBINATORS:
-            postponed.append({key: value})  # both sides keep their branches: defer to an allOf
-        else:
-            out[key] = _merge_keyword(key, out[key], value) if key in out else value
-    if postponed:
-        out["allOf"] = [*out.get("allOf", []), *postponed]
-    return out
-
-
-def _merge_keyword(key: str, mine: Any, theirs: Any) -> Any:
-    if key == "properties" and isinstance(mine, dict) and isinstance(theirs, dict):
-        return {**mine, **{k: merge_schemas(mine[k], v) if k in mine else v for k, v in theirs.items()}}
-    if key == "required" and isinstance(mine, list) and isinstance(theirs, list):
-        return mine + [name for name in theirs if name not in mine]
-    if key in _LOWER_BOUNDS and _numbers(mine, theirs):
-        return max(mine, theirs)
-    if key in _UPPER_BOUNDS and _numbers(mine, theirs):
-        return min(mine, theirs)
-    if key == "type":
-        return _intersect_types(mine, theirs)
-    if key == "enum" and isinstance(mine, list) and isinstance(theirs, list):
-        return [item for item in mine if item in theirs]
-    if key in ("items", "additionalProperties"):
-        return merge_schemas(mine, theirs)
-    return theirs
-
-
-def _intersect_types(mine: Any, theirs: Any) -> Any:
-    left = set(mine if isinstance(mine, list) else [mine])
-    right = set(theirs if isinstance(theirs, list) else [theirs])
-    both = left & right
-    if ("integer" in left and "number" in right) or ("number" in left and "integer" in right):
-        both.add("integer")
-    ordered = sorted(both)
-    return ordered[0] if len(ordered) == 1 else ordered
-
-
-def _numbers(*values: Any) -> bool:
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 class _Walker:
@@ -382,7 +328,7 @@ class _Walker:
 
     def _integer(self, schema: dict[str, Any], depth: int) -> int:
         step = schema.get("multipleOf", 1)
-        step = int(step) if _numbers(step) and step >= 1 and float(step).is_integer() else 1
+        step = int(step) if numbers(step) and step >= 1 and float(step).is_integer() else 1
         low, high = _integer_bounds(schema)
         first, last = math.ceil(low / step), math.floor(high / step)
         if first > last:
@@ -392,7 +338,7 @@ class _Walker:
 
     def _number(self, schema: dict[str, Any], depth: int) -> float | int:
         if "multipleOf" in schema:
-            return self._integer(schema, depth) if _numbers(schema["multipleOf"]) else 0
+            return self._integer(schema, depth) if numbers(schema["multipleOf"]) else 0
         low, low_open, high, high_open = _bounds(schema)
         start = 0.0 if low is None else float(low)
         end = start + 100.0 if high is None else float(high)
@@ -421,9 +367,9 @@ def _bounds(schema: dict[str, Any]) -> tuple[float | None, bool, float | None, b
         bound = schema.get(key)
         if isinstance(bound, bool):
             low_open, high_open = (bound, high_open) if is_low else (low_open, bound)
-        elif _numbers(bound) and is_low and (low is None or bound >= low):
+        elif numbers(bound) and is_low and (low is None or bound >= low):
             low, low_open = bound, True
-        elif _numbers(bound) and not is_low and (high is None or bound <= high):
+        elif numbers(bound) and not is_low and (high is None or bound <= high):
             high, high_open = bound, True
     return low, low_open, high, high_open
 

@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, ClassVar, cast
 
 from contract_kit.errors import ConfigError
+from contract_kit.mock.faults import apply_faults as apply_faults  # its public name stays here
 from contract_kit.mock.limits import MAX_LATENCY_SECONDS, MAX_QUEUED_PLANS
-from contract_kit.mock.types import MockResponse
 
 
 @dataclass(frozen=True)
@@ -388,47 +388,3 @@ class ScenarioQueue:
         """JSON view of the queue and default (for the control endpoint)."""
         with self._lock:
             return {"queue": [plan.to_json() for plan in self._queue], "default": self._default.to_json()}
-
-
-# --- applying a plan's transport faults ----------------------------------------------------------
-
-
-def apply_faults(response: MockResponse, plan: Plan) -> MockResponse:
-    """Add the plan's latency, malformed chunk and cut to a response the service built.
-
-    For a stream, ``malformed_chunk(at=N)`` truncates the JSON of event N
-    (0-based; out of range: no effect) and ``cut_stream(after=N)`` keeps the
-    first N events, never the ``[DONE]``, then drops the connection. A JSON
-    body has no chunks: either fault truncates the body to its first half
-    (``cut`` also drops the connection), which is how a client meets them.
-    """
-    if plan.latency is not None:
-        response.first_byte_delay = plan.latency.ttft
-        response.chunk_delay = plan.latency.between_chunks
-    if response.chunks is not None:
-        events = list(response.chunks)
-        if (
-            plan.malformed is not None
-            and plan.malformed.at < len(events)
-            and not _is_done(events[plan.malformed.at])
-        ):
-            events[plan.malformed.at] = _truncated_event(events[plan.malformed.at])
-        if plan.cut is not None:
-            complete = len(events) - 1 if events and _is_done(events[-1]) else len(events)
-            events = events[: min(plan.cut.after, complete)]
-            response.cut = True
-        response.chunks = events
-    elif response.body is not None and (plan.malformed is not None or plan.cut is not None):
-        response.body = response.body[: len(response.body) // 2]
-        response.cut = plan.cut is not None
-    return response
-
-
-def _is_done(event: bytes) -> bool:
-    return event.strip() == b"data: [DONE]"
-
-
-def _truncated_event(event: bytes) -> bytes:
-    """The event with its JSON cut in half: still framed as SSE, but not parseable."""
-    data = event.removeprefix(b"data: ").rstrip(b"\n")
-    return b"data: " + data[: max(1, len(data) // 2)] + b"\n\n"

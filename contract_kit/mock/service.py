@@ -60,8 +60,9 @@ from contract_kit.mock.engine import (
     render_json,
 )
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
+from contract_kit.mock.faults import apply_faults
 from contract_kit.mock.limits import MAX_CALLS, MAX_CALLS_BYTES
-from contract_kit.mock.scenarios import ErrorReply, Plan, ScenarioQueue, apply_faults, parse_plan
+from contract_kit.mock.scenarios import ErrorReply, Plan, ScenarioQueue, parse_plan
 from contract_kit.mock.types import MockRequest, MockResponse
 from contract_kit.validation import DONE, Violation
 

@@ -50,7 +50,16 @@ from typing import Any
 from contract_kit.mock.control import CONTROL_PREFIX
 from contract_kit.mock.errors_body import error_bytes
 from contract_kit.mock.limits import BODY_TIMEOUT
-from contract_kit.mock.transports.routing import PacedChunks, wire_headers
+from contract_kit.mock.transports.asgi_body import (
+    BodyTimeout,
+    ClientGone,
+    DeliberateCut,
+    as_one_body,
+    read_body,
+    send_until_gone,
+    send_whole,
+    start_message,
+)
 from contract_kit.mock.types import Handler, MockRequest, MockResponse
 
 Scope = MutableMapping[str, Any]
@@ -69,10 +78,6 @@ _HEAVY_BODY_BYTES = 64 * 1024
 logger = logging.getLogger("contract_kit.mock")
 
 
-class DeliberateCut(Exception):
-    """Raised by the app to drop a connection on purpose (``cut=True``)."""
-
-
 class _HideDeliberateCuts(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not (record.exc_info and isinstance(record.exc_info[1], DeliberateCut))
@@ -82,19 +87,6 @@ def _hide_deliberate_cuts(logger_name: str = "uvicorn.error") -> None:
     server_logger = logging.getLogger(logger_name)
     if not any(isinstance(existing, _HideDeliberateCuts) for existing in server_logger.filters):
         server_logger.addFilter(_HideDeliberateCuts())
-
-
-class _ASGIChunks(PacedChunks):
-    def cut_error(self) -> Exception:
-        return DeliberateCut("mock response cut on purpose (cut=True)")
-
-
-class _ClientGone(Exception):
-    """The client disconnected before its body was read; nothing to answer."""
-
-
-class _BodyTimeout(Exception):
-    """The client did not send its whole body in time."""
 
 
 def _error(status: int, message: str, *, code: str) -> MockResponse:
@@ -135,24 +127,24 @@ class MockASGIApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         early = self._too_many_headers(scope.get("headers", [])) or self._foreign_host(scope)
         if early is not None:
-            await _send_whole(send, early)
+            await send_whole(send, early)
             return
         try:
-            body = await _read_body(scope, receive, self.max_body_bytes, self.body_timeout)
-        except _ClientGone:
+            body = await read_body(scope, receive, self.max_body_bytes, self.body_timeout)
+        except ClientGone:
             return
-        except _BodyTimeout:
-            await _send_whole(send, self._too_slow())
+        except BodyTimeout:
+            await send_whole(send, self._too_slow())
             return
         if body is None:
-            await _send_whole(send, self._too_large())
+            await send_whole(send, self._too_large())
             return
         request = _to_mock_request(scope, body)
         response = await (self._answer_in_thread(request) if _may_be_heavy(body) else self._answer(request))
         if scope.get("http_version") == "1.0":
-            response = _as_one_body(response)
-        await send(_start_message(response))
-        await _send_until_gone(send, receive, response)
+            response = as_one_body(response)
+        await send(start_message(response))
+        await send_until_gone(send, receive, response)
 
     def _foreign_host(self, scope: Scope) -> MockResponse | None:
         """A 403 for a control request whose ``Host`` is not one the app may be driven from."""
@@ -208,7 +200,7 @@ class MockASGIApp:
         is not latin-1 (which fails only when encoded)."""
         try:
             response = self.handler(request)
-            _start_message(response)
+            start_message(response)
             return response
         except Exception as exc:
             logger.exception("mock handler failed for %s %s", request.method, request.path)
@@ -267,45 +259,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def _declared_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"content-length" and value.strip().isdigit():
-            return int(value)
-    return None
-
-
-async def _read_body(scope: Scope, receive: Receive, limit: int, timeout: float) -> bytes | None:
-    """The request body, or ``None`` once it is known to exceed ``limit``.
-
-    Reading stops there: the rest is never buffered (the server then closes
-    the connection rather than reuse it with unread bytes on it). A body not
-    received within ``timeout`` seconds raises :class:`_BodyTimeout`.
-    """
-    declared = _declared_length(scope)
-    if declared is not None and declared > limit:
-        return None
-    try:
-        return await asyncio.wait_for(_receive_body(receive, limit), timeout)
-    except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
-        raise _BodyTimeout from None
-
-
-async def _receive_body(receive: Receive, limit: int) -> bytes | None:
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGone
-        part = message.get("body", b"")
-        size += len(part)
-        if size > limit:
-            return None
-        parts.append(part)
-        if not message.get("more_body", False):
-            return b"".join(parts)
-
-
 def _to_mock_request(scope: Scope, body: bytes) -> MockRequest:
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", []):
@@ -330,83 +283,3 @@ def _full_url(scope: Scope, headers: dict[str, str]) -> str:
     url = f"{scheme}://{host}{raw_path.decode('latin-1')}"
     query = scope.get("query_string", b"")
     return f"{url}?{query.decode('latin-1')}" if query else url
-
-
-def _start_message(response: MockResponse) -> Message:
-    headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in wire_headers(response)
-    ]
-    return {"type": "http.response.start", "status": response.status, "headers": headers}
-
-
-async def _send_whole(send: Send, response: MockResponse) -> None:
-    await send(_start_message(response))
-    await _send_body(send, response)
-
-
-async def _send_body(send: Send, response: MockResponse) -> None:
-    """One message for a plain body; one per chunk (then an empty final one)
-    for a stream; for a cut response the paced chunks raise before the end."""
-    if not response.is_stream and not response.cut:
-        if response.first_byte_delay > 0:
-            await asyncio.sleep(response.first_byte_delay)
-        await send({"type": "http.response.body", "body": response.body or b"", "more_body": False})
-        return
-    async for chunk in _ASGIChunks(response):
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-def _is_paced(response: MockResponse) -> bool:
-    return response.first_byte_delay > 0 or response.chunk_delay > 0 or bool(response.chunk_delays)
-
-
-async def _send_until_gone(send: Send, receive: Receive, response: MockResponse) -> None:
-    """Send the body; a paced one stops as soon as the client disconnects.
-
-    A server shutting down cancels what is still sleeping: that is dropped as
-    a deliberate cut (no traceback per abandoned request), not logged as a crash.
-    """
-    if not _is_paced(response):
-        await _send_body(send, response)
-        return
-    sending = asyncio.ensure_future(_send_body(send, response))
-    watching = asyncio.ensure_future(_disconnected(receive))
-    try:
-        await asyncio.wait({sending, watching}, return_when=asyncio.FIRST_COMPLETED)
-    except asyncio.CancelledError:
-        raise DeliberateCut("the server is shutting down; the delayed answer was dropped") from None
-    finally:
-        for task in (sending, watching):
-            if not task.done():
-                task.cancel()
-    if sending.done() and not sending.cancelled():
-        sending.result()  # re-raise a deliberate cut
-
-
-async def _disconnected(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-def _as_one_body(response: MockResponse) -> MockResponse:
-    """A stream as one ``Content-Length`` body, for an HTTP/1.0 client (no chunked encoding there).
-
-    A cut keeps its meaning: the length then counts one byte more than is
-    sent before the connection drops, so the client sees a short body.
-    """
-    if not response.is_stream and not response.cut:
-        return response
-    body = response.full_body()
-    headers = [
-        (k, v) for k, v in response.headers if k.lower() not in ("content-length", "transfer-encoding")
-    ]
-    headers.append(("content-length", str(len(body) + (1 if response.cut else 0))))
-    return MockResponse(
-        response.status,
-        headers,
-        chunks=[body] if response.cut else None,
-        body=None if response.cut else body,
-        first_byte_delay=response.first_byte_delay,
-        cut=response.cut,
-    )
