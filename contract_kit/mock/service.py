@@ -97,6 +97,9 @@ class _Reject(Exception):
 class MockService:
     """The mock chat-completions endpoint as a ``Handler``; safe to call from several threads."""
 
+    thread_safe = True
+    """Tells the ASGI app it may answer heavy requests in worker threads."""
+
     def __init__(
         self,
         contract_or_profile: RequestContract | str = "observed",

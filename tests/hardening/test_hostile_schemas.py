@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 from test_server_limits import AUTH, CHAT, JSON_CT, KEY, MODEL, Connection, encode_request, serve_process
 
 from contract_kit import load_contract
-from contract_kit.mock import ChatMock, ChatServer
+from contract_kit.mock import ChatMock, ChatServer, MockRequest, MockService
 
 ANSWER_WITHIN = 1.0
 P99_LIMIT = 0.100
@@ -254,8 +255,6 @@ def test_the_400_names_the_keyword_and_where_it_is(chat_mock: ChatMock) -> None:
     ],
 )
 def test_ordinary_patterns_are_still_generated(chat_mock: ChatMock, pattern: str) -> None:
-    import re
-
     body = _with_schema(
         {"type": "object", "properties": {"v": {"type": "string", "pattern": pattern}}, "required": ["v"]}
     )
@@ -266,3 +265,34 @@ def test_ordinary_patterns_are_still_generated(chat_mock: ChatMock, pattern: str
     )
     assert reply.status_code == 200, reply.text
     assert re.search(pattern, json.loads(reply.json()["choices"][0]["message"]["content"])["v"])
+
+
+# --- the mock's own failures ----------------------------------------------------------------------
+
+
+class _BrokenContract:
+    """A contract whose validator has a bug: the one way left for the mock to answer 500."""
+
+    profile = "observed"
+    path = "/chat/completions"
+    models: ClassVar[list[str]] = [MODEL]
+
+    def validate_request(self, body: Any) -> list[Any]:
+        raise KeyError("a bug in the validator")
+
+
+def test_a_500_from_the_mock_is_logged_with_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    service = MockService(_BrokenContract())  # type: ignore[arg-type]
+    request = MockRequest(
+        "POST",
+        "http://mock/v1/chat/completions",
+        "/v1/chat/completions",
+        {"content-type": "application/json", "authorization": f"Bearer {KEY}"},
+        json.dumps(NORMAL).encode(),
+    )
+    with caplog.at_level("ERROR", logger="contract_kit.mock"):
+        response = service(request)
+    assert response.status == 500 and json.loads(response.body or b"")["error"]["code"] == "mock_error"
+    (record,) = [r for r in caplog.records if r.name == "contract_kit.mock"]
+    assert record.exc_info is not None and "a bug in the validator" in str(record.exc_info[1])
+    assert "POST /v1/chat/completions" in record.getMessage() and KEY not in caplog.text

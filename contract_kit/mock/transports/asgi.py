@@ -20,7 +20,9 @@ Hardening (limits in :mod:`contract_kit.mock.limits`, README "The mock's limits"
 * a body not received within ``body_timeout`` seconds gets a 408;
 * a request that may be heavy (a client schema to satisfy: ``tools``,
   ``json_schema``; or a large body) is answered in a worker thread, so it
-  never holds up the event loop the other clients share;
+  never holds up the event loop the other clients share; only for a handler
+  that says it is safe to call from several threads (``thread_safe = True``,
+  as :class:`~contract_kit.mock.service.MockService` does);
 * a delayed answer (``latency``) stops sleeping as soon as its client
   disconnects, and a server shutting down drops it without a traceback;
 * an HTTP/1.0 client gets a stream as one ``Content-Length`` body (HTTP/1.0
@@ -110,6 +112,7 @@ class MockASGIApp:
         body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.handler = handler
+        self.offload = bool(getattr(handler, "thread_safe", False))
         self.max_body_bytes = max_body_bytes
         self.max_headers = max_headers
         self.max_header_bytes = max_header_bytes
@@ -140,7 +143,9 @@ class MockASGIApp:
             await send_whole(send, self._too_large())
             return
         request = _to_mock_request(scope, body)
-        response = await (self._answer_in_thread(request) if _may_be_heavy(body) else self._answer(request))
+        response = await (
+            self._answer_in_thread(request) if self.offload and _may_be_heavy(body) else self._answer(request)
+        )
         if scope.get("http_version") == "1.0":
             response = as_one_body(response)
         await send(start_message(response))
