@@ -171,6 +171,8 @@ class _Walker:
                 f"The schema asks for more than {MAX_GENERATED_NODES} values in one instance; "
                 "the mock's limits are listed in its README (\"The mock's limits\"). Simplify the schema."
             )
+        if self.built % 16 == 0:
+            time.sleep(0)  # let other threads in (the served mock's event loop) between slices of work
         if time.monotonic() > self.deadline:
             raise WorkBudgetError(
                 f"Generating a value for the schema took more than {GENERATION_TIME_BUDGET} s; "

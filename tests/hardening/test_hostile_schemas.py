@@ -40,6 +40,7 @@ def _with_schema(schema: Any) -> dict[str, Any]:
     return {
         **NORMAL,
         "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}},
+        "max_tokens": 4000,
     }
 
 
@@ -58,6 +59,15 @@ def _exponential_ref_schema() -> dict[str, Any]:
         "$defs": {"node": {"type": "object", "required": list(props), "properties": props}},
         "$ref": "#/$defs/node",
     }
+
+
+def _multiplying_arrays() -> dict[str, Any]:
+    """Every bound within the limits, but 200 x 200 x 200 strings of 4,000 characters together:
+    refused by the generation budget after 0.25 s, in a worker thread on the served mock."""
+    leaf: dict[str, Any] = {"type": "string", "minLength": 4000}
+    for _ in range(3):
+        leaf = {"type": "array", "minItems": 200, "items": leaf}
+    return leaf
 
 
 def _deep_undeclared(levels: int) -> bytes:
@@ -81,6 +91,7 @@ def hostile_cases() -> list[tuple[str, bytes, int, str | None]]:
             "(x*)*y",
         ),
         ("exponential $ref", _exponential_ref_schema(), None, None),  # type: ignore[list-item]
+        ("multiplying arrays", _multiplying_arrays(), 400, "took more than"),
     ]
     cases: list[tuple[str, bytes, int, str | None]] = []
     for name, schema, status, word in schemas:
