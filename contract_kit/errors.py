@@ -64,6 +64,14 @@ class ConfigError(ContractKitError, ValueError):
     """A setting (option, ini key, marker, environment variable) has a bad value."""
 
 
+class ControlRequestError(ConfigError):
+    """A request to the mock's control plane (``/_contract/...``) it refuses; ``status`` is the 4xx sent."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        self.status = status
+        super().__init__(message)
+
+
 class MarkerError(ContractKitError, TypeError):
     """A marker or fixture option has an unknown keyword or a bad value."""
 
@@ -133,6 +141,14 @@ class EngineRequestError(ContractKitError, ValueError):
     def __init__(self, message: str, *, param: str | None = None) -> None:
         self.param = param
         super().__init__(message)
+
+
+class WorkBudgetError(EngineRequestError):
+    """A request asks the mock for more work than its documented limits allow (the service answers 400).
+
+    The message names the keyword, its place in the request and the limit
+    (``contract_kit/mock/limits.py``, README "The mock's limits").
+    """
 
 
 class InstanceError(ContractKitError, ValueError):

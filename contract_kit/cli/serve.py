@@ -33,6 +33,14 @@ def add_parser(sub: Any) -> None:
         help="replay recorded cassettes from DIR instead of generating responses",
     )
     serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the control plane (/_contract/...) also answers besides loopback names; "
+        "repeatable; '*' answers any (DNS rebinding protection off)",
+    )
+    serve.add_argument(
         "--max-body-bytes", type=int, default=10 * 1024 * 1024, help="request body limit (413 above)"
     )
 
@@ -54,8 +62,15 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    serve(make_app(handler, max_body_bytes=args.max_body_bytes), host=args.host, port=args.port)
+    app = make_app(handler, max_body_bytes=args.max_body_bytes, allow_hosts=_control_hosts(args))
+    serve(app, host=args.host, port=args.port)
     return EXIT_OK
+
+
+def _control_hosts(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--allow-host`` names, plus the bound host when it is a name rather than a wildcard."""
+    bound = () if args.host in ("0.0.0.0", "::", "") else (args.host,)
+    return (*bound, *args.allow_host)
 
 
 def _handler(args: argparse.Namespace, contract: Any) -> Any:

@@ -6,6 +6,7 @@ carries it to clients, and ``fixture`` is what the pytest fixtures hand out.
 ``scenarios`` is public: tests script replies and faults with it.
 """
 
+from contract_kit.mock.control import SESSION_HEADER
 from contract_kit.mock.engine import EngineOptions, GeneratedCompletion, complete
 from contract_kit.mock.errors_body import error_body, error_bytes, error_response
 from contract_kit.mock.fixture import ChatMock, ChatServer
@@ -16,6 +17,7 @@ from contract_kit.mock.types import Handler, MockRequest, MockResponse
 __all__ = [
     "CONTROL_PREFIX",
     "SCENARIO_HEADER",
+    "SESSION_HEADER",
     "Call",
     "ChatMock",
     "ChatServer",

@@ -27,7 +27,7 @@ from typing import Any
 
 from contract_kit.errors import EngineRequestError
 from contract_kit.mock.content import count_tokens, cut_at_stop, truncate_tokens, words, write_prose
-from contract_kit.mock.instances import generate_instance
+from contract_kit.mock.instances import generate_instance, generation_deadline
 from contract_kit.mock.scenarios import FixedReply, Refusal, Reply
 
 AUTO_TEXT_CHANCE = 0.4
@@ -121,11 +121,12 @@ def _json_answer(
     schema = response_schema(request)
     stops = stop_strings(request)
     text = ""
+    deadline = generation_deadline()
     for minimal in (False, True):
         value = (
             _json_object(rng, topic, minimal)
             if schema is None
-            else generate_instance(schema, rng, minimal=minimal)
+            else generate_instance(schema, rng, minimal=minimal, deadline=deadline)
         )
         text = json.dumps(value, ensure_ascii=False)
         fits = budget is None or count_tokens(text) <= budget
@@ -210,9 +211,10 @@ def call_id(rng: random.Random) -> str:
 def _tool_answer(functions: list[tuple[str, Any]], rng: random.Random, budget: int | None) -> AnswerPlan:
     """Calls with valid arguments: minimal ones when over budget, none (``length``) past that."""
     ids = [call_id(rng) for _ in functions]
+    deadline = generation_deadline()
     for minimal in (False, True):
         calls = tuple(
-            PlannedToolCall(identifier, name, tool_arguments(schema, rng, minimal=minimal))
+            PlannedToolCall(identifier, name, tool_arguments(schema, rng, minimal=minimal, deadline=deadline))
             for identifier, (name, schema) in zip(ids, functions, strict=True)
         )
         if budget is None or sum(call.tokens for call in calls) <= budget:
@@ -220,7 +222,9 @@ def _tool_answer(functions: list[tuple[str, Any]], rng: random.Random, budget: i
     return OUT_OF_BUDGET
 
 
-def tool_arguments(schema: Any, rng: random.Random, *, minimal: bool = False) -> str:
+def tool_arguments(
+    schema: Any, rng: random.Random, *, minimal: bool = False, deadline: float | None = None
+) -> str:
     """Compact JSON arguments valid against ``schema`` (a function's ``parameters``).
 
     Arguments are always an object, so an untyped ``parameters`` (``{}`` means
@@ -229,6 +233,9 @@ def tool_arguments(schema: Any, rng: random.Random, *, minimal: bool = False) ->
     if isinstance(schema, Mapping) and "type" not in schema:
         schema = {"type": "object", **schema}
     value = generate_instance(
-        schema if isinstance(schema, (Mapping, bool)) else {"type": "object"}, rng, minimal=minimal
+        schema if isinstance(schema, (Mapping, bool)) else {"type": "object"},
+        rng,
+        minimal=minimal,
+        deadline=deadline,
     )
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

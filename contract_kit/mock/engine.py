@@ -61,6 +61,7 @@ from contract_kit.mock.answers import (
     fixed_answer,
     generate_answer,
 )
+from contract_kit.mock.budget import check_request_budget
 from contract_kit.mock.content import count_tokens, pick_topic, truncate_tokens, write_reasoning
 from contract_kit.mock.render import render_chunks, render_json
 from contract_kit.mock.scenarios import FixedReply, Reply
@@ -81,6 +82,8 @@ FIXED_CREATED = 1764625236
 IMAGE_TOKENS = {"low": 85, "high": 765, "auto": 765}
 MESSAGE_OVERHEAD = 4
 REPLY_PRIMER = 3
+HASHED_DEPTH = 64
+"""How deep into the request the answer's seed looks (see ``_bounded``)."""
 _UNHASHED_KEYS = frozenset({"stream", "stream_options", "max_tokens", "max_completion_tokens", "stop"})
 
 
@@ -137,6 +140,7 @@ class GeneratedCompletion:
 def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -> GeneratedCompletion:
     """Generate the completion for ``request``; the same inputs always give the same output."""
     opts = options or EngineOptions()
+    check_request_budget(request)
     rng = request_rng(request, opts.seed)
     completion_id = "chatcmpl-" + uuid_like(rng)
     topic, has_image = _topic(request, rng)
@@ -193,10 +197,28 @@ def request_rng(request: Mapping[str, Any], default_seed: int) -> random.Random:
     seed = request.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
         seed = default_seed
-    hashed = {key: value for key, value in request.items() if key not in _UNHASHED_KEYS}
+    hashed = {
+        key: _bounded(value, HASHED_DEPTH) for key, value in request.items() if key not in _UNHASHED_KEYS
+    }
     canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     digest = hashlib.sha256(f"{seed}\x00{canonical}".encode()).digest()
     return random.Random(int.from_bytes(digest, "big"))
+
+
+def _bounded(value: Any, depth: int) -> Any:
+    """``value`` with what lies deeper than ``depth`` replaced by its type name.
+
+    An undeclared field may nest a thousand levels (the schema allows it);
+    ``json.dumps`` would hit the recursion limit on it, and what lies that
+    deep need not change the answer.
+    """
+    if depth <= 0 and isinstance(value, (dict, list)):
+        return f"<{type(value).__name__}>"
+    if isinstance(value, dict):
+        return {key: _bounded(item, depth - 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_bounded(item, depth - 1) for item in value]
+    return value
 
 
 def uuid_like(rng: random.Random) -> str:

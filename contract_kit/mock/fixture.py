@@ -56,9 +56,8 @@ class _Scripted:
         return self.queue(sc.error(status, message=message, retry_after=retry_after))
 
     def reset(self) -> None:
-        """Forget queued scenarios, the sticky default and the recorded calls."""
-        self.service.scenarios.clear()
-        self.service.clear_calls()
+        """Forget queued scenarios (global and per session), the sticky default and the recorded calls."""
+        self.service.reset()
 
     @property
     def calls(self) -> list[Call]:

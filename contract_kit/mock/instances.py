@@ -35,14 +35,18 @@ import copy
 import json
 import math
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 from jsonschema.exceptions import best_match
 
-from contract_kit.errors import InstanceError
+from contract_kit.errors import InstanceError, WorkBudgetError
 from contract_kit.mock.content import words
+from contract_kit.mock.limits import GENERATION_TIME_BUDGET, MAX_GENERATED_NODES
+from contract_kit.mock.schema_merge import merge_schemas, numbers
 from contract_kit.mock.strings import Unsatisfiable, format_string, pattern_string
 
 ATTEMPTS = 12
@@ -55,26 +59,49 @@ _TYPE_HINTS = (
     ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
 )
 _TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
-_COMBINATORS = ("anyOf", "oneOf", "allOf")
-_LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
-_UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
+_KNOWN_METASCHEMAS = frozenset(
+    f"{scheme}://json-schema.org/{name}"
+    for scheme in ("http", "https")
+    for name in (
+        "draft-04/schema",
+        "draft-06/schema",
+        "draft-07/schema",
+        "draft/2019-09/schema",
+        "draft/2020-12/schema",
+    )
+)
 
 
-def generate_instance(schema: Any, rng: random.Random, *, minimal: bool = False, strict: bool = False) -> Any:
+def generate_instance(
+    schema: Any,
+    rng: random.Random,
+    *,
+    minimal: bool = False,
+    strict: bool = False,
+    deadline: float | None = None,
+) -> Any:
     """A value valid against ``schema``, the same one for the same RNG state.
 
     ``minimal`` asks for the smallest value (used when a token budget is
     tight). See the module docstring for the fallback when nothing validates.
+    Past ``deadline`` (``time.monotonic()``; default: the generation budget
+    from now) or past the value budget it raises :class:`WorkBudgetError`.
     """
     check = _checker(schema)
     candidate: Any = None
     reason = "no attempt made"
+    deadline = generation_deadline() if deadline is None else deadline
     for attempt in range(ATTEMPTS):
-        walker = _Walker(schema, rng, minimal=minimal or attempt == ATTEMPTS - 1)
+        walker = _Walker(schema, rng, minimal=minimal or attempt == ATTEMPTS - 1, deadline=deadline)
         try:
             candidate = walker.value(schema, 0)
+        except WorkBudgetError:
+            raise  # over the budget: refuse the request (400) rather than retry
         except Unsatisfiable as exc:
             reason = str(exc)
+            continue
+        except RecursionError:
+            reason = "the schema nests too deeply to generate"
             continue
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
             reason = f"the schema has a shape the generator does not understand ({exc!r})"
@@ -90,6 +117,11 @@ def generate_instance(schema: Any, rng: random.Random, *, minimal: bool = False,
     return candidate
 
 
+def generation_deadline() -> float:
+    """When generating one answer's values must stop (see :data:`GENERATION_TIME_BUDGET`)."""
+    return time.monotonic() + GENERATION_TIME_BUDGET
+
+
 def is_valid_instance(schema: Any, value: Any) -> bool:
     """True when ``value`` validates against ``schema`` (formats included)."""
     return _checker(schema)(value) is None
@@ -97,10 +129,8 @@ def is_valid_instance(schema: Any, value: Any) -> bool:
 
 def _checker(schema: Any) -> Callable[[Any], str | None]:
     """A function returning ``None`` for a valid value, else the best error's text."""
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(schema)
-    except jsonschema.SchemaError:
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    if not _valid_schema(schema):
         return lambda _value: None  # an invalid schema cannot be verified; take the walk as is
     validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
 
@@ -111,67 +141,46 @@ def _checker(schema: Any) -> Callable[[Any], str | None]:
     return check
 
 
-def merge_schemas(a: Any, b: Any) -> Any:
-    """One schema that demands what both demand (how ``allOf`` is generated)."""
-    if a is False or b is False:
+def _valid_schema(schema: Any) -> bool:
+    """Whether ``schema`` is a valid JSON Schema, by jsonschema-rs: ``check_schema`` of the
+    Python package takes seconds on a client schema with a thousand properties."""
+    declared = schema.get("$schema") if isinstance(schema, dict) else None
+    if declared is not None and str(declared).rstrip("#") not in _KNOWN_METASCHEMAS:
+        return False  # never fetch a metaschema a client names: the mock makes no outbound request
+    try:
+        return bool(jsonschema_rs.meta.is_valid(schema))
+    except Exception:  # an unknown $schema or a value jsonschema-rs cannot read: not verifiable
         return False
-    if not isinstance(a, dict):
-        return b
-    if not isinstance(b, dict):
-        return a
-    out = dict(a)
-    postponed = []
-    for key, value in b.items():
-        if key in out and key in _COMBINATORS:
-            postponed.append({key: value})  # both sides keep their branches: defer to an allOf
-        else:
-            out[key] = _merge_keyword(key, out[key], value) if key in out else value
-    if postponed:
-        out["allOf"] = [*out.get("allOf", []), *postponed]
-    return out
-
-
-def _merge_keyword(key: str, mine: Any, theirs: Any) -> Any:
-    if key == "properties" and isinstance(mine, dict) and isinstance(theirs, dict):
-        return {**mine, **{k: merge_schemas(mine[k], v) if k in mine else v for k, v in theirs.items()}}
-    if key == "required" and isinstance(mine, list) and isinstance(theirs, list):
-        return mine + [name for name in theirs if name not in mine]
-    if key in _LOWER_BOUNDS and _numbers(mine, theirs):
-        return max(mine, theirs)
-    if key in _UPPER_BOUNDS and _numbers(mine, theirs):
-        return min(mine, theirs)
-    if key == "type":
-        return _intersect_types(mine, theirs)
-    if key == "enum" and isinstance(mine, list) and isinstance(theirs, list):
-        return [item for item in mine if item in theirs]
-    if key in ("items", "additionalProperties"):
-        return merge_schemas(mine, theirs)
-    return theirs
-
-
-def _intersect_types(mine: Any, theirs: Any) -> Any:
-    left = set(mine if isinstance(mine, list) else [mine])
-    right = set(theirs if isinstance(theirs, list) else [theirs])
-    both = left & right
-    if ("integer" in left and "number" in right) or ("number" in left and "integer" in right):
-        both.add("integer")
-    ordered = sorted(both)
-    return ordered[0] if len(ordered) == 1 else ordered
-
-
-def _numbers(*values: Any) -> bool:
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 class _Walker:
     """One attempt at building a value; every choice comes from ``rng``."""
 
-    def __init__(self, root: Any, rng: random.Random, *, minimal: bool) -> None:
+    def __init__(self, root: Any, rng: random.Random, *, minimal: bool, deadline: float) -> None:
         self.root = root
         self.rng = rng
         self.minimal = minimal
+        self.deadline = deadline
+        self.built = 0
+
+    def _spend(self) -> None:
+        """Count one value against the budget; a schema that multiplies past it is refused."""
+        self.built += 1
+        if self.built > MAX_GENERATED_NODES:
+            raise WorkBudgetError(
+                f"The schema asks for more than {MAX_GENERATED_NODES} values in one instance; "
+                "the mock's limits are listed in its README (\"The mock's limits\"). Simplify the schema."
+            )
+        if self.built % 16 == 0:
+            time.sleep(0)  # let other threads in (the served mock's event loop) between slices of work
+        if time.monotonic() > self.deadline:
+            raise WorkBudgetError(
+                f"Generating a value for the schema took more than {GENERATION_TIME_BUDGET} s; "
+                "the mock's limits are listed in its README (\"The mock's limits\"). Simplify the schema."
+            )
 
     def value(self, schema: Any, depth: int) -> Any:
+        self._spend()
         if depth > HARD_DEPTH:
             raise Unsatisfiable("the schema recurses without a way out (required self-reference)")
         flat = self._flatten(schema)
@@ -321,7 +330,7 @@ class _Walker:
 
     def _integer(self, schema: dict[str, Any], depth: int) -> int:
         step = schema.get("multipleOf", 1)
-        step = int(step) if _numbers(step) and step >= 1 and float(step).is_integer() else 1
+        step = int(step) if numbers(step) and step >= 1 and float(step).is_integer() else 1
         low, high = _integer_bounds(schema)
         first, last = math.ceil(low / step), math.floor(high / step)
         if first > last:
@@ -331,7 +340,7 @@ class _Walker:
 
     def _number(self, schema: dict[str, Any], depth: int) -> float | int:
         if "multipleOf" in schema:
-            return self._integer(schema, depth) if _numbers(schema["multipleOf"]) else 0
+            return self._integer(schema, depth) if numbers(schema["multipleOf"]) else 0
         low, low_open, high, high_open = _bounds(schema)
         start = 0.0 if low is None else float(low)
         end = start + 100.0 if high is None else float(high)
@@ -360,9 +369,9 @@ def _bounds(schema: dict[str, Any]) -> tuple[float | None, bool, float | None, b
         bound = schema.get(key)
         if isinstance(bound, bool):
             low_open, high_open = (bound, high_open) if is_low else (low_open, bound)
-        elif _numbers(bound) and is_low and (low is None or bound >= low):
+        elif numbers(bound) and is_low and (low is None or bound >= low):
             low, low_open = bound, True
-        elif _numbers(bound) and not is_low and (high is None or bound <= high):
+        elif numbers(bound) and not is_low and (high is None or bound <= high):
             high, high_open = bound, True
     return low, low_open, high, high_open
 

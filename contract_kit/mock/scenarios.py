@@ -32,7 +32,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, ClassVar, cast
 
 from contract_kit.errors import ConfigError
-from contract_kit.mock.types import MockResponse
+from contract_kit.mock.faults import apply_faults as apply_faults  # its public name stays here
+from contract_kit.mock.limits import MAX_LATENCY_SECONDS, MAX_QUEUED_PLANS
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,11 @@ def error(
 
 
 def latency(ttft: float = 0.0, between_chunks: float = 0.0) -> Latency:
-    return Latency(_seconds("latency", "ttft", ttft), _seconds("latency", "between_chunks", between_chunks))
+    """At most :data:`~contract_kit.mock.limits.MAX_LATENCY_SECONDS` each (a slow API, not a hung one)."""
+    return Latency(
+        _seconds("latency", "ttft", ttft, most=MAX_LATENCY_SECONDS),
+        _seconds("latency", "between_chunks", between_chunks, most=MAX_LATENCY_SECONDS),
+    )
 
 
 def cut_stream(after: int) -> CutStream:
@@ -177,9 +182,11 @@ def _text(scenario: str, arg: str, value: Any, *, empty_ok: bool = True) -> str:
     return value
 
 
-def _seconds(scenario: str, arg: str, value: Any) -> float:
+def _seconds(scenario: str, arg: str, value: Any, *, most: float = float("inf")) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
         raise ConfigError(f"{scenario}({arg}=...) must be a number of seconds >= 0, got {value!r}")
+    if value > most:
+        raise ConfigError(f"{scenario}({arg}=...) is at most {most:g} seconds, got {value!r}")
     return float(value)
 
 
@@ -313,19 +320,34 @@ class ScenarioQueue:
 
     def configure(self, *entries: Any, default: Any = None) -> None:
         """Enqueue ``entries`` (one plan each) and, if given, replace the default."""
-        plans = [parse_plan(entry) for entry in entries]
+        plans = self._parse_within_cap(entries)
         default_plan = None if default is None else parse_plan(default)
         with self._lock:
+            self._check_room(len(plans))
             self._queue.extend(plans)
             if default_plan is not None:
                 self._default = default_plan
 
     def enqueue(self, *entries: Any) -> int:
         """Add one plan per entry at the end of the queue; returns how many are pending."""
-        plans = [parse_plan(entry) for entry in entries]
+        plans = self._parse_within_cap(entries)
         with self._lock:
+            self._check_room(len(plans))
             self._queue.extend(plans)
             return len(self._queue)
+
+    def _parse_within_cap(self, entries: tuple[Any, ...]) -> list[Plan]:
+        """Refuse an over-long batch before parsing it, so a huge POST costs little."""
+        if len(entries) > MAX_QUEUED_PLANS:
+            raise ConfigError(f"{len(entries)} plans sent; a scenario queue holds at most {MAX_QUEUED_PLANS}")
+        return [parse_plan(entry) for entry in entries]
+
+    def _check_room(self, adding: int) -> None:
+        if len(self._queue) + adding > MAX_QUEUED_PLANS:
+            raise ConfigError(
+                f"a scenario queue holds at most {MAX_QUEUED_PLANS} plans ({len(self._queue)} pending, "
+                f"{adding} sent); clear it with reset() or DELETE /_contract/scenarios"
+            )
 
     def set_default(self, *scenarios: Any) -> None:
         """Make these scenarios apply to every call until :meth:`clear`."""
@@ -366,47 +388,3 @@ class ScenarioQueue:
         """JSON view of the queue and default (for the control endpoint)."""
         with self._lock:
             return {"queue": [plan.to_json() for plan in self._queue], "default": self._default.to_json()}
-
-
-# --- applying a plan's transport faults ----------------------------------------------------------
-
-
-def apply_faults(response: MockResponse, plan: Plan) -> MockResponse:
-    """Add the plan's latency, malformed chunk and cut to a response the service built.
-
-    For a stream, ``malformed_chunk(at=N)`` truncates the JSON of event N
-    (0-based; out of range: no effect) and ``cut_stream(after=N)`` keeps the
-    first N events, never the ``[DONE]``, then drops the connection. A JSON
-    body has no chunks: either fault truncates the body to its first half
-    (``cut`` also drops the connection), which is how a client meets them.
-    """
-    if plan.latency is not None:
-        response.first_byte_delay = plan.latency.ttft
-        response.chunk_delay = plan.latency.between_chunks
-    if response.chunks is not None:
-        events = list(response.chunks)
-        if (
-            plan.malformed is not None
-            and plan.malformed.at < len(events)
-            and not _is_done(events[plan.malformed.at])
-        ):
-            events[plan.malformed.at] = _truncated_event(events[plan.malformed.at])
-        if plan.cut is not None:
-            complete = len(events) - 1 if events and _is_done(events[-1]) else len(events)
-            events = events[: min(plan.cut.after, complete)]
-            response.cut = True
-        response.chunks = events
-    elif response.body is not None and (plan.malformed is not None or plan.cut is not None):
-        response.body = response.body[: len(response.body) // 2]
-        response.cut = plan.cut is not None
-    return response
-
-
-def _is_done(event: bytes) -> bool:
-    return event.strip() == b"data: [DONE]"
-
-
-def _truncated_event(event: bytes) -> bytes:
-    """The event with its JSON cut in half: still framed as SSE, but not parseable."""
-    data = event.removeprefix(b"data: ").rstrip(b"\n")
-    return b"data: " + data[: max(1, len(data) // 2)] + b"\n\n"

@@ -27,30 +27,31 @@ the order a client meets them, each with an OpenAI-style error body:
 Control routes, for tests driving a server they cannot reach in-process:
 ``POST /_contract/scenarios`` (a list of per-call plans, or
 ``{"queue": [...], "default": [...]}``), ``GET``/``DELETE /_contract/scenarios``,
-``GET``/``DELETE /_contract/calls``. They need no auth and are not recorded.
-Only the newest ``max_calls`` exchanges (default 1,000) are kept, so a
-long-running ``contract-kit serve`` does not grow without bound.
+``GET``/``DELETE /_contract/calls``, each scoped by ``x-contract-session``
+(:mod:`contract_kit.mock.control`). They need no auth and are not recorded.
+The calls log is bounded in count and bytes (:mod:`contract_kit.mock.calls`).
 
 An invalid request never gets a 5xx: every failure before the engine is a 4xx,
 and the engine only raises :class:`EngineRequestError` (a 400). A 500
-``mock_error`` means a bug in the mock itself, and says so.
+``mock_error`` means a bug in the mock itself, says so, and is logged with its
+traceback on the ``contract_kit.mock`` logger.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
-import threading
 import uuid
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from contract_kit import _json
 from contract_kit.contract import load_contract
-from contract_kit.errors import ConfigError
+from contract_kit.errors import ConfigError, ControlRequestError
+from contract_kit.mock.calls import Call, CallLog, call_size, excerpt, safe_headers
+from contract_kit.mock.control import CONTROL_PREFIX, ControlPlane, ScenarioSessions, session_name
 from contract_kit.mock.engine import (
     EngineOptions,
     EngineRequestError,
@@ -60,23 +61,18 @@ from contract_kit.mock.engine import (
     render_json,
 )
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
-from contract_kit.mock.scenarios import (
-    SCENARIO_KEY,
-    ErrorReply,
-    Plan,
-    ScenarioQueue,
-    apply_faults,
-    parse_plan,
-)
+from contract_kit.mock.faults import apply_faults
+from contract_kit.mock.limits import MAX_CALLS, MAX_CALLS_BYTES
+from contract_kit.mock.scenarios import ErrorReply, Plan, ScenarioQueue, parse_plan
 from contract_kit.mock.types import MockRequest, MockResponse
 from contract_kit.validation import DONE, Violation
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_CALLS = 1000
+DEFAULT_MAX_CALLS = MAX_CALLS
 SCENARIO_HEADER = "x-contract-scenario"
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key"})
 _BEARER = re.compile(r"Bearer[ \t]+(\S+)[ \t]*", re.IGNORECASE)
-CONTROL_PREFIX = "/_contract/"
+logger = logging.getLogger("contract_kit.mock")
+__all__ = ["CONTROL_PREFIX", "SCENARIO_HEADER", "Call", "MockService", "RequestContract", "violation_param"]
 _STREAM_HEADERS = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
 
 
@@ -92,41 +88,6 @@ class RequestContract(Protocol):
     def validate_request(self, body: Any) -> list[Violation]: ...
 
 
-@dataclass(frozen=True)
-class Call:
-    """One recorded exchange. ``headers`` never hold a credential."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    raw_body: bytes | None
-    status: int
-    response_headers: list[tuple[str, str]]
-    response_body: Any
-    chunks: list[bytes] | None
-    plan: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def request_id(self) -> str | None:
-        return next((value for key, value in self.response_headers if key == "x-request-id"), None)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON view (for ``GET /_contract/calls``): bytes become text."""
-        return {
-            "method": self.method,
-            "path": self.path,
-            "headers": self.headers,
-            "body": self.body,
-            "raw_body": None if self.raw_body is None else self.raw_body.decode("utf-8", "replace"),
-            "status": self.status,
-            "response_headers": [list(pair) for pair in self.response_headers],
-            "response_body": self.response_body,
-            "chunks": None if self.chunks is None else [c.decode("utf-8", "replace") for c in self.chunks],
-            "plan": self.plan,
-        }
-
-
 class _Reject(Exception):
     """A check failed; carries the response to send."""
 
@@ -136,6 +97,9 @@ class _Reject(Exception):
 
 class MockService:
     """The mock chat-completions endpoint as a ``Handler``; safe to call from several threads."""
+
+    thread_safe = True
+    """Tells the ASGI app it may answer heavy requests in worker threads."""
 
     def __init__(
         self,
@@ -147,6 +111,7 @@ class MockService:
         scenarios: ScenarioQueue | None = None,
         clock: Callable[[], int] = fixed_clock,
         max_calls: int = DEFAULT_MAX_CALLS,
+        max_calls_bytes: int = MAX_CALLS_BYTES,
     ) -> None:
         if isinstance(contract_or_profile, str):
             contract_or_profile = load_contract(profile=contract_or_profile)
@@ -155,45 +120,57 @@ class MockService:
         self.require_auth = require_auth
         self.max_body_bytes = max_body_bytes
         self.scenarios = scenarios if scenarios is not None else ScenarioQueue()
+        self.sessions = ScenarioSessions(self.scenarios)
         self.clock = clock
-        self._calls: deque[Call] = deque(maxlen=max_calls)
-        self._lock = threading.Lock()
+        self.call_log = CallLog(max_calls=max_calls, max_bytes=max_calls_bytes)
+        self.control = ControlPlane(self.sessions, self.call_log)
 
     @property
     def calls(self) -> list[Call]:
-        """A snapshot of the recorded calls, oldest first (the newest ``max_calls`` of them)."""
-        with self._lock:
-            return list(self._calls)
+        """A snapshot of the recorded calls, oldest first (the newest that fit the log's bounds)."""
+        return self.call_log.snapshot()
 
     def clear_calls(self) -> None:
-        with self._lock:
-            self._calls.clear()
+        self.call_log.clear()
+
+    def reset(self) -> None:
+        """Forget every scenario (global and per session), the default and the recorded calls."""
+        self.sessions.clear_all()
+        self.call_log.clear()
 
     def __call__(self, request: MockRequest) -> MockResponse:
         if CONTROL_PREFIX in request.path:
-            return self._control(request)
-        state: dict[str, Any] = {"body": None, "plan": []}
-        try:
-            response = self._serve(request, state)
-        except _Reject as reject:
-            response = reject.response
-        except Exception as exc:  # a bug in the mock: say so rather than pretend the request was bad
-            response = error_response(500, f"the mock failed: {type(exc).__name__}: {exc}", code="mock_error")
+            return self._guarded(request, self.control)
+        state: dict[str, Any] = {"body": None, "plan": [], "rejected": False, "session": None}
+        response = self._guarded(request, lambda r: self._serve(r, state))
         response.headers.append(("x-request-id", f"req_{uuid.uuid4().hex}"))
         self._record(request, state, response)
         return response
 
+    def _guarded(self, request: MockRequest, answer: Callable[[MockRequest], MockResponse]) -> MockResponse:
+        """``answer(request)``; a refused request's 4xx, or a logged 500 for a bug in the mock."""
+        try:
+            return answer(request)
+        except _Reject as reject:
+            return reject.response
+        except Exception as exc:  # a bug in the mock: say so rather than pretend the request was bad
+            logger.exception("the mock failed on %s %s", request.method, request.path)
+            return error_response(500, f"the mock failed: {type(exc).__name__}: {exc}", code="mock_error")
+
     # --- the pipeline ---------------------------------------------------------------------------
 
     def _serve(self, request: MockRequest, state: dict[str, Any]) -> MockResponse:
+        state["rejected"] = True  # until the request is known to be a well-formed, authorized one
         self._check_route(request)
         self._check_content_type(request)
         self._check_size(request)
-        body = state["body"] = _parse_body(request.body)
+        body = _parse_body(request.body)
         self._check_auth(request)
+        state["body"], state["rejected"] = body, False
         self._check_model(body)
         self._check_schema(body)
-        plan = self._plan(request)
+        state["session"] = self._session(request)
+        plan = self._plan(request, state["session"])
         state["plan"] = plan.to_json()
         if isinstance(plan.outcome, ErrorReply):
             return apply_faults(_scenario_error(plan.outcome), plan)
@@ -262,7 +239,13 @@ class MockService:
             where = f" (at {param})" if param else ""
             raise _Reject(error_response(400, f"Invalid request{where}: {first.message}", param=param))
 
-    def _plan(self, request: MockRequest) -> Plan:
+    def _session(self, request: MockRequest) -> str | None:
+        try:
+            return session_name(request.headers)
+        except ControlRequestError as exc:
+            raise _Reject(error_response(400, str(exc), code="invalid_session")) from None
+
+    def _plan(self, request: MockRequest, session: str | None) -> Plan:
         header = request.headers.get(SCENARIO_HEADER)
         try:  # parsed as strictly as bodies: a lone surrogate (\ud800) must not reach a reply it breaks
             override = None if header is None else parse_plan(_json.loads(header))
@@ -271,7 +254,7 @@ class MockService:
             raise _Reject(error_response(400, message, code="invalid_scenario")) from None
         except ConfigError as exc:
             raise _Reject(error_response(400, f"{SCENARIO_HEADER}: {exc}", code="invalid_scenario")) from None
-        return self.scenarios.next_plan(override)
+        return self.sessions.next_plan(session, override)
 
     def _generate(self, body: Mapping[str, Any], plan: Plan) -> MockResponse:
         reply = None if isinstance(plan.outcome, ErrorReply) else plan.outcome
@@ -285,77 +268,30 @@ class MockService:
             return MockResponse(200, list(_STREAM_HEADERS), chunks=events)
         return json_response(200, render_json(completion, body, options))
 
-    # --- control routes ---------------------------------------------------------------------------
-
-    def _control(self, request: MockRequest) -> MockResponse:
-        """``/_contract/scenarios`` and ``/_contract/calls``: drive the mock over HTTP."""
-        resource = request.path.rsplit(CONTROL_PREFIX, 1)[1].strip("/")
-        method = request.method.upper()
-        handlers: dict[tuple[str, str], Callable[[MockRequest], MockResponse]] = {
-            ("scenarios", "POST"): self._enqueue,
-            ("scenarios", "GET"): lambda _r: json_response(200, self.scenarios.snapshot()),
-            ("scenarios", "DELETE"): self._clear_scenarios,
-            ("calls", "GET"): lambda _r: json_response(200, {"calls": [c.to_json() for c in self.calls]}),
-            ("calls", "DELETE"): self._clear_recorded,
-        }
-        handler = handlers.get((resource, method))
-        if handler is not None:
-            return handler(request)
-        allowed = [m for (name, m) in handlers if name == resource]
-        if not allowed:
-            return error_response(
-                404, f"Unknown control route {request.path}; use /_contract/scenarios or /_contract/calls."
-            )
-        response = error_response(
-            405, f"Method {method} is not allowed on {request.path}.", code="method_not_allowed"
-        )
-        response.headers.append(("allow", ", ".join(allowed)))
-        return response
-
-    def _enqueue(self, request: MockRequest) -> MockResponse:
-        """A list of per-call plans, one plan, or ``{"queue": [...], "default": [...]}``."""
-        try:
-            data = _json.loads(request.body or b"null")
-            if isinstance(data, dict) and SCENARIO_KEY not in data:
-                unknown = sorted(set(data) - {"queue", "default"})
-                if unknown:
-                    raise ConfigError(
-                        f"unknown keys {unknown}; send a list of plans or {{'queue', 'default'}}"
-                    )
-                self.scenarios.configure(*data.get("queue", []), default=data.get("default"))
-            else:
-                self.scenarios.enqueue(*(data if isinstance(data, list) else [data]))
-        except (ValueError, RecursionError) as exc:
-            return error_response(400, f"bad scenarios: {exc}", code="invalid_scenario")
-        return json_response(200, self.scenarios.snapshot())
-
-    def _clear_scenarios(self, request: MockRequest) -> MockResponse:
-        self.scenarios.clear()
-        return json_response(200, self.scenarios.snapshot())
-
-    def _clear_recorded(self, request: MockRequest) -> MockResponse:
-        self.clear_calls()
-        return json_response(200, {"calls": []})
-
     # --- recording ------------------------------------------------------------------------------
 
     def _record(self, request: MockRequest, state: dict[str, Any], response: MockResponse) -> None:
+        """Keep the call; a rejected request keeps only an excerpt of its body (see ``calls``)."""
         body = state["body"]
-        headers = {k.lower(): v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
+        if state["rejected"]:
+            body = None
+        raw = None if body is not None else excerpt(request.body)
         call = Call(
             method=request.method,
             path=request.path,
-            headers=headers,
+            headers=safe_headers(request.headers),
             body=body,
-            raw_body=None if body is not None else bytes(request.body),
+            raw_body=raw,
             status=response.status,
             response_headers=list(response.headers),
             response_body=_json_or_none(response.body),
             chunks=None if response.chunks is None else list(response.chunks),
             plan=state["plan"],
+            session=state["session"],
+            body_size=len(request.body),
         )
-        with self._lock:
-            self._calls.append(call)
+        kept = len(request.body) if body is not None else len(raw or b"")
+        self.call_log.append(call, call_size(kept, len(response.full_body())))
 
 
 def violation_param(violation: Violation) -> str | None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from contract_kit.mock.content import words
+from contract_kit.mock.limits import MAX_PATTERN_LENGTH, MAX_PATTERN_REPEAT
 
 _WORD_CHARS = tuple(string.ascii_letters + string.digits + "_")
 _PRINTABLE = tuple(string.ascii_letters + string.digits + "-_. ")
@@ -76,6 +77,125 @@ _CLASS_ESCAPES = {
     "S": tuple(string.ascii_letters),
 }
 _CONTROL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+
+
+def pattern_hazard(pattern: str) -> str | None:
+    """Why ``pattern`` is refused before any work, or ``None`` when it is safe to use.
+
+    Python's ``re`` backtracks, so a pattern that can match one string in
+    exponentially many ways (a repetition of something that itself repeats a
+    variable number of times: ``(a+)+``, ``(a{1,5})*``) or that asks for huge
+    counts (``^(a{10000}){5000}$``) can stall the process. Both are refused;
+    counted repetition with a fixed inner count (``(\\d{3}-)+``) is fine.
+    """
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return f"it is {len(pattern)} characters long; the mock's limit is {MAX_PATTERN_LENGTH}"
+    try:
+        _HazardScan(pattern).run()
+    except _Hazard as hazard:
+        return str(hazard)
+    return None
+
+
+class _Hazard(Exception):
+    """The pattern is too costly to match or generate."""
+
+
+class _HazardScan:
+    """One pass over a pattern tracking, per group, its largest repetition count and
+    whether it repeats a variable number of times (what makes a repeated group ambiguous)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.text = pattern
+        self.pos = 0
+        self.frames: list[list[int]] = [[1, 0]]  # [largest count product inside, varies (0/1)]
+
+    def run(self) -> None:
+        while self.pos < len(self.text):
+            atom = self._atom()
+            if atom is not None:
+                self._quantify(*atom)
+
+    def _atom(self) -> tuple[int, int] | None:
+        char = self.text[self.pos]
+        self.pos += 1
+        if char == "\\":
+            self.pos += 1
+        elif char == "[":
+            self._skip_class()
+        elif char == "(":
+            self._skip_group_prefix()
+            self.frames.append([1, 0])
+            return None
+        elif char == ")" and len(self.frames) > 1:
+            count, varies = self.frames.pop()
+            return count, varies
+        elif char == "|":
+            return None
+        return 1, 0
+
+    def _skip_class(self) -> None:
+        if self.text.startswith("^", self.pos):
+            self.pos += 1
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+        while self.pos < len(self.text) and self.text[self.pos] != "]":
+            self.pos += 2 if self.text[self.pos] == "\\" else 1
+        self.pos += 1
+
+    def _skip_group_prefix(self) -> None:
+        if not self.text.startswith("?", self.pos):
+            return
+        close = self.text.find(">", self.pos)
+        if (
+            self.text.startswith(("?P<", "?<"), self.pos)
+            and close > 0
+            and self.text[self.pos + 2] not in "=!"
+        ):
+            self.pos = close + 1
+            return
+        self.pos += 1
+        while self.pos < len(self.text) and self.text[self.pos] in "=!<:aiLmsux-":
+            self.pos += 1
+
+    def _quantifier(self) -> tuple[int, int | None] | None:
+        char = self.text[self.pos] if self.pos < len(self.text) else ""
+        if char in ("*", "+", "?"):
+            self.pos += 1
+            bounds: tuple[int, int | None] = {"*": (0, None), "+": (1, None), "?": (0, 1)}[char]
+        elif char == "{" and (close := self.text.find("}", self.pos)) > 0:
+            low, comma, high = self.text[self.pos + 1 : close].partition(",")
+            if not low.isdigit() or (high and not high.isdigit()):
+                return None
+            self.pos = close + 1
+            bounds = (int(low), int(high) if high else (None if comma else int(low)))
+        else:
+            return None
+        if self.pos < len(self.text) and self.text[self.pos] in "?+":
+            self.pos += 1
+        return bounds
+
+    def _quantify(self, count: int, varies: int) -> None:
+        bounds = self._quantifier()
+        frame = self.frames[-1]
+        if bounds is None:
+            frame[0], frame[1] = max(frame[0], count), frame[1] | varies
+            return
+        low, high = bounds
+        most = max(low, high or 0)
+        if most > MAX_PATTERN_REPEAT:
+            raise _Hazard(f"it repeats {most} times; the mock's limit is {MAX_PATTERN_REPEAT}")
+        if varies and (high is None or high > 1):
+            raise _Hazard(
+                "it repeats a group that itself repeats a variable number of times (like (a+)+), "
+                "which makes a backtracking regex engine take exponential time"
+            )
+        product = count * max(most, 1)
+        if product > MAX_PATTERN_REPEAT:
+            raise _Hazard(
+                f"its nested repetitions multiply to {product}; the mock's limit is {MAX_PATTERN_REPEAT}"
+            )
+        frame[0], frame[1] = max(frame[0], product), frame[1] | int(high != low)
 
 
 def pattern_string(pattern: str, rng: random.Random) -> str:

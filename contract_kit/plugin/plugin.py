@@ -159,6 +159,14 @@ def chat_server(pytestconfig: pytest.Config) -> Iterator[ChatServer]:
         yield server
 
 
+@pytest.fixture(autouse=True)
+def _contract_fresh_chat_server(request: pytest.FixtureRequest) -> None:
+    """``chat_server`` lives for the session; each test that uses it starts with no queued
+    scenario, no sticky default and no recorded call, as with ``chat_mock``."""
+    if "chat_server" in request.fixturenames:
+        request.getfixturevalue("chat_server").reset()
+
+
 # --- record / replay / drift: one-line hooks; the bodies live in contract_kit.plugin.recorder ---------
 
 

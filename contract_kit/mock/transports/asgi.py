@@ -12,6 +12,22 @@ The app translates only, with three exceptions that a handler cannot do itself:
   server keeps serving and the client sees the same error shape as for any
   other failure. The traceback goes to the ``contract_kit.mock`` logger.
 
+Hardening (limits in :mod:`contract_kit.mock.limits`, README "The mock's limits"):
+
+* a control request (``/_contract/...``) whose ``Host`` is not a loopback name
+  (or one of ``control_hosts``) gets a 403, so a web page that rebinds its DNS
+  name to 127.0.0.1 cannot script the mock or read its calls log;
+* a body not received within ``body_timeout`` seconds gets a 408;
+* a request that may be heavy (a client schema to satisfy: ``tools``,
+  ``json_schema``; or a large body) is answered in a worker thread, so it
+  never holds up the event loop the other clients share; only for a handler
+  that says it is safe to call from several threads (``thread_safe = True``,
+  as :class:`~contract_kit.mock.service.MockService` does);
+* a delayed answer (``latency``) stops sleeping as soon as its client
+  disconnects, and a server shutting down drops it without a traceback;
+* an HTTP/1.0 client gets a stream as one ``Content-Length`` body (HTTP/1.0
+  has no chunked encoding).
+
 Streaming: each chunk is its own ``http.response.body`` message with
 ``more_body=True``; uvicorn writes each one to the socket at once, which is
 what makes the client see the chunks one by one. ``first_byte_delay`` is slept
@@ -33,8 +49,19 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from contract_kit.mock.control import CONTROL_PREFIX
 from contract_kit.mock.errors_body import error_bytes
-from contract_kit.mock.transports.routing import PacedChunks, wire_headers
+from contract_kit.mock.limits import BODY_TIMEOUT
+from contract_kit.mock.transports.asgi_body import (
+    BodyTimeout,
+    ClientGone,
+    DeliberateCut,
+    as_one_body,
+    read_body,
+    send_until_gone,
+    send_whole,
+    start_message,
+)
 from contract_kit.mock.types import Handler, MockRequest, MockResponse
 
 Scope = MutableMapping[str, Any]
@@ -46,11 +73,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_HEADERS = 100  # Apache's LimitRequestFields; clients and SDKs send about a dozen
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024  # names plus values; four times h11's and Node's 16 KB head limit
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""The ``Host`` names a control request may carry unless the app is told more."""
+_HEAVY_MARKERS = (b'"tools"', b'"json_schema"')
+_HEAVY_BODY_BYTES = 64 * 1024
 logger = logging.getLogger("contract_kit.mock")
-
-
-class DeliberateCut(Exception):
-    """Raised by the app to drop a connection on purpose (``cut=True``)."""
 
 
 class _HideDeliberateCuts(logging.Filter):
@@ -62,15 +89,6 @@ def _hide_deliberate_cuts(logger_name: str = "uvicorn.error") -> None:
     server_logger = logging.getLogger(logger_name)
     if not any(isinstance(existing, _HideDeliberateCuts) for existing in server_logger.filters):
         server_logger.addFilter(_HideDeliberateCuts())
-
-
-class _ASGIChunks(PacedChunks):
-    def cut_error(self) -> Exception:
-        return DeliberateCut("mock response cut on purpose (cut=True)")
-
-
-class _ClientGone(Exception):
-    """The client disconnected before its body was read; nothing to answer."""
 
 
 def _error(status: int, message: str, *, code: str) -> MockResponse:
@@ -90,11 +108,16 @@ class MockASGIApp:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_headers: int = DEFAULT_MAX_HEADERS,
         max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        control_hosts: frozenset[str] | None = LOOPBACK_HOSTS,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.handler = handler
+        self.offload = bool(getattr(handler, "thread_safe", False))
         self.max_body_bytes = max_body_bytes
         self.max_headers = max_headers
         self.max_header_bytes = max_header_bytes
+        self.control_hosts = control_hosts
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -105,23 +128,51 @@ class MockASGIApp:
             await send({"type": "websocket.close", "code": 1003})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        too_many = self._too_many_headers(scope.get("headers", []))
-        if too_many is not None:
-            await send(_start_message(too_many))
-            await _send_body(send, too_many)
+        early = self._too_many_headers(scope.get("headers", [])) or self._foreign_host(scope)
+        if early is not None:
+            await send_whole(send, early)
             return
         try:
-            body = await _read_body(scope, receive, self.max_body_bytes)
-        except _ClientGone:
+            body = await read_body(scope, receive, self.max_body_bytes, self.body_timeout)
+        except ClientGone:
+            return
+        except BodyTimeout:
+            await send_whole(send, self._too_slow())
             return
         if body is None:
-            too_large = self._too_large()
-            await send(_start_message(too_large))
-            await _send_body(send, too_large)
+            await send_whole(send, self._too_large())
             return
-        response, start = self._answer(_to_mock_request(scope, body))
-        await send(start)
-        await _send_body(send, response)
+        request = _to_mock_request(scope, body)
+        response = await (
+            self._answer_in_thread(request) if self.offload and _may_be_heavy(body) else self._answer(request)
+        )
+        if scope.get("http_version") == "1.0":
+            response = as_one_body(response)
+        await send(start_message(response))
+        await send_until_gone(send, receive, response)
+
+    def _foreign_host(self, scope: Scope) -> MockResponse | None:
+        """A 403 for a control request whose ``Host`` is not one the app may be driven from."""
+        if self.control_hosts is None or CONTROL_PREFIX not in scope.get("path", ""):
+            return None
+        host = next((value for name, value in scope.get("headers", []) if name.lower() == b"host"), None)
+        if host is None:
+            return None
+        name = _host_name(host.decode("latin-1"))
+        if name in self.control_hosts:
+            return None
+        message = (
+            f"The control plane answers only requests addressed to {', '.join(sorted(self.control_hosts))} "
+            f"(this one was addressed to {name!r}); start the server with --allow-host to add a name."
+        )
+        return _error(403, message, code="host_not_allowed")
+
+    def _too_slow(self) -> MockResponse:
+        response = _error(
+            408, f"The request body was not received within {self.body_timeout} s.", code="request_timeout"
+        )
+        response.headers.append(("connection", "close"))
+        return response
 
     def _too_many_headers(self, headers: list[tuple[bytes, bytes]]) -> MockResponse | None:
         size = sum(len(name) + len(value) for name, value in headers)
@@ -141,22 +192,26 @@ class MockASGIApp:
         message = f"Request body is larger than the mock server's limit of {self.max_body_bytes} bytes."
         return _error(413, message, code="request_too_large")
 
-    def _answer(self, request: MockRequest) -> tuple[MockResponse, Message]:
-        """The handler's response and its start message, or a 500 for either
-        failing (a header that is not latin-1 fails only when encoded).
+    async def _answer_in_thread(self, request: MockRequest) -> MockResponse:
+        return await asyncio.to_thread(self._answer_now, request)
 
-        The handler is called directly: it is sync, CPU-bound and fast, and a
-        thread hop would cost more than the call.
-        """
+    async def _answer(self, request: MockRequest) -> MockResponse:
+        """The handler's response, called directly: for an ordinary request it is
+        sync, CPU-bound and fast, and a thread hop would cost more than the call."""
+        return self._answer_now(request)
+
+    def _answer_now(self, request: MockRequest) -> MockResponse:
+        """The handler's response, or a 500 for it failing or for a header that
+        is not latin-1 (which fails only when encoded)."""
         try:
             response = self.handler(request)
-            return response, _start_message(response)
+            start_message(response)
+            return response
         except Exception as exc:
             logger.exception("mock handler failed for %s %s", request.method, request.path)
-            failure = _error(
+            return _error(
                 500, f"The mock handler raised {type(exc).__name__}: {exc}", code="mock_handler_error"
             )
-            return failure, _start_message(failure)
 
 
 def make_app(
@@ -165,12 +220,37 @@ def make_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_headers: int = DEFAULT_MAX_HEADERS,
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+    allow_hosts: tuple[str, ...] = (),
+    body_timeout: float = BODY_TIMEOUT,
 ) -> MockASGIApp:
-    """Build the ASGI app for ``handler`` (see the module doc for what it adds)."""
+    """Build the ASGI app for ``handler`` (see the module doc for what it adds).
+
+    ``allow_hosts`` adds ``Host`` names the control plane answers besides the
+    loopback names; ``"*"`` among them turns the check off.
+    """
     _hide_deliberate_cuts()
+    hosts = None if "*" in allow_hosts else LOOPBACK_HOSTS | {_host_name(h) for h in allow_hosts}
     return MockASGIApp(
-        handler, max_body_bytes=max_body_bytes, max_headers=max_headers, max_header_bytes=max_header_bytes
+        handler,
+        max_body_bytes=max_body_bytes,
+        max_headers=max_headers,
+        max_header_bytes=max_header_bytes,
+        control_hosts=hosts,
+        body_timeout=body_timeout,
     )
+
+
+def _host_name(host: str) -> str:
+    """``Host`` without its port and IPv6 brackets, lower-case: ``[::1]:4010`` -> ``::1``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _may_be_heavy(body: bytes) -> bool:
+    """Whether answering may take real work (a client schema, a large body): then a thread does it."""
+    return len(body) > _HEAVY_BODY_BYTES or any(marker in body for marker in _HEAVY_MARKERS)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -182,37 +262,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def _declared_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"content-length" and value.strip().isdigit():
-            return int(value)
-    return None
-
-
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
-    """The request body, or ``None`` once it is known to exceed ``limit``.
-
-    Reading stops there: the rest is never buffered (the server then closes
-    the connection rather than reuse it with unread bytes on it).
-    """
-    declared = _declared_length(scope)
-    if declared is not None and declared > limit:
-        return None
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGone
-        part = message.get("body", b"")
-        size += len(part)
-        if size > limit:
-            return None
-        parts.append(part)
-        if not message.get("more_body", False):
-            return b"".join(parts)
 
 
 def _to_mock_request(scope: Scope, body: bytes) -> MockRequest:
@@ -239,23 +288,3 @@ def _full_url(scope: Scope, headers: dict[str, str]) -> str:
     url = f"{scheme}://{host}{raw_path.decode('latin-1')}"
     query = scope.get("query_string", b"")
     return f"{url}?{query.decode('latin-1')}" if query else url
-
-
-def _start_message(response: MockResponse) -> Message:
-    headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in wire_headers(response)
-    ]
-    return {"type": "http.response.start", "status": response.status, "headers": headers}
-
-
-async def _send_body(send: Send, response: MockResponse) -> None:
-    """One message for a plain body; one per chunk (then an empty final one)
-    for a stream; for a cut response the paced chunks raise before the end."""
-    if not response.is_stream and not response.cut:
-        if response.first_byte_delay > 0:
-            await asyncio.sleep(response.first_byte_delay)
-        await send({"type": "http.response.body", "body": response.body or b"", "more_body": False})
-        return
-    async for chunk in _ASGIChunks(response):
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})

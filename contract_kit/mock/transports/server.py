@@ -7,10 +7,20 @@ that cannot be patched (other processes, curl, non-Python SDKs).
 The port is chosen by binding port 0 on a socket *we* create and handing
 that socket to uvicorn: the port is known before the server starts and no
 other process can take it in between, unlike "find a free port, then bind".
+
+Slow clients (limits in :mod:`contract_kit.mock.limits`): a connection must
+send its request head within ``HEADER_TIMEOUT`` seconds or it is closed (a
+small subclass of uvicorn's httptools protocol, which has no such timer; the
+body timeout is the app's), idle keep-alive connections close after
+``KEEP_ALIVE_TIMEOUT``, and past ``limit_concurrency`` open connections new
+requests get uvicorn's 503. The process's soft file-descriptor limit is raised
+to its hard limit, and the concurrency limit kept below it, so a flood of
+slow clients meets the 503 and the timers rather than ``EMFILE``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -18,30 +28,109 @@ from importlib.util import find_spec
 from types import TracebackType
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from contract_kit.errors import ServerStartError
+from contract_kit.mock.limits import (
+    FD_RESERVE,
+    HEADER_TIMEOUT,
+    KEEP_ALIVE_TIMEOUT,
+    MAX_CONCURRENCY,
+    MAX_INCOMPLETE_EVENT_BYTES,
+)
 from contract_kit.mock.transports.asgi import ASGIApp
+
+try:  # POSIX only: Windows has no resource module and no soft/hard descriptor limits to raise
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
 
 DEFAULT_PORT = 4010
 _LOOPBACK = "127.0.0.1"
 
 
+class HeadTimeoutProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol plus a timer on the request head.
+
+    uvicorn times out idle keep-alive connections but not a client that
+    sends its headers a byte at a time; this closes such a connection after
+    :data:`HEADER_TIMEOUT` seconds (from the connection, or from the first
+    byte of a later request on it, to the end of its headers).
+    """
+
+    header_timeout = HEADER_TIMEOUT
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._start_head_timer()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._head_timer is None:
+            self._start_head_timer()
+
+    def on_headers_complete(self) -> None:
+        self._stop_head_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def _start_head_timer(self) -> None:
+        self._head_timer = self.loop.call_later(self.header_timeout, self._head_too_slow)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        self.transport.close()
+
+
+def raise_fd_limit() -> int:
+    """Raise the soft file-descriptor limit to the hard one where the OS allows; the soft limit after."""
+    if resource is None:  # pragma: no cover - Windows
+        return MAX_CONCURRENCY + FD_RESERVE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass  # a container may forbid it; the concurrency limit then follows the lower soft limit
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def concurrency_limit() -> int:
+    """Connections plus requests served at once: :data:`MAX_CONCURRENCY`, kept below the fd limit."""
+    return max(16, min(MAX_CONCURRENCY, raise_fd_limit() - FD_RESERVE))
+
+
 def uvicorn_config(
     app: ASGIApp, host: str = _LOOPBACK, port: int = DEFAULT_PORT, *, log_level: str = "warning"
 ) -> uvicorn.Config:
-    """The one place the uvicorn settings live: httptools and uvloop when
-    installed (they are the fast paths), lifespan on, no access log (one line
-    per mocked request drowns test output)."""
+    """The one place the uvicorn settings live: httptools (with a head timeout)
+    and uvloop when installed (they are the fast paths), lifespan on, no access
+    log (one line per mocked request drowns test output), and the slow-client
+    limits of the module docstring."""
     return uvicorn.Config(
         app,
         host=host,
         port=port,
-        http="httptools" if find_spec("httptools") else "h11",
+        http=HeadTimeoutProtocol if find_spec("httptools") else "h11",
         loop="uvloop" if find_spec("uvloop") else "asyncio",
         lifespan="on",
         access_log=False,
         log_level=log_level,
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+        limit_concurrency=concurrency_limit(),
+        h11_max_incomplete_event_size=MAX_INCOMPLETE_EVENT_BYTES,
     )
 
 

@@ -1,0 +1,158 @@
+"""Reading and sending ASGI bodies for :mod:`contract_kit.mock.transports.asgi`, within time limits.
+
+Split from the app because this is where a slow or vanishing client meets the
+mock: a body that does not arrive in time, a paced answer whose client has
+left, a server shutting down under sleeping answers, an HTTP/1.0 client that
+cannot take chunked encoding. The app decides *what* to answer; this module
+moves the bytes and gives up at the right moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from contract_kit.mock.transports.routing import PacedChunks, wire_headers
+from contract_kit.mock.types import MockResponse
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class DeliberateCut(Exception):
+    """Raised by the app to drop a connection on purpose (``cut=True``)."""
+
+
+class _ASGIChunks(PacedChunks):
+    def cut_error(self) -> Exception:
+        return DeliberateCut("mock response cut on purpose (cut=True)")
+
+
+class ClientGone(Exception):
+    """The client disconnected before its body was read; nothing to answer."""
+
+
+class BodyTimeout(Exception):
+    """The client did not send its whole body in time."""
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length" and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int, timeout: float) -> bytes | None:
+    """The request body, or ``None`` once it is known to exceed ``limit``.
+
+    Reading stops there: the rest is never buffered (the server then closes
+    the connection rather than reuse it with unread bytes on it). A body not
+    received within ``timeout`` seconds raises :class:`BodyTimeout`.
+    """
+    declared = _declared_length(scope)
+    if declared is not None and declared > limit:
+        return None
+    try:
+        return await asyncio.wait_for(_receive_body(receive, limit), timeout)
+    except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
+        raise BodyTimeout from None
+
+
+async def _receive_body(receive: Receive, limit: int) -> bytes | None:
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        part = message.get("body", b"")
+        size += len(part)
+        if size > limit:
+            return None
+        parts.append(part)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def start_message(response: MockResponse) -> Message:
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in wire_headers(response)
+    ]
+    return {"type": "http.response.start", "status": response.status, "headers": headers}
+
+
+async def send_whole(send: Send, response: MockResponse) -> None:
+    await send(start_message(response))
+    await _send_body(send, response)
+
+
+async def _send_body(send: Send, response: MockResponse) -> None:
+    """One message for a plain body; one per chunk (then an empty final one)
+    for a stream; for a cut response the paced chunks raise before the end."""
+    if not response.is_stream and not response.cut:
+        if response.first_byte_delay > 0:
+            await asyncio.sleep(response.first_byte_delay)
+        await send({"type": "http.response.body", "body": response.body or b"", "more_body": False})
+        return
+    async for chunk in _ASGIChunks(response):
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _is_paced(response: MockResponse) -> bool:
+    return response.first_byte_delay > 0 or response.chunk_delay > 0 or bool(response.chunk_delays)
+
+
+async def send_until_gone(send: Send, receive: Receive, response: MockResponse) -> None:
+    """Send the body; a paced one stops as soon as the client disconnects.
+
+    A server shutting down cancels what is still sleeping: that is dropped as
+    a deliberate cut (no traceback per abandoned request), not logged as a crash.
+    """
+    if not _is_paced(response):
+        await _send_body(send, response)
+        return
+    sending = asyncio.ensure_future(_send_body(send, response))
+    watching = asyncio.ensure_future(_disconnected(receive))
+    try:
+        await asyncio.wait({sending, watching}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        raise DeliberateCut("the server is shutting down; the delayed answer was dropped") from None
+    finally:
+        for task in (sending, watching):
+            if not task.done():
+                task.cancel()
+    if sending.done() and not sending.cancelled():
+        sending.result()  # re-raise a deliberate cut
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def as_one_body(response: MockResponse) -> MockResponse:
+    """A stream as one ``Content-Length`` body, for an HTTP/1.0 client (no chunked encoding there).
+
+    A cut keeps its meaning: the length then counts one byte more than is
+    sent before the connection drops, so the client sees a short body.
+    """
+    if not response.is_stream and not response.cut:
+        return response
+    body = response.full_body()
+    headers = [
+        (k, v) for k, v in response.headers if k.lower() not in ("content-length", "transfer-encoding")
+    ]
+    headers.append(("content-length", str(len(body) + (1 if response.cut else 0))))
+    return MockResponse(
+        response.status,
+        headers,
+        chunks=[body] if response.cut else None,
+        body=None if response.cut else body,
+        first_byte_delay=response.first_byte_delay,
+        cut=response.cut,
+    )
