@@ -35,6 +35,21 @@ def add_parser(sub: Any) -> None:
     serve.add_argument(
         "--max-body-bytes", type=int, default=10 * 1024 * 1024, help="request body limit (413 above)"
     )
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a valid key (repeatable): other keys get 401 invalid_api_key, a missing key 401",
+    )
+    serve.add_argument(
+        "--cors",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="an origin browsers may call from (repeatable, '*' for any; default: loopback origins only)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="no console line per request")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,8 +69,32 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    serve(make_app(handler, max_body_bytes=args.max_body_bytes), host=args.host, port=args.port)
+    serve(make_app(_front(args, handler), max_body_bytes=args.max_body_bytes), host=args.host, port=args.port)
     return EXIT_OK
+
+
+def _front(args: argparse.Namespace, handler: Any) -> Any:
+    from contract_kit.mock.front import Front
+
+    log = None if args.quiet else _console_line
+    return Front(handler, api_keys=args.api_key, cors=args.cors, log=log, describe=_scenario_of(handler))
+
+
+def _console_line(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _scenario_of(handler: Any) -> Any:
+    """The scenario slots of the call just answered, when the handler records calls (the mock)."""
+    if not hasattr(handler, "calls"):
+        return None
+
+    def describe(request: Any, response: Any) -> str:
+        calls = handler.calls
+        plan = calls[-1].plan if calls else []
+        return ", ".join(str(part.get("scenario", "")) for part in plan)
+
+    return describe
 
 
 def _handler(args: argparse.Namespace, contract: Any) -> Any:

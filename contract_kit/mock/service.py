@@ -59,6 +59,7 @@ from contract_kit.mock.engine import (
     render_json,
 )
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
+from contract_kit.mock.models import models_response, models_route
 from contract_kit.mock.scenarios import (
     SCENARIO_KEY,
     ErrorReply,
@@ -187,6 +188,9 @@ class MockService:
     # --- the pipeline ---------------------------------------------------------------------------
 
     def _serve(self, request: MockRequest, state: dict[str, Any]) -> MockResponse:
+        if models_route(request.path)[0]:  # GET /v1/models[/{id}]: auth as for chat, then the list
+            self._check_auth(request)
+            return models_response(request, self.contract.models, self.clock())
         self._check_route(request)
         self._check_content_type(request)
         self._check_size(request)
