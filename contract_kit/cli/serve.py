@@ -50,6 +50,12 @@ def add_parser(sub: Any) -> None:
         help="an origin browsers may call from (repeatable, '*' for any; default: loopback origins only)",
     )
     serve.add_argument("--quiet", action="store_true", help="no console line per request")
+    serve.add_argument(
+        "--rules",
+        default=None,
+        metavar="FILE",
+        help="reply rules matched on the request (YAML or JSON: {rules: [{when, reply, times}], strict})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,6 +110,21 @@ def _handler(args: argparse.Namespace, contract: Any) -> Any:
         return replay_handler_for_dir(args.cassette_dir, contract)
     from contract_kit.mock import MockService
 
-    return MockService(
+    service = MockService(
         contract, seed=args.seed, require_auth=not args.no_auth, max_body_bytes=args.max_body_bytes
     )
+    if args.rules:
+        service.rules.load(_read_rules(args.rules))
+    return service
+
+
+def _read_rules(path: str) -> Any:
+    import yaml  # start-up cost: only with --rules
+
+    from contract_kit.errors import ConfigError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"--rules {path}: {exc}") from None

@@ -49,7 +49,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from contract_kit import _json
-from contract_kit.errors import ConfigError
+from contract_kit.errors import ConfigError, NoRuleMatchedError
+from contract_kit.mock.conversation import tool_message_problem
 from contract_kit.mock.engine import (
     EngineOptions,
     EngineRequestError,
@@ -60,6 +61,7 @@ from contract_kit.mock.engine import (
 )
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
 from contract_kit.mock.models import models_response, models_route
+from contract_kit.mock.rules import RuleBook
 from contract_kit.mock.scenarios import (
     SCENARIO_KEY,
     ErrorReply,
@@ -157,6 +159,7 @@ class MockService:
         self.require_auth = require_auth
         self.max_body_bytes = max_body_bytes
         self.scenarios = scenarios if scenarios is not None else ScenarioQueue()
+        self.rules = RuleBook()  # reply rules matched on the request (``rules.py``); after the queue
         self.clock = clock
         self._calls: deque[Call] = deque(maxlen=max_calls)
         self._lock = threading.Lock()
@@ -198,7 +201,8 @@ class MockService:
         self._check_auth(request)
         self._check_model(body)
         self._check_schema(body)
-        plan = self._plan(request)
+        self._check_conversation(body)
+        plan = self._plan(request, body)
         state["plan"] = plan.to_json()
         if isinstance(plan.outcome, ErrorReply):
             return apply_faults(_scenario_error(plan.outcome), plan)
@@ -267,7 +271,21 @@ class MockService:
             where = f" (at {param})" if param else ""
             raise _Reject(error_response(400, f"Invalid request{where}: {first.message}", param=param))
 
-    def _plan(self, request: MockRequest) -> Plan:
+    def _check_conversation(self, body: Mapping[str, Any]) -> None:
+        problem = tool_message_problem(body.get("messages"))
+        if problem is not None:
+            raise _Reject(error_response(400, problem[0], param=problem[1]))
+
+    def _rule_plan(self, body: Mapping[str, Any]) -> Plan | None:
+        """A reply rule's plan when nothing is queued: the header, then the queue, win over rules."""
+        if self.scenarios.pending or not self.rules:
+            return None
+        try:
+            return self.rules.plan_for(body)
+        except NoRuleMatchedError as exc:
+            raise _Reject(error_response(400, str(exc), code="no_rule_matched")) from None
+
+    def _plan(self, request: MockRequest, body: Mapping[str, Any] | None = None) -> Plan:
         header = request.headers.get(SCENARIO_HEADER)
         try:  # parsed as strictly as bodies: a lone surrogate (\ud800) must not reach a reply it breaks
             override = None if header is None else parse_plan(_json.loads(header))
@@ -276,6 +294,8 @@ class MockService:
             raise _Reject(error_response(400, message, code="invalid_scenario")) from None
         except ConfigError as exc:
             raise _Reject(error_response(400, f"{SCENARIO_HEADER}: {exc}", code="invalid_scenario")) from None
+        if override is None and body is not None:
+            override = self._rule_plan(body)
         return self.scenarios.next_plan(override)
 
     def _generate(self, body: Mapping[str, Any], plan: Plan) -> MockResponse:
@@ -302,6 +322,9 @@ class MockService:
             ("scenarios", "DELETE"): self._clear_scenarios,
             ("calls", "GET"): lambda _r: json_response(200, {"calls": [c.to_json() for c in self.calls]}),
             ("calls", "DELETE"): self._clear_recorded,
+            ("rules", "POST"): self._add_rules,
+            ("rules", "GET"): lambda _r: json_response(200, self.rules.snapshot()),
+            ("rules", "DELETE"): self._clear_rules,
         }
         handler = handlers.get((resource, method))
         if handler is not None:
@@ -333,6 +356,18 @@ class MockService:
         except (ValueError, RecursionError) as exc:
             return error_response(400, f"bad scenarios: {exc}", code="invalid_scenario")
         return json_response(200, self.scenarios.snapshot())
+
+    def _add_rules(self, request: MockRequest) -> MockResponse:
+        """Reply rules in their JSON form (see ``rules.py``), added after the existing ones."""
+        try:
+            self.rules.load(_json.loads(request.body or b"null"))
+        except (ValueError, RecursionError) as exc:
+            return error_response(400, f"bad rules: {exc}", code="invalid_rules")
+        return json_response(200, self.rules.snapshot())
+
+    def _clear_rules(self, request: MockRequest) -> MockResponse:
+        self.rules.clear()
+        return json_response(200, self.rules.snapshot())
 
     def _clear_scenarios(self, request: MockRequest) -> MockResponse:
         self.scenarios.clear()

@@ -33,3 +33,9 @@ def test_the_two_commands_are_the_ones_ci_and_newcomers_run() -> None:
 def test_the_quick_start_passes_as_a_users_test_file(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_quick_start=_python_block_after("Quick start"))
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_agent_loop_recipe_passes_as_a_users_test_file(pytester: pytest.Pytester) -> None:
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, re.S) if "tests/test_agent.py" in b)
+    pytester.makepyfile(test_agent=block)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
