@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import Any
 
-from contract_kit.cli._common import EXIT_OK, add_contract_options
+from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
 
 
 def add_parser(sub: Any) -> None:
@@ -50,6 +51,20 @@ def add_parser(sub: Any) -> None:
         help="an origin browsers may call from (repeatable, '*' for any; default: loopback origins only)",
     )
     serve.add_argument("--quiet", action="store_true", help="no console line per request")
+    proxy = serve.add_argument_group("proxy (a validating, recording proxy in front of the live API)")
+    proxy.add_argument("--proxy", default=None, metavar="URL", help="forward every request to this base URL")
+    proxy.add_argument(
+        "--pass-key",
+        action="store_true",
+        help="forward the client's Authorization instead of $AIMLAPI_API_KEY",
+    )
+    proxy.add_argument("--record", default=None, metavar="DIR", help="write cassettes to DIR")
+    proxy.add_argument("--report", default=None, metavar="FILE", help="write the drift report at shutdown")
+    proxy.add_argument(
+        "--strict",
+        action="store_true",
+        help="answer an invalid request with the mock's 400; do not forward it",
+    )
     serve.add_argument(
         "--rules",
         default=None,
@@ -62,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
     from contract_kit.contract import load_contract
     from contract_kit.mock.transports import make_app, serve
 
+    if args.proxy:
+        return _run_proxy(args)
     contract = load_contract(args.profile, args.spec)
     handler = _handler(args, contract)
     where = f"http://{args.host}:{args.port}/v1"
@@ -77,6 +94,39 @@ def run(args: argparse.Namespace) -> int:
     )
     serve(make_app(_front(args, handler), max_body_bytes=args.max_body_bytes), host=args.host, port=args.port)
     return EXIT_OK
+
+
+def _run_proxy(args: argparse.Namespace) -> int:
+    """Serve the validating proxy until Ctrl+C, then print the findings and write the report."""
+    from pathlib import Path
+
+    from contract_kit.drift import DriftChecker, ProxySettings, ValidatingProxy, render_table, write_json
+    from contract_kit.drift.live import api_key_from_env
+    from contract_kit.mock.transports import serve
+
+    key = None if args.pass_key else api_key_from_env("serve --proxy")
+    settings = ProxySettings(
+        args.proxy,
+        key=key,
+        pass_key=args.pass_key,
+        strict=args.strict,
+        record_dir=Path(args.record) if args.record else None,
+    )
+    app = ValidatingProxy(
+        settings, DriftChecker.for_spec(args.spec), log=None if args.quiet else _console_line
+    )
+    print(
+        f"contract-kit serve: proxy to {settings.upstream} at http://{args.host}:{args.port} (Ctrl+C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl+C it handled: that is the stop
+        serve(app, host=args.host, port=args.port)
+    if args.report:
+        write_json(args.report, app.report(), app.redactor, what="drift report")
+        print(f"drift report written to {args.report}", file=sys.stderr)
+    print("\n".join(render_table(app.collector)), file=sys.stderr, flush=True)
+    return EXIT_FINDINGS if app.collector.new_breaking() else EXIT_OK
 
 
 def _front(args: argparse.Namespace, handler: Any) -> Any:

@@ -10,7 +10,7 @@ from contract_kit.mock.engine import EngineOptions, GeneratedCompletion, complet
 from contract_kit.mock.errors_body import error_body, error_bytes, error_response
 from contract_kit.mock.fixture import ChatMock, ChatServer
 from contract_kit.mock.render import render_chunks, render_json
-from contract_kit.mock.service import CONTROL_PREFIX, SCENARIO_HEADER, Call, MockService
+from contract_kit.mock.service import CONTROL_PREFIX, SCENARIO_HEADER, Call, MockService, violation_param
 from contract_kit.mock.types import Handler, MockRequest, MockResponse
 
 __all__ = [
@@ -31,4 +31,5 @@ __all__ = [
     "error_response",
     "render_chunks",
     "render_json",
+    "violation_param",
 ]

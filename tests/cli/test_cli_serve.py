@@ -116,3 +116,28 @@ def test_bad_rules_file_is_a_usage_error(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert result.returncode == 2 and "colour" in result.stderr
+
+
+def test_serve_proxy_writes_the_report_at_shutdown_and_never_shows_the_key(tmp_path: Path) -> None:
+    from standin import KEY as STANDIN_KEY
+    from standin import chat_body
+    from standin import serve as standin_serve
+
+    report = tmp_path / "drift.json"
+    with standin_serve() as (_, upstream):
+        args = ("--proxy", upstream, "--record", str(tmp_path / "rec"), "--report", str(report))
+        with serving(*args, env={"AIMLAPI_API_KEY": STANDIN_KEY}) as (url, process):
+            answer = httpx.post(
+                url + "/v1/chat/completions",
+                json=chat_body("plant:extra-field"),
+                headers={"x-contract-test": "t1"},
+            )
+            assert answer.status_code == 200
+            err = stopped_stderr(process)
+    assert process.returncode == 0  # additive drift only: no new breaking finding
+    findings = json.loads(report.read_text())["findings"]
+    new = [(f["kind"], f["path"]) for f in findings if not f["known"]]
+    assert new == [("undocumented-field", "$.choices[*].message.mood")]
+    assert "POST /v1/chat/completions 200" in err and "undocumented-field" in err
+    written = report.read_text() + "".join(p.read_text() for p in (tmp_path / "rec").glob("*.yaml"))
+    assert STANDIN_KEY not in err + written
