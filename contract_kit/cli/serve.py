@@ -34,6 +34,13 @@ def add_parser(sub: Any) -> None:
         help="replay recorded cassettes from DIR instead of generating responses",
     )
     serve.add_argument(
+        "--fault",
+        default=None,
+        metavar="NAME",
+        help="with --cassette-dir: replay every recorded stream with this fault (truncated-after-2, no-done, "
+        "one-byte-reads, split-mid-utf8, split-mid-line, malformed-at-1, latency)",
+    )
+    serve.add_argument(
         "--max-body-bytes", type=int, default=10 * 1024 * 1024, help="request body limit (413 above)"
     )
     serve.add_argument(
@@ -83,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     handler = _handler(args, contract)
     where = f"http://{args.host}:{args.port}/v1"
     source = (
-        f"cassettes in {args.cassette_dir}"
+        f"cassettes in {args.cassette_dir}" + (f" with the {args.fault} fault" if args.fault else "")
         if args.cassette_dir
         else f"the mock (profile {args.profile}, seed {args.seed})"
     )
@@ -155,9 +162,10 @@ def _scenario_of(handler: Any) -> Any:
 
 def _handler(args: argparse.Namespace, contract: Any) -> Any:
     if args.cassette_dir:
-        from contract_kit.cassettes import replay_handler_for_dir
+        from contract_kit.cassettes import FaultedReplay, replay_handler_for_dir, stream_faults
 
-        return replay_handler_for_dir(args.cassette_dir, contract)
+        replay = replay_handler_for_dir(args.cassette_dir, contract)
+        return FaultedReplay(replay, stream_faults(args.fault)[0]) if args.fault else replay
     from contract_kit.mock import MockService
 
     service = MockService(
