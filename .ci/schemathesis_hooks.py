@@ -14,7 +14,7 @@ from typing import Any
 
 import schemathesis
 
-from contract_kit.mock.conversation import tool_message_problem
+from contract_kit.mock import tool_message_problem
 
 
 def incoherent(body: Any) -> bool:

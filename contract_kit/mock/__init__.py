@@ -6,6 +6,7 @@ carries it to clients, and ``fixture`` is what the pytest fixtures hand out.
 ``scenarios`` is public: tests script replies and faults with it.
 """
 
+from contract_kit.mock.conversation import tool_message_problem
 from contract_kit.mock.engine import EngineOptions, GeneratedCompletion, complete
 from contract_kit.mock.errors_body import error_body, error_bytes, error_response
 from contract_kit.mock.fixture import ChatMock, ChatServer
@@ -31,5 +32,6 @@ __all__ = [
     "error_response",
     "render_chunks",
     "render_json",
+    "tool_message_problem",
     "violation_param",
 ]

@@ -19,6 +19,8 @@ which cassettes the run wrote. Each worker returns its findings in
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -224,16 +226,12 @@ class CassetteFault:
         """The exception class a client raises (``openai.APIConnectionError``...), or ``None``."""
         if self.fault.expected is None:
             return None
-        import importlib
-
         module, name = self.fault.expected
         found: type[BaseException] = getattr(importlib.import_module(module), name)
         return found
 
     def raises(self) -> Any:
         """``pytest.raises(expected)``, or a no-op context when a correct client reads to the end."""
-        import contextlib
-
         expected = self.expected
         return contextlib.nullcontext() if expected is None else pytest.raises(expected)
 
