@@ -36,10 +36,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from contract_kit import _json
 from contract_kit.contract import compile_path
 from contract_kit.errors import ConfigError, ContractKitError, NoRuleMatchedError
 from contract_kit.mock.conversation import last_user_text, tool_results
+from contract_kit.mock.errors_body import error_response, json_response
 from contract_kit.mock.scenarios import Plan, Reply, parse_plan
+from contract_kit.mock.types import MockRequest, MockResponse
 
 MATCHERS = ("model", "last_user", "last_user_regex", "tools", "tool_result", "jsonpath")
 TIMES = ("once", "always")
@@ -208,3 +211,16 @@ def parse_rule(data: Any, index: int = 0) -> Rule:
         times=str(data.get("times", "always")),
         name=str(data.get("name", "")),
     )
+
+
+def rules_control(book: RuleBook, request: MockRequest) -> MockResponse:
+    """``/_contract/rules``: POST adds rules in their JSON form, GET lists them, DELETE clears them."""
+    method = request.method.upper()
+    if method == "POST":
+        try:
+            book.load(_json.loads(request.body or b"null"))
+        except (ValueError, RecursionError) as exc:
+            return error_response(400, f"bad rules: {exc}", code="invalid_rules")
+    elif method == "DELETE":
+        book.clear()
+    return json_response(200, book.snapshot())

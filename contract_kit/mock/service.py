@@ -61,7 +61,7 @@ from contract_kit.mock.engine import (
 )
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
 from contract_kit.mock.models import models_response, models_route
-from contract_kit.mock.rules import RuleBook
+from contract_kit.mock.rules import RuleBook, rules_control
 from contract_kit.mock.scenarios import (
     SCENARIO_KEY,
     ErrorReply,
@@ -322,9 +322,9 @@ class MockService:
             ("scenarios", "DELETE"): self._clear_scenarios,
             ("calls", "GET"): lambda _r: json_response(200, {"calls": [c.to_json() for c in self.calls]}),
             ("calls", "DELETE"): self._clear_recorded,
-            ("rules", "POST"): self._add_rules,
-            ("rules", "GET"): lambda _r: json_response(200, self.rules.snapshot()),
-            ("rules", "DELETE"): self._clear_rules,
+            ("rules", "POST"): lambda r: rules_control(self.rules, r),
+            ("rules", "GET"): lambda r: rules_control(self.rules, r),
+            ("rules", "DELETE"): lambda r: rules_control(self.rules, r),
         }
         handler = handlers.get((resource, method))
         if handler is not None:
@@ -356,18 +356,6 @@ class MockService:
         except (ValueError, RecursionError) as exc:
             return error_response(400, f"bad scenarios: {exc}", code="invalid_scenario")
         return json_response(200, self.scenarios.snapshot())
-
-    def _add_rules(self, request: MockRequest) -> MockResponse:
-        """Reply rules in their JSON form (see ``rules.py``), added after the existing ones."""
-        try:
-            self.rules.load(_json.loads(request.body or b"null"))
-        except (ValueError, RecursionError) as exc:
-            return error_response(400, f"bad rules: {exc}", code="invalid_rules")
-        return json_response(200, self.rules.snapshot())
-
-    def _clear_rules(self, request: MockRequest) -> MockResponse:
-        self.rules.clear()
-        return json_response(200, self.rules.snapshot())
 
     def _clear_scenarios(self, request: MockRequest) -> MockResponse:
         self.scenarios.clear()
