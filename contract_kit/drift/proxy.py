@@ -44,6 +44,7 @@ from contract_kit.drift.findings import DriftChecker, DriftCollector, Finding
 from contract_kit.drift.live import Exchange, public_url
 from contract_kit.drift.recording import recorded_request, recorded_response
 from contract_kit.mock import MockRequest, error_bytes, violation_param
+from contract_kit.mock.transports import DeliberateCut, hide_deliberate_cuts
 from contract_kit.redact import Redactor, Secret
 
 TEST_HEADER = "x-contract-test"
@@ -55,6 +56,10 @@ _BEARER_PREFIX = "bearer "
 _JSON = [("content-type", "application/json")]
 
 Log = Callable[[str], None]
+
+
+class UpstreamCut(DeliberateCut):
+    """Raised to drop the client's connection the way the upstream dropped the proxy's (logged quietly)."""
 
 
 @dataclass
@@ -88,6 +93,7 @@ class ValidatingProxy:
         self._lock = threading.Lock()
         self._client: httpx.AsyncClient | None = None
         self._upstream = httpx.URL(settings.upstream.rstrip("/"))
+        hide_deliberate_cuts()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -133,6 +139,9 @@ class ValidatingProxy:
             )
         if self.settings.record_dir is not None:
             await asyncio.to_thread(self._record, group, interaction, redactor)
+        if exchange.cut:
+            self._line("  the upstream dropped the connection; the client's is dropped too")
+            raise UpstreamCut("the upstream dropped the connection mid-answer")
         # The response ends only now, so a client that sees its end finds the exchange recorded.
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -179,8 +188,7 @@ class ValidatingProxy:
                 exchange.reads.append(Read(time.perf_counter() - started, data))
                 await send({"type": "http.response.body", "body": data, "more_body": True})
         except httpx.HTTPError:
-            exchange.cut = True  # the upstream dropped the stream: drop the client's too
-            raise
+            exchange.cut = True  # the upstream dropped the connection: recorded, then the client's is dropped
         finally:
             await response.aclose()
             exchange.elapsed = time.perf_counter() - started

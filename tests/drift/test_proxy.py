@@ -190,3 +190,11 @@ def test_node_fetch_through_the_proxy_records_a_cassette_pytest_replays(
         "--rootdir", str(pytester.path), "--cassette-dir", str(px.record_dir), "-p", "no:cacheprovider"
     )
     result.assert_outcomes(passed=1)
+
+
+def test_an_upstream_cut_reaches_the_client_as_a_cut_and_is_recorded(px: Proxied) -> None:
+    with pytest.raises(httpx.RemoteProtocolError):
+        _post(px.proxy, chat_body("fault:cutx*", stream=True), **{"x-contract-test": "cut"})
+    recorded = load_cassette(next(p for p in list_cassettes(px.record_dir) if "cut" in p.name))
+    assert recorded.interactions[0].response.cut is True
+    assert any("dropped the connection" in line for line in px.lines)

@@ -58,7 +58,7 @@ class _HideDeliberateCuts(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], DeliberateCut))
 
 
-def _hide_deliberate_cuts(logger_name: str = "uvicorn.error") -> None:
+def hide_deliberate_cuts(logger_name: str = "uvicorn.error") -> None:
     server_logger = logging.getLogger(logger_name)
     if not any(isinstance(existing, _HideDeliberateCuts) for existing in server_logger.filters):
         server_logger.addFilter(_HideDeliberateCuts())
@@ -167,7 +167,7 @@ def make_app(
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
 ) -> MockASGIApp:
     """Build the ASGI app for ``handler`` (see the module doc for what it adds)."""
-    _hide_deliberate_cuts()
+    hide_deliberate_cuts()
     return MockASGIApp(
         handler, max_body_bytes=max_body_bytes, max_headers=max_headers, max_header_bytes=max_header_bytes
     )
