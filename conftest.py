@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import os
 
+import jsonpath_rfc9535  # noqa: F401 - see below (its iregexp_check is a PyO3 module)
+import jsonschema_rs  # noqa: F401 - see below
+import orjson  # noqa: F401 - see below
 import yaml  # noqa: F401 - see below
 from hypothesis import HealthCheck, settings
 
-# pytester's in-process runs drop the modules a run imported; PyYAML's C
-# extension cannot be re-initialised, so a re-imported ``yaml`` would mix old
-# and new classes ("could not determine a constructor for the tag None").
-# Importing it here keeps one ``yaml`` for the whole session.
+# pytester's in-process runs drop the modules a run imported. Compiled
+# extensions cannot be re-initialised: a re-imported ``yaml`` would mix old and
+# new classes ("could not determine a constructor for the tag None"), and a
+# PyO3 module (jsonschema_rs, orjson) refuses a second initialisation. Importing
+# them here keeps one copy of each for the whole session.
 
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(

@@ -44,6 +44,13 @@ class Profile(Choice):
     OBSERVED = "observed"
 
 
+class SseStyle(Choice):
+    """How an exported document describes the event stream (see ``contract/sse_style.py``)."""
+
+    VENDOR = "vendor"  # the media type's schema is the chunk schema, as the vendor writes it
+    OAS32 = "3.2"  # the schema is one event; ``data`` carries the chunk schema as JSON content
+
+
 class Mode(Choice):
     """What a cassette-using test does with the network."""
 

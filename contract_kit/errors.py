@@ -161,3 +161,7 @@ class UnmockedRequestError(ContractKitError, AssertionError):
 
 class ServerStartError(ContractKitError, RuntimeError):
     """The background server did not come up; the message says why."""
+
+
+class NoRuleMatchedError(ConfigError):
+    """Strict reply rules and a request none of them matches; the message names the closest rule."""

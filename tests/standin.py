@@ -151,6 +151,8 @@ class StandIn:
             )
         if name == "slowstream":
             return self._stream(body, None, chunk_delay=0.25)
+        if name == "pacedstream":  # gaps long enough that no proxy or socket merges two chunks
+            return self._stream(body, None, chunk_delay=0.08)
         raise AssertionError(f"unknown stand-in fault {fault!r}")
 
 

@@ -4,6 +4,7 @@ Sits above the mock (replay answers through the same ``Handler`` interface)
 and below drift, which checks what cassettes hold.
 """
 
+from contract_kit.cassettes.faults import FAULTS, FaultedReplay, StreamFault, split_events, stream_faults
 from contract_kit.cassettes.files import (
     atomic_write_text,
     cassette_name,
@@ -27,13 +28,16 @@ from contract_kit.cassettes.replay import ReplayHandler, replay_handler_for_dir
 
 __all__ = [
     "DEFAULT_IGNORE",
+    "FAULTS",
     "Cassette",
+    "FaultedReplay",
     "Interaction",
     "Matcher",
     "Read",
     "RecordedRequest",
     "RecordedResponse",
     "ReplayHandler",
+    "StreamFault",
     "atomic_write_text",
     "cassette_name",
     "cassette_path",
@@ -46,5 +50,7 @@ __all__ = [
     "parse_cassette",
     "parse_ignore",
     "replay_handler_for_dir",
+    "split_events",
+    "stream_faults",
     "write_cassette",
 ]

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from contract_kit.contract import (  # start-up cost: only when this command runs
         lint,
         render_lint,
-    )
+    )  # start-up cost
 
     report = lint(args.spec, args.profile, args.examples, overlays=args.overlays)
     if args.format == "json":

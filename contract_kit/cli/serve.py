@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from pathlib import Path
 from typing import Any
 
-from contract_kit.cli._common import EXIT_OK, add_contract_options
+from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
 
 
 def add_parser(sub: Any) -> None:
@@ -41,7 +43,49 @@ def add_parser(sub: Any) -> None:
         "repeatable; '*' answers any (DNS rebinding protection off)",
     )
     serve.add_argument(
+        "--fault",
+        default=None,
+        metavar="NAME",
+        help="with --cassette-dir: replay every recorded stream with this fault (truncated-after-2, no-done, "
+        "one-byte-reads, split-mid-utf8, split-mid-line, malformed-at-1, latency)",
+    )
+    serve.add_argument(
         "--max-body-bytes", type=int, default=10 * 1024 * 1024, help="request body limit (413 above)"
+    )
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a valid key (repeatable): other keys get 401 invalid_api_key, a missing key 401",
+    )
+    serve.add_argument(
+        "--cors",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="an origin browsers may call from (repeatable, '*' for any; default: loopback origins only)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="no console line per request")
+    proxy = serve.add_argument_group("proxy (a validating, recording proxy in front of the live API)")
+    proxy.add_argument("--proxy", default=None, metavar="URL", help="forward every request to this base URL")
+    proxy.add_argument(
+        "--pass-key",
+        action="store_true",
+        help="forward the client's Authorization instead of $AIMLAPI_API_KEY",
+    )
+    proxy.add_argument("--record", default=None, metavar="DIR", help="write cassettes to DIR")
+    proxy.add_argument("--report", default=None, metavar="FILE", help="write the drift report at shutdown")
+    proxy.add_argument(
+        "--strict",
+        action="store_true",
+        help="answer an invalid request with the mock's 400; do not forward it",
+    )
+    serve.add_argument(
+        "--rules",
+        default=None,
+        metavar="FILE",
+        help="reply rules matched on the request (YAML or JSON: {rules: [{when, reply, times}], strict})",
     )
 
 
@@ -49,11 +93,13 @@ def run(args: argparse.Namespace) -> int:
     from contract_kit.contract import load_contract  # start-up cost
     from contract_kit.mock.transports import make_app, serve  # start-up cost
 
+    if args.proxy:
+        return _run_proxy(args)
     contract = load_contract(args.profile, args.spec, overlays=args.overlays)
     handler = _handler(args, contract)
     where = f"http://{args.host}:{args.port}/v1"
     source = (
-        f"cassettes in {args.cassette_dir}"
+        f"cassettes in {args.cassette_dir}" + (f" with the {args.fault} fault" if args.fault else "")
         if args.cassette_dir
         else f"the mock (profile {args.profile}, seed {args.seed})"
     )
@@ -62,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    app = make_app(handler, max_body_bytes=args.max_body_bytes, allow_hosts=_control_hosts(args))
+    app = make_app(
+        _front(args, handler), max_body_bytes=args.max_body_bytes, allow_hosts=_control_hosts(args)
+    )
     serve(app, host=args.host, port=args.port)
     return EXIT_OK
 
@@ -73,13 +121,95 @@ def _control_hosts(args: argparse.Namespace) -> tuple[str, ...]:
     return (*bound, *args.allow_host)
 
 
+def _run_proxy(args: argparse.Namespace) -> int:
+    """Serve the validating proxy until Ctrl+C, then print the findings and write the report."""
+
+    from contract_kit.drift import (  # start-up cost
+        DriftChecker,
+        ProxySettings,
+        ValidatingProxy,
+        api_key_from_env,
+        render_table,
+        write_json,
+    )
+    from contract_kit.mock.transports import serve  # start-up cost
+
+    key = None if args.pass_key else api_key_from_env("serve --proxy")
+    settings = ProxySettings(
+        args.proxy,
+        key=key,
+        pass_key=args.pass_key,
+        strict=args.strict,
+        record_dir=Path(args.record) if args.record else None,
+    )
+    app = ValidatingProxy(
+        settings, DriftChecker.for_spec(args.spec), log=None if args.quiet else _console_line
+    )
+    print(
+        f"contract-kit serve: proxy to {settings.upstream} at http://{args.host}:{args.port} (Ctrl+C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl+C it handled: that is the stop
+        serve(app, host=args.host, port=args.port)
+    if args.report:
+        write_json(args.report, app.report(), app.redactor, what="drift report")
+        print(f"drift report written to {args.report}", file=sys.stderr)
+    print("\n".join(render_table(app.collector)), file=sys.stderr, flush=True)
+    return EXIT_FINDINGS if app.collector.new_breaking() else EXIT_OK
+
+
+def _front(args: argparse.Namespace, handler: Any) -> Any:
+    from contract_kit.mock import Front  # start-up cost
+
+    log = None if args.quiet else _console_line
+    return Front(handler, api_keys=args.api_key, cors=args.cors, log=log, describe=_scenario_of(handler))
+
+
+def _console_line(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _scenario_of(handler: Any) -> Any:
+    """The scenario slots of the call just answered, when the handler records calls (the mock)."""
+    if not hasattr(handler, "calls"):
+        return None
+
+    def describe(request: Any, response: Any) -> str:
+        calls = handler.calls
+        plan = calls[-1].plan if calls else []
+        return ", ".join(str(part.get("scenario", "")) for part in plan)
+
+    return describe
+
+
 def _handler(args: argparse.Namespace, contract: Any) -> Any:
     if args.cassette_dir:
-        from contract_kit.cassettes import replay_handler_for_dir  # start-up cost
+        from contract_kit.cassettes import (  # start-up cost
+            FaultedReplay,
+            replay_handler_for_dir,
+            stream_faults,
+        )  # start-up cost
 
-        return replay_handler_for_dir(args.cassette_dir, contract)
+        replay = replay_handler_for_dir(args.cassette_dir, contract)
+        return FaultedReplay(replay, stream_faults(args.fault)[0]) if args.fault else replay
     from contract_kit.mock import MockService  # start-up cost
 
-    return MockService(
+    service = MockService(
         contract, seed=args.seed, require_auth=not args.no_auth, max_body_bytes=args.max_body_bytes
     )
+    if args.rules:
+        service.rules.load(_read_rules(args.rules))
+    return service
+
+
+def _read_rules(path: str) -> Any:
+    import yaml  # start-up cost: only with --rules
+
+    from contract_kit.errors import ConfigError  # start-up cost
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"--rules {path}: {exc}") from None

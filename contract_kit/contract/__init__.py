@@ -22,6 +22,7 @@ from contract_kit.contract.overlay import (
     parse_overlay,
 )
 from contract_kit.contract.page import PageExtract, extract_page
+from contract_kit.contract.sse_style import chunk_schema_of, event_schema, with_sse_style
 from contract_kit.contract.wire import tool_call_json, whole_delta
 
 __all__ = [
@@ -39,9 +40,11 @@ __all__ = [
     "assert_valid_response",
     "assert_valid_stream",
     "build_contract",
+    "chunk_schema_of",
     "compile_path",
     "document_schema",
     "effective_document",
+    "event_schema",
     "extract_page",
     "find",
     "lint",
@@ -55,4 +58,5 @@ __all__ = [
     "to_json_schema",
     "tool_call_json",
     "whole_delta",
+    "with_sse_style",
 ]

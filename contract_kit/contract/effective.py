@@ -125,7 +125,7 @@ class Contract:
     # -- checks ----------------------------------------------------------
     def request_check(self) -> SchemaCheck:
         if self._request_check is None:
-            self._request_check = SchemaCheck(self.request_schema, name="request")
+            self._request_check = SchemaCheck(self.request_schema, name="request", formats=True)
         return self._request_check
 
     def response_check(self, status: int | str = 200, content_type: str = JSON) -> SchemaCheck | None:

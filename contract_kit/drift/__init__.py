@@ -24,6 +24,7 @@ from contract_kit.drift.live import (
 )
 from contract_kit.drift.probes import LiveProbeRun, LiveProbeSettings, Probe, probes, run_live_probes
 from contract_kit.drift.proposal import propose, write_overlay
+from contract_kit.drift.proxy import ProxySettings, ValidatingProxy
 from contract_kit.drift.recording import RecordingHandler, max_tokens_guard
 from contract_kit.drift.report import failing, finding_lines, render_table, write_json
 
@@ -37,8 +38,10 @@ __all__ = [
     "LiveProbeRun",
     "LiveProbeSettings",
     "Probe",
+    "ProxySettings",
     "RecordingHandler",
     "RetryPolicy",
+    "ValidatingProxy",
     "api_key_from_env",
     "base_url_setting",
     "check_cassettes",

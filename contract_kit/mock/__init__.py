@@ -7,11 +7,13 @@ carries it to clients, and ``fixture`` is what the pytest fixtures hand out.
 """
 
 from contract_kit.mock.control import SESSION_HEADER
+from contract_kit.mock.conversation import tool_message_problem
 from contract_kit.mock.engine import EngineOptions, GeneratedCompletion, complete
 from contract_kit.mock.errors_body import error_body, error_bytes, error_response
 from contract_kit.mock.fixture import ChatMock, ChatServer
+from contract_kit.mock.front import Front
 from contract_kit.mock.render import render_chunks, render_json
-from contract_kit.mock.service import CONTROL_PREFIX, SCENARIO_HEADER, Call, MockService
+from contract_kit.mock.service import CONTROL_PREFIX, SCENARIO_HEADER, Call, MockService, violation_param
 from contract_kit.mock.types import Handler, MockRequest, MockResponse
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "ChatMock",
     "ChatServer",
     "EngineOptions",
+    "Front",
     "GeneratedCompletion",
     "Handler",
     "MockRequest",
@@ -33,4 +36,6 @@ __all__ = [
     "error_response",
     "render_chunks",
     "render_json",
+    "tool_message_problem",
+    "violation_param",
 ]

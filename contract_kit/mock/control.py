@@ -27,6 +27,7 @@ from contract_kit.errors import ConfigError, ControlRequestError
 from contract_kit.mock.calls import CallLog, calls_json
 from contract_kit.mock.errors_body import error_response, json_response
 from contract_kit.mock.limits import MAX_SESSION_NAME, MAX_SESSIONS
+from contract_kit.mock.rules import RuleBook, rules_control
 from contract_kit.mock.scenarios import SCENARIO_KEY, Plan, ScenarioQueue
 from contract_kit.mock.types import MockRequest, MockResponse
 
@@ -80,6 +81,14 @@ class ScenarioSessions:
             return override if override is not None else Plan()
         return found.next_plan(override)
 
+    def pending(self, name: str | None) -> int:
+        """How many plans wait for this session (or the global queue), without opening a session."""
+        if name is None:
+            return self.global_queue.pending
+        with self._lock:
+            found = self._sessions.get(name)
+        return found.pending if found is not None else 0
+
     def snapshot(self, name: str | None) -> dict[str, Any]:
         with self._lock:
             found = self.global_queue if name is None else self._sessions.get(name)
@@ -103,9 +112,10 @@ class ScenarioSessions:
 class ControlPlane:
     """Answers the control routes for one service's sessions and calls log."""
 
-    def __init__(self, sessions: ScenarioSessions, calls: CallLog) -> None:
+    def __init__(self, sessions: ScenarioSessions, calls: CallLog, rules: RuleBook | None = None) -> None:
         self.sessions = sessions
         self.calls = calls
+        self.rules = rules if rules is not None else RuleBook()
 
     def __call__(self, request: MockRequest) -> MockResponse:
         try:
@@ -122,6 +132,9 @@ class ControlPlane:
             ("scenarios", "DELETE"): self._clear_scenarios,
             ("calls", "GET"): lambda _r, name: _json_bytes(calls_json(self.calls.snapshot(name))),
             ("calls", "DELETE"): self._clear_calls,
+            ("rules", "POST"): lambda r, _name: rules_control(self.rules, r),
+            ("rules", "GET"): lambda r, _name: rules_control(self.rules, r),
+            ("rules", "DELETE"): lambda r, _name: rules_control(self.rules, r),
         }
         handler = handlers.get((resource, method))
         if handler is None:

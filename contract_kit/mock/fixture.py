@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from contract_kit.defaults import DEFAULT_BASE_URL
 from contract_kit.errors import MarkerError
 from contract_kit.mock import scenarios as sc
+from contract_kit.mock.rules import Rule
 from contract_kit.mock.service import Call, MockService
 from contract_kit.mock.transports.asgi import make_app
 from contract_kit.mock.transports.inprocess import RoutedMock, routed
@@ -28,10 +29,73 @@ if TYPE_CHECKING:
 MARKER_OPTIONS = ("seed", "require_auth", "base_urls", "scenarios")
 
 
+class RuleBuilder:
+    """``chat_mock.when(...)``: finish the rule with what it answers (each method adds the rule)."""
+
+    def __init__(self, service: MockService, when: dict[str, Any], times: str, name: str) -> None:
+        self._service, self._when, self._times, self._name = service, when, times, name
+
+    def then(self, *scenarios: Any) -> Rule:
+        """Answer with these scenarios combined (one outcome plus faults), as ``queue`` takes them."""
+        rule = Rule(self._when, sc.parse_plan(list(scenarios)), times=self._times, name=self._name)
+        return self._service.rules.add(rule)
+
+    def reply(self, text: str, reasoning: str | None = None) -> Rule:
+        """Answer with ``text``; ``{tool_result}`` in it quotes the tool result the rule matched."""
+        return self.then(sc.reply(text, reasoning))
+
+    def tool_call(self, name: str, arguments: dict[str, Any] | None = None) -> Rule:
+        return self.then(sc.tool_call(name, arguments))
+
+    def error(self, status: int, message: str | None = None, retry_after: float | None = None) -> Rule:
+        return self.then(sc.error(status, message=message, retry_after=retry_after))
+
+    def fault(self, *scenarios: Any) -> Rule:
+        """A generated answer with faults: ``latency``, ``cut_stream``, ``malformed_chunk``."""
+        return self.then(*scenarios)
+
+
 class _Scripted:
     """Scenario scripting shared by the in-process and the served mock."""
 
     service: MockService
+
+    def when(
+        self,
+        *,
+        model: str | None = None,
+        last_user: str | None = None,
+        last_user_regex: str | None = None,
+        tools: bool | None = None,
+        tool_result: str | None = None,
+        jsonpath: str | None = None,
+        times: str = "always",
+        name: str = "",
+        strict: bool | None = None,
+    ) -> RuleBuilder:
+        """A reply rule matched on the request (all given matchers must hold); see ``mock/rules.py``.
+
+        ``strict=True`` (for every rule of this mock): a request no rule matches gets a 400
+        naming the closest rule, instead of the generated answer.
+        """
+        given = {
+            "model": model,
+            "last_user": last_user,
+            "last_user_regex": last_user_regex,
+            "tools": tools,
+            "tool_result": tool_result,
+            "jsonpath": jsonpath,
+        }
+        if strict is not None:
+            self.service.rules.strict = strict
+        return RuleBuilder(self.service, {k: v for k, v in given.items() if v is not None}, times, name)
+
+    def assert_all_rules_used(self) -> None:
+        """Fail naming each reply rule that never matched (call it at the end of a test)."""
+        __tracebackhide__ = True
+        unused = self.service.rules.unused()
+        if unused:
+            raise AssertionError("reply rules never used: " + "; ".join(rule.label for rule in unused))
 
     def queue(self, *plans: Any) -> _Scripted:
         """One plan per upcoming call, in order: a scenario, a list of scenarios, or their JSON form."""
@@ -56,7 +120,7 @@ class _Scripted:
         return self.queue(sc.error(status, message=message, retry_after=retry_after))
 
     def reset(self) -> None:
-        """Forget queued scenarios (global and per session), the sticky default and the recorded calls."""
+        """Forget queued scenarios (global and per session), the default, the reply rules and the calls."""
         self.service.reset()
 
     @property

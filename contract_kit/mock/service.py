@@ -49,9 +49,10 @@ from typing import Any, Protocol
 
 from contract_kit import _json
 from contract_kit.contract import load_contract
-from contract_kit.errors import ConfigError, ControlRequestError
+from contract_kit.errors import ConfigError, ControlRequestError, NoRuleMatchedError
 from contract_kit.mock.calls import Call, CallLog, call_size, excerpt, safe_headers
 from contract_kit.mock.control import CONTROL_PREFIX, ControlPlane, ScenarioSessions, session_name
+from contract_kit.mock.conversation import tool_message_problem
 from contract_kit.mock.engine import (
     EngineOptions,
     EngineRequestError,
@@ -63,6 +64,8 @@ from contract_kit.mock.engine import (
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
 from contract_kit.mock.faults import apply_faults
 from contract_kit.mock.limits import MAX_CALLS, MAX_CALLS_BYTES
+from contract_kit.mock.models import models_response, models_route
+from contract_kit.mock.rules import RuleBook
 from contract_kit.mock.scenarios import ErrorReply, Plan, ScenarioQueue, parse_plan
 from contract_kit.mock.types import MockRequest, MockResponse
 from contract_kit.validation import DONE, Violation
@@ -121,9 +124,10 @@ class MockService:
         self.max_body_bytes = max_body_bytes
         self.scenarios = scenarios if scenarios is not None else ScenarioQueue()
         self.sessions = ScenarioSessions(self.scenarios)
+        self.rules = RuleBook()  # reply rules matched on the request (``rules.py``); after the queue
         self.clock = clock
         self.call_log = CallLog(max_calls=max_calls, max_bytes=max_calls_bytes)
-        self.control = ControlPlane(self.sessions, self.call_log)
+        self.control = ControlPlane(self.sessions, self.call_log, self.rules)
 
     @property
     def calls(self) -> list[Call]:
@@ -134,8 +138,9 @@ class MockService:
         self.call_log.clear()
 
     def reset(self) -> None:
-        """Forget every scenario (global and per session), the default and the recorded calls."""
+        """Forget every scenario (global and per session), the default, the reply rules and the calls."""
         self.sessions.clear_all()
+        self.rules.clear()
         self.call_log.clear()
 
     def __call__(self, request: MockRequest) -> MockResponse:
@@ -161,6 +166,10 @@ class MockService:
 
     def _serve(self, request: MockRequest, state: dict[str, Any]) -> MockResponse:
         state["rejected"] = True  # until the request is known to be a well-formed, authorized one
+        if models_route(request.path)[0]:  # GET /v1/models[/{id}]: auth as for chat, then the list
+            self._check_auth(request)
+            state["rejected"] = False
+            return models_response(request, self.contract.models, self.clock())
         self._check_route(request)
         self._check_content_type(request)
         self._check_size(request)
@@ -169,8 +178,9 @@ class MockService:
         state["body"], state["rejected"] = body, False
         self._check_model(body)
         self._check_schema(body)
+        self._check_conversation(body)
         state["session"] = self._session(request)
-        plan = self._plan(request, state["session"])
+        plan = self._plan(request, state["session"], body)
         state["plan"] = plan.to_json()
         if isinstance(plan.outcome, ErrorReply):
             return apply_faults(_scenario_error(plan.outcome), plan)
@@ -245,7 +255,21 @@ class MockService:
         except ControlRequestError as exc:
             raise _Reject(error_response(400, str(exc), code="invalid_session")) from None
 
-    def _plan(self, request: MockRequest, session: str | None) -> Plan:
+    def _check_conversation(self, body: Mapping[str, Any]) -> None:
+        problem = tool_message_problem(body.get("messages"))
+        if problem is not None:
+            raise _Reject(error_response(400, problem[0], param=problem[1]))
+
+    def _rule_plan(self, session: str | None, body: Mapping[str, Any]) -> Plan | None:
+        """A reply rule's plan when nothing is queued: the header, then the queue, win over rules."""
+        if not self.rules or self.sessions.pending(session):
+            return None
+        try:
+            return self.rules.plan_for(body)
+        except NoRuleMatchedError as exc:
+            raise _Reject(error_response(400, str(exc), code="no_rule_matched")) from None
+
+    def _plan(self, request: MockRequest, session: str | None, body: Mapping[str, Any] | None = None) -> Plan:
         header = request.headers.get(SCENARIO_HEADER)
         try:  # parsed as strictly as bodies: a lone surrogate (\ud800) must not reach a reply it breaks
             override = None if header is None else parse_plan(_json.loads(header))
@@ -254,6 +278,8 @@ class MockService:
             raise _Reject(error_response(400, message, code="invalid_scenario")) from None
         except ConfigError as exc:
             raise _Reject(error_response(400, f"{SCENARIO_HEADER}: {exc}", code="invalid_scenario")) from None
+        if override is None and body is not None:
+            override = self._rule_plan(session, body)
         return self.sessions.next_plan(session, override)
 
     def _generate(self, body: Mapping[str, Any], plan: Plan) -> MockResponse:

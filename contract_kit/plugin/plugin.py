@@ -66,8 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     config.addinivalue_line(
         "markers",
-        "contract_cassette(*, name=None, ignore=None, timing=None): per-test settings of the chat_cassette "
-        "fixture (cassette name, ignored body fields, replay timing); the nearest marker wins",
+        "contract_cassette(*, name=None, ignore=None, timing=None, faults=None): per-test settings of the "
+        "chat_cassette fixture (cassette name, ignored body fields, replay timing, stream fault variants: "
+        "'all' or names, one test each); the nearest marker wins",
     )
     for name, choices in (("contract_mode", MODES), ("contract_drift", DRIFT_POLICIES)):
         value = setting(config, name)
@@ -176,6 +177,38 @@ def chat_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
     from contract_kit.plugin.recorder import cassette_fixture  # start-up cost
 
     yield from cassette_fixture(request)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.contract_cassette(faults="all")``: one test per fault variant of the cassette's streams."""
+    faults = next(
+        (
+            m.kwargs["faults"]
+            for m in metafunc.definition.iter_markers("contract_cassette")
+            if "faults" in m.kwargs
+        ),
+        None,
+    )
+    if faults is None or "chat_cassette" not in metafunc.fixturenames:
+        return
+    from contract_kit.plugin.recorder import fault_names  # start-up cost
+
+    names = fault_names(faults)
+    if "cassette_fault" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("cassette_fault")
+    metafunc.parametrize("cassette_fault", names, ids=names, indirect=True)
+
+
+@pytest.fixture
+def cassette_fault(request: pytest.FixtureRequest) -> Any:
+    """The stream fault this test replays its cassette with (``contract_cassette(faults=...)``), or ``None``.
+
+    ``cassette_fault.raises()`` expects what a client meets with that fault (a no-op when it reads to the end).
+    """
+    from contract_kit.plugin.recorder import CassetteFault  # start-up cost
+
+    name = getattr(request, "param", None)
+    return None if name is None else CassetteFault.named(name)
 
 
 @pytest.hookimpl(wrapper=True)

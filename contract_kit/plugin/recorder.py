@@ -19,6 +19,8 @@ which cassettes the run wrote. Each worker returns its findings in
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 
 WORKER_RUN_DIR = "contract_kit_run_dir"  # the same literals are in plugin.py's xdist hooks
 WORKER_OUTPUT = "contract_kit"
-MARKER_KWARGS = ("name", "ignore", "timing")
+MARKER_KWARGS = ("name", "ignore", "timing", "faults")
 
 
 def _setting(config: pytest.Config, name: str) -> Any:
@@ -170,11 +172,18 @@ def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
         options["ignore"] = parse_ignore(options["ignore"])
     from contract_kit.errors import ContractKitError  # start-up cost
 
+    fault = request.getfixturevalue("cassette_fault") if options.pop("faults", None) is not None else None
+    if fault is not None and not options.get("name"):  # every variant replays the one recorded cassette
+        options["name"] = unparametrized(request.node.nodeid, fault.name)
     session = get_session(request.config)
     try:
         use = session.start(request.node.nodeid, **options)
     except ContractKitError as exc:  # a malformed cassette, a missing key: one line, no traceback
         pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+    if fault is not None and use.mode == "replay":
+        from contract_kit.cassettes import FaultedReplay  # start-up cost
+
+        use.handler = FaultedReplay(use.handler, fault.fault)
     request.node.stash[USE_KEY] = use
     with session.routed(use):
         yield use
@@ -182,6 +191,61 @@ def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
         session.finish(use)
     except ContractKitError as exc:  # the cassette could not be written safely (e.g. it held the key)
         pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+
+
+def fault_names(faults: Any) -> list[str]:
+    """The variant names of a ``faults=`` marker value; a bad one is a usage error naming the valid ones."""
+    from contract_kit.cassettes import stream_faults  # start-up cost
+    from contract_kit.errors import ConfigError  # start-up cost
+
+    try:
+        return [fault.name for fault in stream_faults(faults)]
+    except ConfigError as exc:
+        raise pytest.UsageError(f"@pytest.mark.contract_cassette(faults=...): {exc}") from None
+
+
+def unparametrized(nodeid: str, fault: str) -> str:
+    """The node id without the fault variant's id: the cassette every variant shares."""
+    if not nodeid.endswith("]") or "[" not in nodeid:
+        return nodeid
+    base, ids = nodeid[:-1].split("[", 1)
+    if ids == fault:
+        return base
+    for before, after in ((f"-{fault}", ""), (f"{fault}-", "")):
+        if ids.endswith(before) or ids.startswith(before):
+            return f"{base}[{ids.replace(before, after, 1)}]"
+    return f"{base}[{ids.replace(f'-{fault}-', '-', 1)}]"
+
+
+class CassetteFault:
+    """A stream fault for one test: its ``name``, the ``fault`` itself and what a client meets."""
+
+    def __init__(self, fault: Any) -> None:
+        self.fault = fault
+        self.name: str = fault.name
+
+    @classmethod
+    def named(cls, name: str) -> CassetteFault:
+        from contract_kit.cassettes import stream_faults  # start-up cost
+
+        return cls(stream_faults(name)[0])
+
+    @property
+    def expected(self) -> type[BaseException] | None:
+        """The exception class a client raises (``openai.APIConnectionError``...), or ``None``."""
+        if self.fault.expected is None:
+            return None
+        module, name = self.fault.expected
+        found: type[BaseException] = getattr(importlib.import_module(module), name)
+        return found
+
+    def raises(self) -> Any:
+        """``pytest.raises(expected)``, or a no-op context when a correct client reads to the end."""
+        expected = self.expected
+        return contextlib.nullcontext() if expected is None else pytest.raises(expected)
+
+    def __repr__(self) -> str:
+        return f"CassetteFault({self.name!r})"
 
 
 def after_call(item: pytest.Item, interrupted: bool) -> None:

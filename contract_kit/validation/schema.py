@@ -35,10 +35,11 @@ _ANNOTATION_ONLY = {
 class SchemaCheck:
     """One compiled body schema: ``is_valid`` fast, ``violations`` detailed, ``undocumented`` walk."""
 
-    def __init__(self, schema: dict[str, Any] | bool, *, name: str = "body") -> None:
+    def __init__(self, schema: dict[str, Any] | bool, *, name: str = "body", formats: bool = False) -> None:
         self.schema = schema
         self.name = name
-        self._fast = jsonschema_rs.validator_for(schema, validate_formats=False)
+        self.formats = formats  # assert ``format`` (uri, date-time, email, ...): requests, not answers
+        self._fast = jsonschema_rs.validator_for(schema, validate_formats=formats)
         self._detailed: Any = None
         self._closed: Any = None
         self._subschemas = SubschemaValidators(schema)
@@ -51,12 +52,19 @@ class SchemaCheck:
         """All schema errors, most relevant first; empty when valid."""
         if self.is_valid(instance):
             return []
-        return [_to_violation(err, where) for err in self._sorted_errors(instance)]
+        found = [_to_violation(err, where) for err in self._sorted_errors(instance)]
+        return found or self._format_violations(instance, where)
+
+    def _format_violations(self, instance: Any, where: str) -> list[Violation]:
+        """What only the Rust validator asserts: jsonschema checks ``uri`` only when the
+        optional ``rfc3987`` package is installed, so its detailed pass can find nothing."""
+        return [_rs_violation(err, where) for err in self._fast.iter_errors(instance)]
 
     def _sorted_errors(self, instance: Any) -> list[Any]:
 
         if self._detailed is None:
-            self._detailed = Draft202012Validator(self.schema)
+            checker = Draft202012Validator.FORMAT_CHECKER if self.formats else None
+            self._detailed = Draft202012Validator(self.schema, format_checker=checker)
         errors = sorted(self._detailed.iter_errors(instance), key=relevance, reverse=True)
         return [_most_relevant_leaf(err) for err in errors]
 
@@ -292,6 +300,20 @@ def _to_violation(error: Any, where: str) -> Violation:
         where=where,
         expected=_expected(error),
         observed=instance,
+        kind="schema",
+        severity="error",
+    )
+
+
+def _rs_violation(error: Any, where: str) -> Violation:
+    rule = str(error.schema_path[-1]) if error.schema_path else "schema"
+    return Violation(
+        path=json_path(tuple(error.instance_path)),
+        rule=rule,
+        message=_short_message(error),
+        where=where,
+        expected=None,
+        observed=error.instance,
         kind="schema",
         severity="error",
     )

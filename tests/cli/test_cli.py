@@ -194,3 +194,42 @@ def test_a_closed_pipe_is_not_a_traceback() -> None:
     )
     assert result.stdout == "{\n"
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_spec_sse_style_32_describes_events_whose_data_is_a_chunk(capsys: pytest.CaptureFixture[str]) -> None:
+    import jsonschema_rs
+
+    assert main(["spec", "--sse-style", "3.2"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    media = exported["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    event = media["text/event-stream"]["schema"]
+    assert event["required"] == ["data"]
+    content = event["properties"]["data"]["anyOf"][1]
+    assert content["contentMediaType"] == "application/json"
+    assert (
+        content["contentSchema"]
+        == load_contract("observed").document["paths"]["/v1/chat/completions"]["post"]["responses"]["200"][
+            "content"
+        ]["text/event-stream"]["schema"]
+    )
+    events = [{"data": '{"id": "x"}'}, {"data": "[DONE]", "event": "message"}]
+    checker = jsonschema_rs.validator_for(
+        {**event, "properties": {**event["properties"], "data": {"type": "string"}}}
+    )
+    assert all(checker.is_valid(e) for e in events) and not checker.is_valid({"id": "1"})
+    assert {"nullable": True} in _branches(load_contract("observed").document)  # stop's bare null branch
+    assert {"nullable": True} not in _branches(exported)  # written as enum: [null], which tools read right
+
+
+def _branches(node: object) -> list[object]:
+    """Every oneOf/anyOf branch anywhere in ``node``."""
+    found: list[object] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("oneOf", "anyOf") and isinstance(value, list):
+                found.extend(value)
+            found.extend(_branches(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_branches(item))
+    return found

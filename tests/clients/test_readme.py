@@ -48,6 +48,9 @@ RUN_BY = {
     "def test_my_serializer": "test_the_hypothesis_block_passes",
     "def test_summary_keeps_the_reasoning_out": "test_the_replay_block_records_once_then_replays_offline",
     "def test_my_client_gets_an_answer_to_any_valid_request": "test_the_given_with_a_fresh_mock_block_passes",
+    "def test_the_agent_answers_with_the_tool_result": "test_the_agent_loop_recipe_passes_as_a_users_test_file",
+    # run where its cassette is recorded first, against the stand-in
+    "def test_my_stream_reader": "tests/cassettes/test_faults.py::test_one_test_id_per_variant_each_ending_as_the_real_failure",
 }
 
 
@@ -60,7 +63,16 @@ def test_every_python_block_is_run_by_a_test_here() -> None:
     for block in _python_blocks():
         runners = [test for line, test in RUN_BY.items() if line in block]
         assert len(runners) == 1, f"add the README block to RUN_BY with a test that runs it:\n{block[:300]}"
-        assert callable(globals().get(runners[0])), runners[0]
+        assert _runner_exists(runners[0]), runners[0]
+
+
+def _runner_exists(runner: str) -> bool:
+    """A test of this module, or ``path::name`` of a test elsewhere in the suite."""
+    if "::" not in runner:
+        return callable(globals().get(runner))
+    path, name = runner.split("::")
+    source = (Path(__file__).resolve().parents[2] / path).read_text(encoding="utf-8")
+    return f"def {name}(" in source
 
 
 def test_the_httpx_example_passes(pytester: pytest.Pytester) -> None:
@@ -134,11 +146,26 @@ def _shell_commands() -> list[str]:
     main = README.split("## Quick start", 1)[1].split("## Benchmarks", 1)[0]
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", main, re.S):
+        if _run_elsewhere(block):
+            continue
         for line in block.replace("\\\n", " ").splitlines():
             command = line.split("  #", 1)[0].strip()
             if command:
                 commands.append(command)
     return commands
+
+
+ELSEWHERE = re.compile(r"^# (?:run in CI by|tested by) (\S+)")
+
+
+def _run_elsewhere(block: str) -> bool:
+    """A block whose first line names the CI script or test that runs it (which must exist)."""
+    found = ELSEWHERE.match(block)
+    if found is None:
+        return False
+    runner = Path(__file__).resolve().parents[2] / found.group(1).rstrip(",")
+    assert runner.is_file(), f"the README says {found.group(1)} runs this block, but there is no such file"
+    return True
 
 
 def _as_in_smoke(command: str) -> str:
@@ -158,3 +185,9 @@ def test_every_shell_command_of_the_main_sections_runs_in_the_installed_smoke() 
 def test_the_ci_runs_the_installed_smoke() -> None:
     ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text(encoding="utf-8")
     assert ".ci/installed_smoke.sh" in ci
+
+
+def test_the_agent_loop_recipe_passes_as_a_users_test_file(pytester: pytest.Pytester) -> None:
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, re.S) if "tests/test_agent.py" in b)
+    pytester.makepyfile(test_agent=block)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -61,7 +61,7 @@ def assert_documented_error(response: MockResponse) -> None:
 
 
 def test_unknown_paths_are_404_and_other_methods_405(service: MockService) -> None:
-    missing = send(service, path="/v1/models")
+    missing = send(service, path="/v1/embeddings")
     assert missing.status == 404 and error_of(missing)["code"] == "not_found"
     wrong = send(service, method="GET")
     assert wrong.status == 405 and wrong.header("allow") == "POST"

@@ -5,7 +5,8 @@ respx by ``respx_transport``, httpx2 by ``httpx2_transport`` (optional, so
 only on demand), uvicorn by ``server``.
 """
 
-from contract_kit.mock.transports.asgi import make_app
+from contract_kit.mock.transports.asgi import hide_deliberate_cuts, make_app
+from contract_kit.mock.transports.asgi_body import DeliberateCut
 from contract_kit.mock.transports.inprocess import RoutedMock, routed
 from contract_kit.mock.transports.routing import BaseURL, PacedChunks, parse_base_urls, wire_headers
 from contract_kit.mock.transports.server import BackgroundServer, serve
@@ -13,8 +14,10 @@ from contract_kit.mock.transports.server import BackgroundServer, serve
 __all__ = [
     "BackgroundServer",
     "BaseURL",
+    "DeliberateCut",
     "PacedChunks",
     "RoutedMock",
+    "hide_deliberate_cuts",
     "make_app",
     "parse_base_urls",
     "routed",

@@ -85,7 +85,7 @@ class _HideDeliberateCuts(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], DeliberateCut))
 
 
-def _hide_deliberate_cuts(logger_name: str = "uvicorn.error") -> None:
+def hide_deliberate_cuts(logger_name: str = "uvicorn.error") -> None:
     server_logger = logging.getLogger(logger_name)
     if not any(isinstance(existing, _HideDeliberateCuts) for existing in server_logger.filters):
         server_logger.addFilter(_HideDeliberateCuts())
@@ -228,7 +228,7 @@ def make_app(
     ``allow_hosts`` adds ``Host`` names the control plane answers besides the
     loopback names; ``"*"`` among them turns the check off.
     """
-    _hide_deliberate_cuts()
+    hide_deliberate_cuts()
     hosts = None if "*" in allow_hosts else LOOPBACK_HOSTS | {_host_name(h) for h in allow_hosts}
     return MockASGIApp(
         handler,
