@@ -139,5 +139,9 @@ class UnmockedRequestError(ContractKitError, AssertionError):
     """A mock-only httpx2 client was asked for a URL outside its base URLs."""
 
 
+class BlockedRequestError(UnmockedRequestError):
+    """Replay is hermetic: a request no cassette answers would have left the process."""
+
+
 class ServerStartError(ContractKitError, RuntimeError):
     """The background server did not come up; the message says why."""

@@ -26,6 +26,7 @@ from contract_kit.errors import MarkerError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from contract_kit.contract import ContractSettings
     from contract_kit.plugin.session import CassetteUse, RecorderSession
 
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 SESSION_KEY: pytest.StashKey[RecorderSession] = pytest.StashKey()
 USE_KEY: pytest.StashKey[CassetteUse] = pytest.StashKey()
 RUN_DIR_KEY: pytest.StashKey[Path] = pytest.StashKey()
+SHARED_KEY: pytest.StashKey[ContractSettings] = pytest.StashKey()
 
 # (option name, ini key, help, choices, default)
 OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = (
@@ -118,6 +120,14 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = 
         None,
     ),
     (
+        "--contract-allow-host",
+        "contract_allow_hosts",
+        "in replay, let requests to this host reach the network (repeatable; ini: one per line); "
+        "every other request that no cassette answers fails its test",
+        None,
+        None,
+    ),
+    (
         "--contract-max-live-calls",
         "contract_max_live_calls",
         "cost guard: live calls per run (default: 50)",
@@ -164,6 +174,10 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = 
         None,
     ),
 )
+
+
+REPEATABLE = frozenset({"contract_allow_hosts"})
+"""Options given once per value on the command line (``action="append"``)."""
 
 
 def setting(config: pytest.Config, name: str) -> Any:
