@@ -18,8 +18,9 @@ Modes:
 - ``live``: forward and check drift; write nothing.
 
 A cassette is written when the test's call phase ends, unless it was
-interrupted (Ctrl+C) or a live fault survived the retries: then nothing is
-written and an older cassette stays as it was.
+interrupted (Ctrl+C), a live fault survived the retries, or the API refused
+the key (401/403, which fails the test): then nothing is written, an older
+cassette stays as it was, and ``once`` still records the test next time.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from contract_kit.errors import (
     CassetteNotFoundError,
     ContractKitError,
     DriftError,
+    KeyRefusedError,
     LiveAPIError,
 )
 from contract_kit.mock import Handler, MockRequest, MockResponse
@@ -230,6 +232,9 @@ class RecorderSession:
         client = LiveClient(settings.base_url, self.api_key(), policy=policy, budget=self.budget)
 
         def observe(interaction: Interaction) -> None:
+            refused = _key_refused(interaction, use)
+            if refused is not None and not use.errors:
+                use.errors.append(refused)
             if settings.drift == "off" or not self.checker().applies_to(interaction):
                 return
             found = self.checker().check(interaction)
@@ -363,6 +368,23 @@ class _Blocked:
         if not self.use.errors:
             self.use.errors.append(error)
         raise error
+
+
+AUTH_STATUSES = {401: "401 Unauthorized", 403: "403 Forbidden"}
+
+
+def _key_refused(interaction: Interaction, use: CassetteUse) -> KeyRefusedError | None:
+    """A 401/403 while recording is evidence about the key, never an answer worth a cassette."""
+    status = interaction.response.status
+    if status not in AUTH_STATUSES:
+        return None
+    return KeyRefusedError(
+        f"the live API answered {AUTH_STATUSES[status]} while recording, so it refused the API key: "
+        "check that AIMLAPI_API_KEY holds a valid key with access to this model and endpoint "
+        "(the kit sends it as 'Authorization: Bearer ...' whatever key the client uses). "
+        f"No cassette was written to {use.path}; once the key works, record it with:\n"
+        f"    pytest --contract-mode=once '{use.nodeid}'"
+    )
 
 
 def _api_root(path: str) -> str:
