@@ -38,6 +38,7 @@ and the engine only raises :class:`EngineRequestError` (a 400). A 500
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -53,8 +54,8 @@ from contract_kit.errors import ConfigError
 from contract_kit.mock.engine import (
     EngineOptions,
     EngineRequestError,
+    as_clock,
     complete,
-    fixed_clock,
     render_chunks,
     render_json,
 )
@@ -144,7 +145,7 @@ class MockService:
         require_auth: bool = True,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         scenarios: ScenarioQueue | None = None,
-        clock: Callable[[], int] = fixed_clock,
+        clock: Callable[[], int] | int | None = None,
         max_calls: int = DEFAULT_MAX_CALLS,
     ) -> None:
         if isinstance(contract_or_profile, str):
@@ -156,7 +157,8 @@ class MockService:
         self.require_auth = require_auth
         self.max_body_bytes = max_body_bytes
         self.scenarios = scenarios if scenarios is not None else ScenarioQueue()
-        self.clock = clock
+        self.clock = as_clock(clock)
+        self._counter = itertools.count()
         self._calls: deque[Call] = deque(maxlen=max_calls)
         self._lock = threading.Lock()
 
@@ -276,7 +278,13 @@ class MockService:
 
     def _generate(self, body: Mapping[str, Any], plan: Plan) -> MockResponse:
         reply = None if isinstance(plan.outcome, ErrorReply) else plan.outcome
-        options = EngineOptions(profile=self.contract.profile, seed=self.seed, clock=self.clock, reply=reply)
+        options = EngineOptions(
+            profile=self.contract.profile,
+            seed=self.seed,
+            clock=self.clock,
+            reply=reply,
+            call=next(self._counter),
+        )
         try:
             completion = complete(body, options)
         except EngineRequestError as exc:

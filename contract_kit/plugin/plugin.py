@@ -54,7 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "chat_mock(*, profile=None, seed=None, require_auth=None, base_urls=None, scenarios=None): "
+        "chat_mock(*, profile=None, seed=None, require_auth=None, base_urls=None, scenarios=None, clock=None): "
         "per-test settings of the chat_mock fixture; the nearest marker wins",
     )
     profile = setting(config, "contract_profile")
