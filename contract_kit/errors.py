@@ -159,6 +159,14 @@ class UnmockedRequestError(ContractKitError, AssertionError):
     """A mock-only httpx2 client was asked for a URL outside its base URLs."""
 
 
+class KeyRefusedError(ContractKitError, AssertionError):
+    """The live API answered 401 or 403 while recording: the evidence is about the key, not the API."""
+
+
+class BlockedRequestError(UnmockedRequestError):
+    """Replay is hermetic: a request no cassette answers would have left the process."""
+
+
 class ServerStartError(ContractKitError, RuntimeError):
     """The background server did not come up; the message says why."""
 

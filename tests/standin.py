@@ -9,7 +9,9 @@ transport fault. ``PLANTS`` lists, for each deviation, the one finding the
 drift check must report (kind, severity, where, path).
 
 It checks ``Authorization: Bearer KEY`` and answers 401 (with the key
-masked, as OpenAI does) otherwise.
+masked, as OpenAI does) otherwise; ``StandIn(deny=401)`` or ``deny=403`` is
+the wrong-key mode: every request gets that answer, whatever key it carries
+(a revoked key, or one without access to the model).
 """
 
 from __future__ import annotations
@@ -63,8 +65,9 @@ def _word(prompt: str, prefix: str) -> str | None:
 class StandIn:
     """The handler; ``calls`` counts requests per prompt, ``started`` is set on each streaming request."""
 
-    def __init__(self, key: str = KEY, plant: str | None = None) -> None:
+    def __init__(self, key: str = KEY, plant: str | None = None, deny: int | None = None) -> None:
         self.key = key
+        self.deny = deny
         self.plant = plant  # applied to every request that plants nothing itself
         self.calls: Counter[str] = Counter()
         self.paths: list[str] = []
@@ -73,9 +76,13 @@ class StandIn:
 
     def __call__(self, request: MockRequest) -> MockResponse:
         self.paths.append(request.path)
-        if request.headers.get("authorization") != f"Bearer {self.key}":
-            sent = request.headers.get("authorization", "").removeprefix("Bearer ")
-            masked = f"{sent[:3]}***{sent[-4:]}" if len(sent) > 8 else "***"
+        sent = request.headers.get("authorization", "").removeprefix("Bearer ")
+        masked = f"{sent[:3]}***{sent[-4:]}" if len(sent) > 8 else "***"
+        if self.deny == 403:
+            return MockResponse(
+                403, JSON_CT, error_bytes(403, f"The key {masked} has no access to this model.")
+            )
+        if self.deny == 401 or request.headers.get("authorization") != f"Bearer {self.key}":
             return MockResponse(401, JSON_CT, error_bytes(401, f"Incorrect API key provided: {masked}."))
         body = json.loads(request.body or b"{}")
         if not isinstance(body.get("messages"), list) or not body["messages"]:

@@ -5,6 +5,13 @@ schemas to JSON Schema, ``effective`` builds the :class:`Contract` every
 other layer uses, and ``lint`` reports what the document gets wrong.
 """
 
+from contract_kit.contract.active import (
+    ContractSettings,
+    active_contract,
+    active_settings,
+    share_settings,
+    unshare_settings,
+)
 from contract_kit.contract.assertions import assert_valid_request, assert_valid_response, assert_valid_stream
 from contract_kit.contract.document import EffectiveDocument, effective_document, spec_files
 from contract_kit.contract.effective import Contract, build_contract, load_contract, media_type
@@ -28,12 +35,15 @@ from contract_kit.contract.wire import tool_call_json, whole_delta
 __all__ = [
     "Action",
     "Contract",
+    "ContractSettings",
     "EffectiveDocument",
     "LintFinding",
     "LintReport",
     "Overlay",
     "PageExtract",
     "action_matches",
+    "active_contract",
+    "active_settings",
     "apply_overlay",
     "apply_overlays",
     "assert_valid_request",
@@ -54,9 +64,11 @@ __all__ = [
     "parse_overlay",
     "render_lint",
     "resolve_pointer",
+    "share_settings",
     "spec_files",
     "to_json_schema",
     "tool_call_json",
+    "unshare_settings",
     "whole_delta",
     "with_sse_style",
 ]

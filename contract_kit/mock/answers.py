@@ -28,7 +28,7 @@ from typing import Any
 from contract_kit.errors import EngineRequestError
 from contract_kit.mock.content import count_tokens, cut_at_stop, truncate_tokens, words, write_prose
 from contract_kit.mock.instances import generate_instance, generation_deadline
-from contract_kit.mock.scenarios import FixedReply, Refusal, Reply
+from contract_kit.mock.scenarios import FixedReply, Refusal, Reply, Thinking
 
 AUTO_TEXT_CHANCE = 0.4
 """Under ``tool_choice: auto`` the seed answers in text this often instead of calling."""
@@ -71,6 +71,8 @@ def fixed_answer(reply: FixedReply, rng: random.Random) -> AnswerPlan:
         return AnswerPlan(content=reply.text)
     if isinstance(reply, Refusal):
         return AnswerPlan(refusal=reply.text)
+    if isinstance(reply, Thinking):
+        return OUT_OF_BUDGET
     arguments = json.dumps(dict(reply.arguments), separators=(",", ":"), ensure_ascii=False)
     return AnswerPlan(
         tool_calls=(PlannedToolCall(call_id(rng), reply.name, arguments),), finish_reason="tool_calls"

@@ -14,7 +14,13 @@ What it honours, because client code depends on each:
 
 * ``max_completion_tokens`` / ``max_tokens`` (floored): reasoning is budgeted
   first, then content, like a real thinking model; hitting the bound truncates
-  at a token end and sets ``finish_reason: "length"`` (content may be empty).
+  at a token end and sets ``finish_reason: "length"``. Reasoning takes at most
+  half of a budget of :data:`MIN_ANSWER_BUDGET` tokens or more, so an answer
+  always starts; the ``thinking`` scenario spends it all on reasoning (empty
+  content), as a live thinking model sometimes does.
+* ``id``: unique per call (``EngineOptions.call``, a counter the service keeps),
+  still a pure function of the request, the seed and that counter.
+  ``created`` comes from ``EngineOptions.clock``.
 * ``stop``: content ends before the first occurrence of any stop string;
   stop does not apply to reasoning or tool-call arguments.
 * ``tools`` + ``tool_choice``: ``required`` / a named function force calls,
@@ -48,12 +54,13 @@ import hashlib
 import json
 import math
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from contract_kit.defaults import DEFAULT_MODEL, PROFILES
-from contract_kit.errors import EngineRequestError, ProfileError
+from contract_kit.errors import ConfigError, EngineRequestError, ProfileError
 from contract_kit.mock.answers import (
     OUT_OF_BUDGET,
     AnswerPlan,
@@ -64,7 +71,7 @@ from contract_kit.mock.answers import (
 from contract_kit.mock.budget import check_request_budget
 from contract_kit.mock.content import count_tokens, pick_topic, truncate_tokens, write_reasoning
 from contract_kit.mock.render import render_chunks, render_json
-from contract_kit.mock.scenarios import FixedReply, Reply
+from contract_kit.mock.scenarios import FixedReply, Reply, Thinking
 
 __all__ = [
     "EngineOptions",
@@ -84,11 +91,29 @@ MESSAGE_OVERHEAD = 4
 REPLY_PRIMER = 3
 HASHED_DEPTH = 64
 """How deep into the request the answer's seed looks (see ``_bounded``)."""
+MIN_ANSWER_BUDGET = 16
+"""From this many tokens on, reasoning leaves room for the answer (at most half the budget)."""
 _UNHASHED_KEYS = frozenset({"stream", "stream_options", "max_tokens", "max_completion_tokens", "stop"})
 
 
 def fixed_clock() -> int:
     return FIXED_CREATED
+
+
+def system_clock() -> int:
+    """Seconds since the epoch: the ``created`` a served answer carries, as the live API's does."""
+    return int(time.time())
+
+
+def as_clock(clock: Callable[[], int] | int | None) -> Callable[[], int]:
+    """A clock from what a user passes: a function, a fixed timestamp (snapshot tests) or ``None`` (now)."""
+    if clock is None:
+        return system_clock
+    if isinstance(clock, bool) or not (isinstance(clock, int) or callable(clock)):
+        raise ConfigError(f"clock={clock!r}: pass a function returning seconds, or a fixed int timestamp")
+    if isinstance(clock, int):
+        return lambda: clock
+    return clock
 
 
 @dataclass(frozen=True)
@@ -97,6 +122,8 @@ class EngineOptions:
     seed: int = 0
     clock: Callable[[], int] = fixed_clock
     reply: FixedReply | None = None
+    call: int = 0
+    """The service's call counter: identical requests get different ids, deterministically."""
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -142,10 +169,12 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
     opts = options or EngineOptions()
     check_request_budget(request)
     rng = request_rng(request, opts.seed)
-    completion_id = "chatcmpl-" + uuid_like(rng)
+    completion_id = "chatcmpl-" + call_id(uuid_like(rng), opts.call)
     topic, has_image = _topic(request, rng)
     reasoning = _reasoning(rng, topic, opts)
-    if opts.reply is not None:
+    if isinstance(opts.reply, Thinking):
+        reasoning, answer = _all_reasoning(request, rng, reasoning, topic, opts)
+    elif opts.reply is not None:
         answer = fixed_answer(opts.reply, rng)
     else:
         reasoning, answer = _within_budget(request, rng, reasoning, topic, has_image)
@@ -174,10 +203,24 @@ def _within_budget(
     thinking when it was stopped, so the answer is empty and ends ``length``.
     """
     budget = token_budget(request)
+    if budget is not None and budget >= MIN_ANSWER_BUDGET:
+        reasoning = truncate_tokens(reasoning, min(count_tokens(reasoning), budget // 2))
     if budget is not None and count_tokens(reasoning) >= budget:
         return truncate_tokens(reasoning, budget), OUT_OF_BUDGET
     remaining = None if budget is None else budget - count_tokens(reasoning)
     return reasoning, generate_answer(request, rng, topic, has_image, remaining)
+
+
+def _all_reasoning(
+    request: Mapping[str, Any], rng: random.Random, reasoning: str, topic: str, opts: EngineOptions
+) -> tuple[str, AnswerPlan]:
+    """The ``thinking`` scenario: reasoning fills the whole budget and no answer starts."""
+    budget = token_budget(request)
+    if opts.profile == "observed" and budget is not None and count_tokens(reasoning) < budget:
+        reasoning = write_reasoning(rng, topic, budget)
+    return (reasoning if budget is None else truncate_tokens(reasoning, budget)), fixed_answer(
+        Thinking(), rng
+    )
 
 
 def _reasoning(rng: random.Random, topic: str, opts: EngineOptions) -> str:
@@ -219,6 +262,14 @@ def _bounded(value: Any, depth: int) -> Any:
     if isinstance(value, list):
         return [_bounded(item, depth - 1) for item in value]
     return value
+
+
+def call_id(base: str, call: int) -> str:
+    """``base`` for the first call, then a different UUID-shaped id per call number."""
+    if call == 0:
+        return base
+    h = hashlib.sha256(f"{base}\x00{call}".encode()).hexdigest()[:32]
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def uuid_like(rng: random.Random) -> str:

@@ -8,7 +8,7 @@ any client. Scenarios are scripted the same way on both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from contract_kit.contract import Contract
     from contract_kit.mock.transports.server import BackgroundServer
 
-MARKER_OPTIONS = ("seed", "require_auth", "base_urls", "scenarios")
+MARKER_OPTIONS = ("seed", "require_auth", "base_urls", "scenarios", "clock")
 
 
 class RuleBuilder:
@@ -147,9 +147,10 @@ class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
         require_auth: bool = True,
         base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,),
         scenarios: Sequence[Any] = (),
+        clock: Callable[[], int] | int | None = None,
     ) -> None:
         self.contract = contract
-        self.service = MockService(contract, seed=seed, require_auth=require_auth)
+        self.service = MockService(contract, seed=seed, require_auth=require_auth, clock=clock)
         self.base_urls = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
         self.routed: RoutedMock | None = None
         self._routing: AbstractContextManager[RoutedMock] | None = None
@@ -197,10 +198,11 @@ class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
         require_auth: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], int] | int | None = None,
     ) -> None:
 
         self.contract = contract
-        self.service = MockService(contract, seed=seed, require_auth=require_auth)
+        self.service = MockService(contract, seed=seed, require_auth=require_auth, clock=clock)
         self.server: BackgroundServer = BackgroundServer(make_app(self.service), host=host, port=port)
 
     def __enter__(self) -> ChatServer:

@@ -63,6 +63,17 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Thinking:
+    """Spend the whole token budget on reasoning: empty content, ``finish_reason: "length"``.
+
+    By default the mock leaves room for an answer (see the engine); this is the
+    thinking model caught mid-thought, which a client must still handle.
+    """
+
+    kind: ClassVar[str] = "thinking"
+
+
+@dataclass(frozen=True)
 class ErrorReply:
     """Answer with an OpenAI-style error; ``retry_after`` adds a ``Retry-After`` header."""
 
@@ -102,8 +113,8 @@ class MalformedChunk:
 SCENARIO_KEY = "scenario"
 """The key naming the scenario in its JSON form."""
 
-Outcome = Reply | ToolCallReply | Refusal | ErrorReply
-FixedReply = Reply | ToolCallReply | Refusal
+Outcome = Reply | ToolCallReply | Refusal | Thinking | ErrorReply
+FixedReply = Reply | ToolCallReply | Refusal | Thinking
 Scenario = Outcome | Latency | CutStream | MalformedChunk
 
 
@@ -125,6 +136,10 @@ def tool_call(name: str, arguments: Mapping[str, Any] | None = None) -> ToolCall
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"tool_call(arguments=...) must be JSON-serializable: {exc}") from None
     return ToolCallReply(_text("tool_call", "name", name, empty_ok=False), dict(args))
+
+
+def thinking() -> Thinking:
+    return Thinking()
 
 
 def refusal(text: str) -> Refusal:
@@ -168,6 +183,7 @@ FACTORIES: dict[str, Callable[..., Scenario]] = {
     "reply": reply,
     "tool_call": tool_call,
     "refusal": refusal,
+    "thinking": thinking,
     "error": error,
     "latency": latency,
     "cut_stream": cut_stream,
@@ -265,7 +281,7 @@ class Plan:
         return [to_json(part) for part in self.parts() if part is not None]
 
 
-_SLOTS: dict[type, str] = {kind: "outcome" for kind in (Reply, ToolCallReply, Refusal, ErrorReply)}
+_SLOTS: dict[type, str] = {kind: "outcome" for kind in (Reply, ToolCallReply, Refusal, Thinking, ErrorReply)}
 _SLOTS.update({Latency: "latency", CutStream: "cut", MalformedChunk: "malformed"})
 
 

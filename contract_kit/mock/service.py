@@ -39,6 +39,7 @@ traceback on the ``contract_kit.mock`` logger.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -56,8 +57,8 @@ from contract_kit.mock.conversation import tool_message_problem
 from contract_kit.mock.engine import (
     EngineOptions,
     EngineRequestError,
+    as_clock,
     complete,
-    fixed_clock,
     render_chunks,
     render_json,
 )
@@ -112,7 +113,7 @@ class MockService:
         require_auth: bool = True,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         scenarios: ScenarioQueue | None = None,
-        clock: Callable[[], int] = fixed_clock,
+        clock: Callable[[], int] | int | None = None,
         max_calls: int = DEFAULT_MAX_CALLS,
         max_calls_bytes: int = MAX_CALLS_BYTES,
     ) -> None:
@@ -125,7 +126,8 @@ class MockService:
         self.scenarios = scenarios if scenarios is not None else ScenarioQueue()
         self.sessions = ScenarioSessions(self.scenarios)
         self.rules = RuleBook()  # reply rules matched on the request (``rules.py``); after the queue
-        self.clock = clock
+        self.clock = as_clock(clock)
+        self._counter = itertools.count()
         self.call_log = CallLog(max_calls=max_calls, max_bytes=max_calls_bytes)
         self.control = ControlPlane(self.sessions, self.call_log, self.rules)
 
@@ -284,7 +286,13 @@ class MockService:
 
     def _generate(self, body: Mapping[str, Any], plan: Plan) -> MockResponse:
         reply = None if isinstance(plan.outcome, ErrorReply) else plan.outcome
-        options = EngineOptions(profile=self.contract.profile, seed=self.seed, clock=self.clock, reply=reply)
+        options = EngineOptions(
+            profile=self.contract.profile,
+            seed=self.seed,
+            clock=self.clock,
+            reply=reply,
+            call=next(self._counter),
+        )
         try:
             completion = complete(body, options)
         except EngineRequestError as exc:

@@ -25,6 +25,9 @@ from contract_kit.defaults import (
 from contract_kit.errors import MarkerError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from contract_kit.contract import ContractSettings
     from contract_kit.plugin.session import CassetteUse, RecorderSession
 
 
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 SESSION_KEY: pytest.StashKey[RecorderSession] = pytest.StashKey()
 USE_KEY: pytest.StashKey[CassetteUse] = pytest.StashKey()
 RUN_DIR_KEY: pytest.StashKey[Path] = pytest.StashKey()
+SHARED_KEY: pytest.StashKey[ContractSettings] = pytest.StashKey()
 
 # (option name, ini key, help, choices, default)
 OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = (
@@ -173,6 +177,12 @@ LIST_OPTIONS: tuple[tuple[str, str, str], ...] = (
         "contract_overlays",
         "a team's own OpenAPI Overlay, applied after the profile's overlays (repeatable; ini: one per "
         "line, relative to the ini file); accepted drift is appended there, never to the installed kit",
+    ),
+    (
+        "--contract-allow-host",
+        "contract_allow_hosts",
+        "in replay, let requests to this host reach the network (repeatable; ini: one per line); "
+        "every other request that no cassette answers fails its test",
     ),
 )
 

@@ -10,13 +10,14 @@ per-test settings), then the built-in default.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from contract_kit.contract import Contract
+    from contract_kit.contract import Contract, ContractSettings
     from contract_kit.mock import ChatMock, ChatServer
     from contract_kit.plugin.session import CassetteUse
 
@@ -29,6 +30,7 @@ from contract_kit.plugin._config import (
     OPTIONS,
     RUN_DIR_KEY,
     SESSION_KEY,
+    SHARED_KEY,
     USE_KEY,
     list_setting,
     marker_kwargs,
@@ -56,7 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "chat_mock(*, profile=None, seed=None, require_auth=None, base_urls=None, scenarios=None): "
+        "chat_mock(*, profile=None, seed=None, require_auth=None, base_urls=None, scenarios=None, clock=None): "
         "per-test settings of the chat_mock fixture; the nearest marker wins",
     )
     profile = setting(config, "contract_profile")
@@ -66,9 +68,9 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     config.addinivalue_line(
         "markers",
-        "contract_cassette(*, name=None, ignore=None, timing=None, faults=None): per-test settings of the "
-        "chat_cassette fixture (cassette name, ignored body fields, replay timing, stream fault variants: "
-        "'all' or names, one test each); the nearest marker wins",
+        "contract_cassette(*, name=None, ignore=None, timing=None, faults=None, allow_hosts=None): per-test "
+        "settings of the chat_cassette fixture (cassette name, ignored body fields, replay timing, stream fault "
+        "variants: 'all' or names, one test each; hosts replay lets through); the nearest marker wins",
     )
     for name, choices in (("contract_mode", MODES), ("contract_drift", DRIFT_POLICIES)):
         value = setting(config, name)
@@ -104,6 +106,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     file and the place, instead of erroring every test with a traceback. Runs
     that never use the kit never load it.
     """
+    _share_settings(session.config)
     if any(KIT_FIXTURES.intersection(getattr(item, "fixturenames", ())) for item in session.items):
         _load(session.config)
     if any("chat_cassette" in getattr(item, "fixturenames", ()) for item in session.items):
@@ -112,16 +115,41 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         check_cassettes(session.items, session.config)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _share_settings(item.config)
+
+
+def _share_settings(config: pytest.Config) -> None:
+    """Tell the strategies which contract this run is configured with, once they are imported.
+
+    Strategies resolve their contract when they first draw, through
+    ``contract_kit.contract.active``; a run that never imports the kit's
+    contract layer pays nothing here.
+    """
+    if SHARED_KEY in config.stash or "contract_kit.contract" not in sys.modules:
+        return
+    from contract_kit.contract import share_settings  # start-up cost
+
+    config.stash[SHARED_KEY] = _settings(config)
+    share_settings(config.stash[SHARED_KEY])
+
+
+def _settings(config: pytest.Config) -> ContractSettings:
+    """The configured contract: ``--contract-profile``, ``--contract-spec``, ``--contract-overlay`` and ini keys."""
+    from contract_kit.contract import ContractSettings  # start-up cost
+
+    return ContractSettings(
+        profile=setting(config, "contract_profile"),
+        spec=setting(config, "contract_spec") or None,
+        overlays=tuple(list_setting(config, "contract_overlays")),
+    )
+
+
 def _load(config: pytest.Config, profile: str | None = None) -> Contract:
-    from contract_kit.contract import load_contract  # start-up cost
     from contract_kit.errors import ContractKitError  # start-up cost
 
     try:
-        return load_contract(
-            profile or setting(config, "contract_profile"),
-            setting(config, "contract_spec") or None,
-            overlays=list_setting(config, "contract_overlays"),
-        )
+        return _settings(config).load(profile)
     except ContractKitError as exc:
         raise pytest.UsageError(f"contract-kit: {exc}") from None
 
@@ -271,5 +299,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if SHARED_KEY in config.stash:
+        from contract_kit.contract import unshare_settings  # start-up cost
+
+        unshare_settings(config.stash[SHARED_KEY])
     if RUN_DIR_KEY in config.stash and not hasattr(config, "workerinput"):
         shutil.rmtree(config.stash[RUN_DIR_KEY], ignore_errors=True)

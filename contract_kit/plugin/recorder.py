@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 WORKER_RUN_DIR = "contract_kit_run_dir"  # the same literals are in plugin.py's xdist hooks
 WORKER_OUTPUT = "contract_kit"
-MARKER_KWARGS = ("name", "ignore", "timing", "faults")
+MARKER_KWARGS = ("name", "ignore", "timing", "faults", "allow_hosts")
 
 
 def _setting(config: pytest.Config, name: str) -> Any:
@@ -92,7 +92,16 @@ def settings(config: pytest.Config) -> Settings:
         timing=_number(config, "contract_replay_timing", float, "1.0"),
         spec=_setting(config, "contract_spec") or None,
         overlays=tuple(str(path) for path in list_setting(config, "contract_overlays")),
+        allow_hosts=hosts(_setting(config, "contract_allow_hosts")),
     )
+
+
+def hosts(value: Any) -> tuple[str, ...]:
+    """Host names from a repeated option (a list), an ini value (one per line) or a marker (str or list)."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(dict.fromkeys(host for item in items for host in str(item).replace(",", " ").split()))
 
 
 def _ignore(config: pytest.Config) -> tuple[str, ...]:
@@ -170,6 +179,8 @@ def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
         from contract_kit.cassettes import parse_ignore  # start-up cost
 
         options["ignore"] = parse_ignore(options["ignore"])
+    if "allow_hosts" in options:
+        options["allow_hosts"] = hosts(options["allow_hosts"])
     from contract_kit.errors import ContractKitError  # start-up cost
 
     fault = request.getfixturevalue("cassette_fault") if options.pop("faults", None) is not None else None

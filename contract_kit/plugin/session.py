@@ -7,17 +7,20 @@ without pytest.
 
 Modes:
 
-- ``replay`` (default): offline. The endpoint is routed to a
-  :class:`~contract_kit.cassettes.replay.ReplayHandler`; unmatched requests raise, so
-  nothing reaches the network. A missing cassette fails the test at its
+- ``replay`` (default): offline and hermetic. The endpoint is routed to a
+  :class:`~contract_kit.cassettes.replay.ReplayHandler`; unmatched requests raise,
+  and so does any request to another host (a gateway the client points at) through
+  httpx or httpx2/openai, sync or async, unless its host is allowed
+  (``--contract-allow-host``). Nothing reaches the network. A missing cassette fails the test at its
   first request, naming the file and ``pytest --contract-mode=once <test>``.
 - ``record``: forward to the live API, check drift, (over)write the cassette.
 - ``once``: replay when the cassette exists, else record it.
 - ``live``: forward and check drift; write nothing.
 
 A cassette is written when the test's call phase ends, unless it was
-interrupted (Ctrl+C) or a live fault survived the retries: then nothing is
-written and an older cassette stays as it was.
+interrupted (Ctrl+C), a live fault survived the retries, or the API refused
+the key (401/403, which fails the test): then nothing is written, an older
+cassette stays as it was, and ``once`` still records the test next time.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from contract_kit.cassettes import (
     DEFAULT_IGNORE,
@@ -60,9 +64,11 @@ from contract_kit.drift import (
     public_url,
 )
 from contract_kit.errors import (
+    BlockedRequestError,
     CassetteNotFoundError,
     ContractKitError,
     DriftError,
+    KeyRefusedError,
     LiveAPIError,
 )
 from contract_kit.mock import Handler, MockRequest, MockResponse
@@ -92,6 +98,7 @@ class Settings:
     timing: float = 0.0
     spec: str | None = None
     overlays: tuple[str, ...] = ()
+    allow_hosts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -108,6 +115,8 @@ class CassetteUse:
     aborted: bool = False
     requests: list[MockRequest] = field(default_factory=list)
     """Every request the test sent to the endpoint, secrets redacted."""
+    allow_hosts: tuple[str, ...] = ()
+    """Hosts a replaying test may still reach (``--contract-allow-host``, the marker's ``allow_hosts``)."""
 
     def __repr__(self) -> str:
         return (
@@ -179,13 +188,15 @@ class RecorderSession:
         name: str | None = None,
         ignore: Sequence[str] | None = None,
         timing: float | None = None,
+        allow_hosts: Sequence[str] = (),
     ) -> CassetteUse:
         settings = self.settings
         path = cassette_path(settings.cassette_dir, name or nodeid)
         mode = settings.mode
         if mode == "once":
             mode = "replay" if path.exists() else "record"
-        use = CassetteUse(nodeid, mode, path, handler=_unused)
+        hosts = tuple(dict.fromkeys([*settings.allow_hosts, *allow_hosts]))
+        use = CassetteUse(nodeid, mode, path, handler=_unused, allow_hosts=hosts)
         if mode == "replay":
             use.handler = self._replay_handler(use, nodeid, ignore, timing)
         else:
@@ -222,6 +233,9 @@ class RecorderSession:
         client = LiveClient(settings.base_url, self.api_key(), policy=policy, budget=self.budget)
 
         def observe(interaction: Interaction) -> None:
+            refused = _key_refused(interaction, use)
+            if refused is not None and not use.errors:
+                use.errors.append(refused)
             if settings.drift == "off" or not self.checker().applies_to(interaction):
                 return
             found = self.checker().check(interaction)
@@ -241,8 +255,16 @@ class RecorderSession:
 
     @contextmanager
     def routed(self, use: CassetteUse) -> Iterator[CassetteUse]:
-        """Route the endpoint (the configured and the default base URL) to the test's handler."""
-        with routed(use.handler, self.bases()):
+        """Route the endpoint (the configured and the default base URL) to the test's handler.
+
+        Replay is hermetic: any other request fails the test (:class:`_Blocked`)
+        unless its host is allowed.
+        """
+        if use.mode != "replay":
+            with routed(use.handler, self.bases()):
+                yield use
+            return
+        with routed(use.handler, self.bases(), unmatched=_Blocked(use), allow_hosts=use.allow_hosts):
             yield use
 
     def finish(self, use: CassetteUse) -> Path | None:
@@ -325,6 +347,51 @@ class _Failing:
         if not self.use.errors:
             self.use.errors.append(self.error)
         raise self.error
+
+
+class _Blocked:
+    """Refuse a replaying test's request to a host no cassette answers, and fail the test with it."""
+
+    def __init__(self, use: CassetteUse) -> None:
+        self.use = use
+
+    def __call__(self, request: MockRequest) -> MockResponse:
+        url = urlsplit(request.url)
+        host = url.hostname or "?"
+        error = BlockedRequestError(
+            f"replay is offline: {request.method} {host}{url.path} has no cassette and was not sent "
+            f"(no request leaves the process in replay mode). Record it against that host with:\n"
+            f"    pytest --contract-mode=record --contract-base-url {url.scheme}://{url.netloc}"
+            f"{_api_root(url.path)} '{self.use.nodeid}'\n"
+            f"or let the host through with --contract-allow-host {host} "
+            f"(ini contract_allow_hosts, or @pytest.mark.contract_cassette(allow_hosts=[{host!r}]))"
+        )
+        if not self.use.errors:
+            self.use.errors.append(error)
+        raise error
+
+
+AUTH_STATUSES = {401: "401 Unauthorized", 403: "403 Forbidden"}
+
+
+def _key_refused(interaction: Interaction, use: CassetteUse) -> KeyRefusedError | None:
+    """A 401/403 while recording is evidence about the key, never an answer worth a cassette."""
+    status = interaction.response.status
+    if status not in AUTH_STATUSES:
+        return None
+    return KeyRefusedError(
+        f"the live API answered {AUTH_STATUSES[status]} while recording, so it refused the API key: "
+        "check that AIMLAPI_API_KEY holds a valid key with access to this model and endpoint "
+        "(the kit sends it as 'Authorization: Bearer ...' whatever key the client uses). "
+        f"No cassette was written to {use.path}; once the key works, record it with:\n"
+        f"    pytest --contract-mode=once '{use.nodeid}'"
+    )
+
+
+def _api_root(path: str) -> str:
+    """``/v1`` for ``/v1/chat/completions``: the part of the path a client's base URL holds."""
+    head, found, _ = path.partition("/chat/completions")
+    return head if found else ""
 
 
 class _Guarded:

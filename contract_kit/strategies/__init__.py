@@ -9,7 +9,8 @@
     def test_my_client_serializes(request): ...
 
 Every strategy takes the :class:`~contract_kit.contract.effective.Contract` to derive
-from (default: ``load_contract(profile)``), so the model enum, roles, part
+from (default: the contract the pytest run is configured with, resolved when it
+first draws; ``load_contract()``'s default outside pytest), so the model enum, roles, part
 types, enum values and numeric bounds come from the loaded document. What the
 kit adds beyond the schema (real images, tool-call coherence, naming rules)
 is in :mod:`contract_kit.strategies.knowledge`.
@@ -22,15 +23,16 @@ into a strategy; ``knowledge`` is what the schema cannot say, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from contract_kit.contract import load_contract
-from contract_kit.defaults import DEFAULT_PROFILE
+from contract_kit.contract import active_contract
 from contract_kit.errors import SpecError
 from contract_kit.strategies.coherence import coherence_problems
+from contract_kit.strategies.compile import warmed
 from contract_kit.strategies.invalid import INVALID_KINDS, InvalidBuilder, InvalidCase, raw_request_violations
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
 from contract_kit.strategies.responses import Completion, ResponseBuilder, ToolCall
@@ -53,12 +55,34 @@ __all__ = [
     "raw_request_violations",
 ]
 
-_BUILDERS: dict[tuple[Any, ...], Any] = {}
+_BUILDERS: dict[tuple[Any, ...], tuple[Any, st.SearchStrategy[Any]]] = {}
+_BUILD_LOCK = threading.Lock()
+Make = Callable[["Contract"], tuple[Any, st.SearchStrategy[Any]]]
 
 
-def _contract(contract: Contract | None, profile: str | None) -> Contract:
+def _for_contract(
+    contract: Contract | None, profile: str | None, key: tuple[Any, ...], make: Make
+) -> st.SearchStrategy[Any]:
+    """The strategy ``make`` builds for ``contract``; without one, for the run's configured contract.
 
-    return contract if contract is not None else load_contract(profile or DEFAULT_PROFILE)
+    The configured contract (``--contract-spec``, ``--contract-profile``, their ini
+    keys; ``load_contract()``'s default outside pytest) is resolved when
+    Hypothesis first validates or draws, not when the module defining the test
+    is imported, which is before pytest's settings are known. Either way the
+    builder is made once per contract and reused.
+    """
+    if contract is not None:
+        return _built(contract, key, make)
+    return st.deferred(lambda: _built(active_contract(profile), key, make))
+
+
+def _built(contract: Contract, key: tuple[Any, ...], make: Make) -> st.SearchStrategy[Any]:
+    full_key = (*key, id(contract))
+    with _BUILD_LOCK:
+        if full_key not in _BUILDERS:
+            # The contract is kept in the value so its id is never reused while cached.
+            _BUILDERS[full_key] = (contract, warmed(make(contract)[1]))
+        return _BUILDERS[full_key][1]
 
 
 def chat_requests(
@@ -73,21 +97,18 @@ def chat_requests(
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid, coherent request bodies (JSON-ready dicts) for the contract's endpoint.
 
-    ``stream``, ``tools``, ``images``: ``True`` always, ``False`` never,
-    ``None`` (default) either. ``images=True`` puts at least one image part in
-    the last user message; ``parts=True`` makes that message a list of parts.
-    ``max_turns`` bounds the user turns of the conversation.
+    ``contract`` (default: the run's configured contract, see :func:`_for_contract`;
+    ``profile`` picks another profile of it). ``stream``, ``tools``, ``images``:
+    ``True`` always, ``False`` never, ``None`` (default) either. ``images=True``
+    puts at least one image part in the last user message; ``parts=True`` makes
+    that message a list of parts. ``max_turns`` bounds the user turns of the conversation.
     """
-    resolved = _contract(contract, profile)
     options = RequestOptions(stream=stream, tools=tools, images=images, parts=parts, max_turns=max_turns)
-    key = ("requests", id(resolved.request_schema), options)
-    if key not in _BUILDERS:
-        _BUILDERS[key] = (
-            resolved.request_schema,
-            RequestBuilder(resolved.request_schema, options).requests(),
-        )
-    strategy: st.SearchStrategy[dict[str, Any]] = _BUILDERS[key][1]
-    return strategy
+
+    def make(resolved: Contract) -> tuple[Any, st.SearchStrategy[Any]]:
+        return resolved.request_schema, RequestBuilder(resolved.request_schema, options).requests()
+
+    return _for_contract(contract, profile, ("requests", profile, options), make)
 
 
 def invalid_chat_requests(
@@ -100,12 +121,12 @@ def invalid_chat_requests(
 
     ``kinds`` restricts the breaks to some of :data:`INVALID_KINDS` (default: all).
     """
-    resolved = _contract(contract, profile)
-    key = ("invalid", id(resolved.request_schema), None if kinds is None else tuple(kinds))
-    if key not in _BUILDERS:
-        _BUILDERS[key] = (resolved.request_schema, InvalidBuilder(resolved.request_schema, kinds).cases())
-    strategy: st.SearchStrategy[InvalidCase] = _BUILDERS[key][1]
-    return strategy
+    chosen = None if kinds is None else tuple(kinds)
+
+    def make(resolved: Contract) -> tuple[Any, st.SearchStrategy[Any]]:
+        return resolved.request_schema, InvalidBuilder(resolved.request_schema, chosen).cases()
+
+    return _for_contract(contract, profile, ("invalid", profile, chosen), make)
 
 
 def chat_responses(
@@ -115,18 +136,17 @@ def chat_responses(
     max_choices: int = 2,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid ``chat.completion`` bodies for the profile: each passes ``Contract.validate_response``."""
-    resolved = _contract(contract, profile)
-    schema = resolved.response_schema(200)
-    if schema is None:
-        raise SpecError(
-            f"the {resolved.profile!r} contract documents no JSON 200 response; "
-            "add one to the document or an overlay, or use chat_streams()"
-        )
-    key = ("responses", id(schema), max_choices)
-    if key not in _BUILDERS:
-        _BUILDERS[key] = (schema, ResponseBuilder(schema, max_choices=max_choices).responses())
-    strategy: st.SearchStrategy[dict[str, Any]] = _BUILDERS[key][1]
-    return strategy
+
+    def make(resolved: Contract) -> tuple[Any, st.SearchStrategy[Any]]:
+        schema = resolved.response_schema(200)
+        if schema is None:
+            raise SpecError(
+                f"the {resolved.profile!r} contract documents no JSON 200 response; "
+                "add one to the document or an overlay, or use chat_streams()"
+            )
+        return schema, ResponseBuilder(schema, max_choices=max_choices).responses()
+
+    return _for_contract(contract, profile, ("responses", profile, max_choices), make)
 
 
 def chat_streams(
@@ -141,18 +161,14 @@ def chat_streams(
     ``include_usage`` pins whether a usage chunk ends the stream (``None``: either);
     ``hostile=True`` splits the reads mid-line and mid-UTF-8 and puts several events in one read.
     """
-    resolved = _contract(contract, profile)
-    schema = resolved.chunk_schema
-    if schema is None:
-        raise SpecError(
-            f"the {resolved.profile!r} contract documents no text/event-stream 200 response; "
-            "add one to the document or an overlay, or use chat_responses()"
-        )
-    key = ("streams", id(schema), include_usage, hostile)
-    if key not in _BUILDERS:
-        _BUILDERS[key] = (
-            schema,
-            StreamBuilder(schema, include_usage=include_usage, hostile=hostile).streams(),
-        )
-    strategy: st.SearchStrategy[StreamCase] = _BUILDERS[key][1]
-    return strategy
+
+    def make(resolved: Contract) -> tuple[Any, st.SearchStrategy[Any]]:
+        schema = resolved.chunk_schema
+        if schema is None:
+            raise SpecError(
+                f"the {resolved.profile!r} contract documents no text/event-stream 200 response; "
+                "add one to the document or an overlay, or use chat_responses()"
+            )
+        return schema, StreamBuilder(schema, include_usage=include_usage, hostile=hostile).streams()
+
+    return _for_contract(contract, profile, ("streams", profile, include_usage, hostile), make)

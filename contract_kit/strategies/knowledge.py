@@ -46,6 +46,7 @@ USER, ASSISTANT, TOOL = "user", "assistant", "tool"
 TEXT_PART, IMAGE_PART, REFUSAL_PART = "text", "image_url", "refusal"
 MAX_STOP_SEQUENCES = 4
 MAX_TOOLS = 2
+MAX_FREE_PARAMETERS = 12  # optional request parameters per example: breadth without slow generation
 
 # Request fields whose values depend on other fields; the request builder sets
 # them together instead of drawing each on its own.
@@ -250,19 +251,50 @@ def image_urls() -> st.SearchStrategy[str]:
 
 @cache
 def json_schemas(*, strict: bool, depth: int = 2) -> st.SearchStrategy[dict[str, Any]]:
-    """Object JSON Schemas of the kind tools and structured outputs use.
+    """Object JSON Schemas of the kind tools and structured outputs use, one choice each.
 
     ``strict`` follows OpenAI's structured-output rules: every property is
-    required and no other is allowed, at every level. The smallest one is
-    ``{"type": "object", "properties": {}}``.
+    required and no other is allowed, at every level. ``depth`` 2 includes
+    objects nested in objects. The pool is made once (:func:`schema_pool`): a
+    schema drawn part by part would cost a dozen choices and find nothing new.
+    The smallest one is ``{"type": "object", "properties": {}}``.
     """
-    inner = st.sampled_from(PROPERTY_SCHEMAS)
+    # A copy: the pool is shared, and a test may edit what it was given.
+    return st.sampled_from(schema_pool(strict, depth)).map(copy.deepcopy)
+
+
+@cache
+def schema_pool(strict: bool, depth: int) -> tuple[dict[str, Any], ...]:
+    """Every property-name set with the property schemas in turn, open and closed, flat then nested."""
+    pool = [
+        _object_schema(
+            {
+                name: PROPERTY_SCHEMAS[(shift + place) % len(PROPERTY_SCHEMAS)]
+                for place, name in enumerate(names)
+            },
+            require_first=shift % 2 == 0,
+            closed=shift % 3 == 0,
+            strict=strict,
+        )
+        for names in PROPERTY_NAMES
+        for shift in range(len(PROPERTY_SCHEMAS) if names else 1)
+    ]
     if depth > 1:
-        inner = st.one_of(inner, json_schemas(strict=strict, depth=depth - 1))
-    properties = st.one_of(
-        [st.fixed_dictionaries({name: inner for name in names}) for names in PROPERTY_NAMES]
-    )
-    return st.builds(_object_schema, properties, st.booleans(), st.booleans(), st.just(strict))
+        inner = schema_pool(strict, depth - 1)
+        pool += [
+            _object_schema(
+                {names[0]: inner[index], **dict.fromkeys(names[1:], PROPERTY_SCHEMAS[0])},
+                require_first=index % 2 == 0,
+                closed=index % 3 == 0,
+                strict=strict,
+            )
+            for index, names in enumerate(name for name in PROPERTY_NAMES if name)
+        ]
+        pool += [
+            _object_schema({"location": inner[index]}, require_first=True, closed=False, strict=strict)
+            for index in range(3, len(inner), 7)
+        ]
+    return tuple(pool)
 
 
 PROPERTY_NAMES = (

@@ -28,12 +28,13 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract_kit.strategies import knowledge as kb
-from contract_kit.strategies.compile import Compiler, Override, child
+from contract_kit.strategies.compile import Compiler, Override, child, records
 from contract_kit.strategies.schema import Schema, SchemaView, types_of
 
 Tool = dict[str, Any]
 Message = dict[str, Any]
 _CALLS = "messages[].tool_calls[]"
+_COIN = st.booleans()
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class RequestBuilder:
             for name, schema in self.props.items()
             if name not in kb.COUPLED_FIELDS
         }
-        return st.fixed_dictionaries({}, optional=free)
+        return records({}, free, most=kb.MAX_FREE_PARAMETERS)
 
     def _stream_settings(self) -> st.SearchStrategy[dict[str, Any]]:
         if "stream" not in self.props:
@@ -107,7 +108,7 @@ class RequestBuilder:
         optional = {}
         if "stream_options" in self.props:
             optional["stream_options"] = self.compiler.value(self.props["stream_options"], "stream_options")
-        streaming = st.fixed_dictionaries({"stream": st.just(True)}, optional=optional)
+        streaming = records({"stream": st.just(True)}, optional)
         not_streaming = st.sampled_from([{}, {"stream": False}])
         if self.options.stream is None:
             return st.one_of(not_streaming, streaming)
@@ -134,7 +135,7 @@ class RequestBuilder:
             for name in ("tool_choice", "parallel_tool_calls")
             if name in self.props
         }
-        return st.fixed_dictionaries({}, optional=optional)
+        return records({}, optional)
 
     def _schema_holder(
         self, schema: Schema, location: str, schema_key: str
@@ -169,6 +170,7 @@ class ConversationBuilder:
         self.shapes = request.shapes
         options = request.options
         self.max_turns = max(1, options.max_turns)
+        self.turns = st.integers(1, self.max_turns)
         roles = [role for role in kb.INSTRUCTION_ROLES if role in self.shapes]
         self.instruction = st.one_of([self._plain_message(role) for role in roles]) if roles else None
         self.users = {final: self._user_message(final) for final in (False, True)}
@@ -180,13 +182,13 @@ class ConversationBuilder:
 
     def draw(self, draw: st.DrawFn, tools: Sequence[Tool]) -> list[Message]:
         messages: list[Message] = []
-        if self.instruction is not None and draw(st.booleans()):
+        if self.instruction is not None and draw(_COIN):
             messages.append(draw(self.instruction))
-        turns = draw(st.integers(1, self.max_turns))
+        turns = draw(self.turns)
         for turn in range(turns):
             final = turn == turns - 1
             messages.append(draw(self.users[final]))
-            if tools and self.can_call and draw(st.booleans()):
+            if tools and self.can_call and draw(_COIN):
                 messages.extend(self._draw_tool_exchange(draw, tools, len(messages)))
                 if final:
                     break

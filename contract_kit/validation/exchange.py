@@ -10,7 +10,9 @@ these to every 200 it gets, whether a JSON body or a reassembled stream:
   function demands a call of that function (unless the answer was cut short:
   ``finish_reason`` ``length`` or ``content_filter``);
 - ``response_format`` ``json_object``/``json_schema``: content finished with
-  ``stop`` is JSON (valid for the schema, when one is given);
+  ``stop`` is JSON (valid for the schema, when one is given), unless the
+  request's own ``stop`` strings cut it: the API stops at a stop string even
+  inside JSON, so ``{"city": "Par`` with ``stop: ["i"]`` is a fair answer;
 - ``stop``: content finished with ``stop`` contains no stop sequence
   ("The returned text will not contain the stop sequence").
 
@@ -91,6 +93,8 @@ def _format_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list
     try:
         value = json.loads(answer.content)
     except ValueError:
+        if _stop_sequences(request):
+            return []  # cut at a stop string, as the API does (the stop rule still checks the cut)
         return [
             f"response_format {response_format['type']!r} but the content is not JSON: {answer.content[:80]!r}"
         ]

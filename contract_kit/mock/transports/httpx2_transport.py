@@ -69,15 +69,36 @@ def to_httpx2_response(response: MockResponse) -> httpx2.Response:
 
 
 class Httpx2Mock:
-    """One activation: the handler, its base URLs and the requests it answered."""
+    """One activation: the handler, its base URLs and the requests it answered.
 
-    def __init__(self, handler: Handler, base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,)) -> None:
+    With ``unmatched``, the activation is hermetic: a request outside every
+    active base URL goes to ``unmatched`` (which answers or raises) instead of
+    the network, unless its host is one of ``allow_hosts``.
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,),
+        *,
+        unmatched: Handler | None = None,
+        allow_hosts: Iterable[str] = (),
+    ) -> None:
         self.handler = handler
         self.bases: tuple[BaseURL, ...] = parse_base_urls(base_urls)
         self.calls: list[MockRequest] = []
+        self.unmatched = unmatched
+        self.allow_hosts = frozenset(allow_hosts)
 
     def handles(self, url: httpx2.URL) -> bool:
         return find_base(self.bases, url.scheme, url.host, url.port, url.path) is not None
+
+    def blocks(self, url: httpx2.URL) -> bool:
+        return self.unmatched is not None and url.host not in self.allow_hosts
+
+    def refuse(self, request: httpx2.Request, body: bytes) -> httpx2.Response:
+        assert self.unmatched is not None
+        return to_httpx2_response(self.unmatched(to_mock_request(request, body)))
 
     def respond(self, request: httpx2.Request, body: bytes) -> httpx2.Response:
         mock_request = to_mock_request(request, body)
@@ -158,6 +179,10 @@ class _Patcher:
     def find(self, url: httpx2.URL) -> Httpx2Mock | None:
         return next((mock for mock in reversed(self._stack) if mock.handles(url)), None)
 
+    def blocker(self, url: httpx2.URL) -> Httpx2Mock | None:
+        """The innermost hermetic activation that keeps ``url`` from the network, if any."""
+        return next((mock for mock in reversed(self._stack) if mock.blocks(url)), None)
+
     def push(self, mock: Httpx2Mock) -> None:
         with self._lock:
             if self._saved is None:
@@ -198,16 +223,22 @@ _PATCHER = _Patcher()
 
 def _handle_request(self: httpx2.HTTPTransport, request: httpx2.Request) -> httpx2.Response:
     mock = _PATCHER.find(request.url)
-    if mock is None:
-        return _PATCHER.original_sync(self, request)
-    return mock.respond(request, request.read())
+    if mock is not None:
+        return mock.respond(request, request.read())
+    blocker = _PATCHER.blocker(request.url)
+    if blocker is not None:
+        return blocker.refuse(request, request.read())
+    return _PATCHER.original_sync(self, request)
 
 
 async def _handle_async_request(self: httpx2.AsyncHTTPTransport, request: httpx2.Request) -> httpx2.Response:
     mock = _PATCHER.find(request.url)
-    if mock is None:
-        return await _PATCHER.original_async(self, request)
-    return mock.respond(request, await request.aread())
+    if mock is not None:
+        return mock.respond(request, await request.aread())
+    blocker = _PATCHER.blocker(request.url)
+    if blocker is not None:
+        return blocker.refuse(request, await request.aread())
+    return await _PATCHER.original_async(self, request)
 
 
 def is_patched() -> bool:
@@ -217,13 +248,18 @@ def is_patched() -> bool:
 
 @contextmanager
 def patch_httpx2(
-    handler: Handler, base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,)
+    handler: Handler,
+    base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,),
+    *,
+    unmatched: Handler | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> Iterator[Httpx2Mock]:
     """Route httpx2 requests under ``base_urls`` to ``handler`` for the block.
 
     Yields the activation; its ``calls`` lists the requests it answered.
+    ``unmatched`` makes it hermetic (see :class:`Httpx2Mock`).
     """
-    mock = Httpx2Mock(handler, base_urls)
+    mock = Httpx2Mock(handler, base_urls, unmatched=unmatched, allow_hosts=allow_hosts)
     _PATCHER.push(mock)
     try:
         yield mock

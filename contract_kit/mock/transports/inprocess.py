@@ -50,6 +50,8 @@ def routed(
     httpx: bool = True,
     httpx2: bool = True,
     pass_through_unmatched: bool = False,
+    unmatched: Handler | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> Iterator[RoutedMock]:
     """Send every request under ``base_urls`` to ``handler``, whichever client
     library makes it: httpx through respx, httpx2 (and so the ``openai`` SDK)
@@ -58,20 +60,33 @@ def routed(
     Unmatched httpx requests raise respx's "not mocked" error unless
     ``pass_through_unmatched``; unmatched httpx2 requests always go to the
     network, as they do under the plain httpx2 patch.
+
+    ``unmatched`` makes the block hermetic for both libraries: every request
+    outside ``base_urls`` goes to it (it raises, or answers) instead of the
+    network, except requests to ``allow_hosts``. Replay uses this.
     """
+    hosts = tuple(allow_hosts)
     bases = [str(base) for base in parse_base_urls(base_urls)]
     mock = RoutedMock()
     recorded = mock.recording(handler)
     with ExitStack() as stack:
         if httpx:
             mock.router = stack.enter_context(
-                respx_mock(recorded, bases, pass_through_unmatched=pass_through_unmatched)
+                respx_mock(
+                    recorded,
+                    bases,
+                    pass_through_unmatched=pass_through_unmatched,
+                    unmatched=unmatched,
+                    allow_hosts=hosts,
+                )
             )
         if httpx2 and _httpx2_installed():
             # optional dependency: httpx2 is imported only when it is installed
             from contract_kit.mock.transports.httpx2_transport import patch_httpx2
 
-            mock.httpx2 = stack.enter_context(patch_httpx2(recorded, bases))
+            mock.httpx2 = stack.enter_context(
+                patch_httpx2(recorded, bases, unmatched=unmatched, allow_hosts=hosts)
+            )
         yield mock
 
 

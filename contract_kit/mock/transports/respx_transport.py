@@ -44,6 +44,8 @@ from contract_kit.mock.types import Handler, MockRequest, MockResponse
 CHAT_ROUTE = "chat_completions"
 FALLBACK_ROUTE = "mock_fallback"
 PASS_THROUGH_ROUTE = "pass_through"
+ALLOWED_ROUTE = "allowed_hosts"
+UNMATCHED_ROUTE = "unmatched"
 
 
 class ChunkStream(PacedChunks, httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -103,11 +105,14 @@ def register_routes(
     base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,),
     *,
     pass_through_unmatched: bool = False,
+    unmatched: Handler | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> respx.Route:
     """Add the mock's routes to ``router`` and return the chat-completions one.
 
-    Use a router without its own ``base_url``: respx would merge it into these
-    patterns.
+    ``unmatched`` answers (or refuses, by raising) every request outside the
+    base URLs except those to ``allow_hosts``, which go to the network. Use a
+    router without its own ``base_url``: respx would merge it into these patterns.
     """
     bases = parse_base_urls(base_urls)
     effect = side_effect(handler)
@@ -119,6 +124,11 @@ def register_routes(
         M(**_origin(base), path__regex=rf"^{re.escape(base.path)}(/.*)?$") for base in bases
     )
     router.route(under_bases, name=FALLBACK_ROUTE).mock(side_effect=effect)
+    hosts = tuple(sorted(set(allow_hosts)))
+    if hosts:
+        router.route(host__in=hosts, name=ALLOWED_ROUTE).pass_through()
+    if unmatched is not None:
+        router.route(name=UNMATCHED_ROUTE).mock(side_effect=side_effect(unmatched))
     if pass_through_unmatched:
         router.route(name=PASS_THROUGH_ROUTE).pass_through()
     return chat
@@ -130,12 +140,22 @@ def respx_mock(
     base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,),
     *,
     pass_through_unmatched: bool = False,
+    unmatched: Handler | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> Iterator[respx.MockRouter]:
     """Patch httpx for the block and yield the router.
 
     ``assert_all_called=False``: a test that never calls the API is not wrong.
-    Unmatched requests raise unless ``pass_through_unmatched`` (see module doc).
+    Unmatched requests raise unless ``pass_through_unmatched`` (see module doc);
+    ``unmatched`` and ``allow_hosts`` are as in :func:`register_routes`.
     """
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        register_routes(router, handler, base_urls, pass_through_unmatched=pass_through_unmatched)
+        register_routes(
+            router,
+            handler,
+            base_urls,
+            pass_through_unmatched=pass_through_unmatched,
+            unmatched=unmatched,
+            allow_hosts=allow_hosts,
+        )
         yield router
