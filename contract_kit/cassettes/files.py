@@ -9,9 +9,12 @@
 - **Atomic writes.** The text goes to a temporary file in the same directory,
   is flushed to disk, then ``os.replace``-d over the target. A crash or a
   Ctrl+C leaves the old file or the new one, never a mix; the temporary file
-  is removed on the way out.
-- **Safe under pytest-xdist.** A writer holds ``<cassette>.lock`` (created
-  with ``O_EXCL``, so exactly one process wins) while it reads, merges and
+  is removed on the way out. The file gets the permissions ``open()`` would
+  give it (0666 less the umask, usually 0644), not ``mkstemp``'s 0600.
+- **Safe under pytest-xdist.** A writer holds the cassette's lock (an OS
+  file lock from the ``filelock`` library, released by the OS when its holder
+  dies, so a crashed run never leaves a lock to wait for; the lock file lives
+  in the temporary folder, not beside the cassette) while it reads, merges and
   replaces. Within one run, a second writer of the same cassette *adds* its
   interactions instead of overwriting the first's: the run's shared folder
   (``run_dir``) remembers which cassettes this run already wrote.
@@ -24,9 +27,10 @@ import hashlib
 import os
 import re
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from contract_kit.cassettes.format import dump_cassette, load_cassette
 from contract_kit.cassettes.model import Cassette
@@ -35,7 +39,6 @@ from contract_kit.redact import Redactor
 
 SUFFIX = ".yaml"
 MAX_NAME = 120
-STALE_LOCK_SECONDS = 120.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\-\[\]]")
 
 
@@ -64,54 +67,42 @@ def list_cassettes(directory: str | Path) -> list[Path]:
     return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts))
 
 
+def lock_path(target: Path) -> Path:
+    """The lock file of ``target``: in the temporary folder, so no lock file lands in the repository."""
+    digest = hashlib.sha1(str(Path(target).resolve()).encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "contract-kit-locks" / f"{Path(target).name[:60]}-{digest}.lock"
+
+
 @contextlib.contextmanager
-def file_lock(target: Path, *, timeout: float = 30.0, poll: float = 0.005) -> Iterator[Path]:
-    """Hold ``<target>.lock`` for the block. A lock left by a dead process is taken over."""
-    lock = target.with_name(target.name + ".lock")
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            if _stale(lock):
-                with contextlib.suppress(OSError):
-                    lock.unlink()
-                continue
-            if time.monotonic() > deadline:
-                raise CassetteError(
-                    f"another writer has held the lock for more than {timeout:.0f}s; if no other test run "
-                    f"is recording, delete {lock} and run again",
-                    source=str(target),
-                ) from None
-            time.sleep(poll)
-            continue
-        with os.fdopen(fd, "w") as handle:
-            handle.write(str(os.getpid()))
-        break
+def file_lock(target: Path, *, timeout: float = 30.0) -> Iterator[Path]:
+    """Hold ``target``'s lock for the block (an OS lock: it is released when its holder dies)."""
+    lock = lock_path(target)
+    lock.parent.mkdir(parents=True, exist_ok=True)
     try:
-        yield lock
-    finally:
-        with contextlib.suppress(OSError):
-            lock.unlink()
+        with FileLock(lock, timeout=timeout, poll_interval=0.005):
+            yield lock
+    except Timeout:
+        raise CassetteError(
+            f"another writer has held {lock} for more than {timeout:.0f}s; wait for the other test run "
+            "to finish recording and run again",
+            source=str(target),
+        ) from None
 
 
-def _stale(lock: Path) -> bool:
-    try:
-        pid = int(lock.read_text() or "0")
-        age = time.time() - lock.stat().st_mtime
-    except (OSError, ValueError):
-        return False
-    if age > STALE_LOCK_SECONDS:
-        return True
-    if pid <= 0 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
+def _file_mode() -> int:
+    """0666 less the process umask: what ``open()`` would give a new file (``mkstemp`` gives 0600)."""
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The umask, read without changing it where the OS shows it (Linux), else set and restored."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -119,6 +110,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()

@@ -137,6 +137,7 @@ def _finish(
     lines: list[str],
 ) -> int:
     from contract_kit.drift import propose, render_table, write_json, write_overlay
+    from contract_kit.redact import scrub
 
     report = collector.to_report(mode="live probes" if args.live else "offline re-check")
     if args.report:
@@ -152,7 +153,7 @@ def _finish(
             write_overlay(args.overlay, overlay, redactor)
             lines.append(f"proposed overlay ({len(overlay['actions'])} action(s)) written to {args.overlay}")
     if args.format == "json":
-        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        print(scrub(json.dumps(report, indent=2, ensure_ascii=False, default=str)))
     else:
-        print("\n".join([*lines, *render_table(collector)]))
+        print(scrub("\n".join([*lines, *render_table(collector)])))
     return EXIT_FINDINGS if collector.new_breaking() else EXIT_OK

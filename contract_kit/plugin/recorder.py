@@ -165,14 +165,14 @@ def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
     try:
         use = session.start(request.node.nodeid, **options)
     except ContractKitError as exc:  # a malformed cassette, a missing key: one line, no traceback
-        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+        pytest.fail(_scrubbed(exc), pytrace=False)
     request.node.stash[USE_KEY] = use
     with session.routed(use):
         yield use
     try:
         session.finish(use)
     except ContractKitError as exc:  # the cassette could not be written safely (e.g. it held the key)
-        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+        pytest.fail(_scrubbed(exc), pytrace=False)
 
 
 def after_call(item: pytest.Item, interrupted: bool) -> None:
@@ -195,7 +195,14 @@ def make_report(item: pytest.Item, report: pytest.TestReport) -> None:
     if error is None:
         return
     report.outcome = "failed"
-    report.longrepr = f"{type(error).__name__}: {error}"
+    report.longrepr = _scrubbed(error)
+
+
+def _scrubbed(error: BaseException) -> str:
+    """An error as one line for the terminal, with every registered key (in any form) masked."""
+    from contract_kit.redact import scrub
+
+    return scrub(f"{type(error).__name__}: {error}")
 
 
 def testnodedown(node: Any) -> None:
@@ -215,8 +222,14 @@ def sessionfinish(session: pytest.Session) -> None:
     wants_files = _setting(config, "contract_drift_report") or _setting(config, "contract_drift_overlay")
     if recorder is None and not wants_files:
         return
+    from contract_kit.errors import ContractKitError
+
     recorder = get_session(config)
-    config.stash[_LINES_KEY] = recorder.write_outputs()
+    try:
+        config.stash[_LINES_KEY] = recorder.write_outputs()
+    except ContractKitError as exc:  # e.g. the report would hold the key: say so, fail the run, no traceback
+        config.stash[_LINES_KEY] = [f"contract-kit: could not write the drift outputs: {_scrubbed(exc)}"]
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 _LINES_KEY = pytest.StashKey[list[str]]()
@@ -230,11 +243,13 @@ def terminal_summary(reporter: Any, config: pytest.Config) -> None:
         return
     if recorder.settings.mode == "replay" and not recorder.collector.findings:
         return
+    from contract_kit.redact import scrub
+
     reporter.write_sep("-", "contract-kit drift")
     for line in render_table(recorder.collector):
-        reporter.write_line(line)
+        reporter.write_line(scrub(line))
     settings = recorder.settings
     if recorder.written:
         reporter.write_line(f"{len(set(recorder.written))} cassette(s) written to {settings.cassette_dir}")
     for line in config.stash.get(_LINES_KEY, []):
-        reporter.write_line(line)
+        reporter.write_line(scrub(line))

@@ -67,7 +67,7 @@ from contract_kit.errors import (
 )
 from contract_kit.mock import Handler, MockRequest, MockResponse
 from contract_kit.mock.transports import parse_base_urls, routed
-from contract_kit.redact import Redactor, Secret, compile_patterns
+from contract_kit.redact import Redactor, Secret, compile_patterns, register, scrub
 
 
 class DriftWarning(UserWarning):
@@ -121,8 +121,10 @@ class CassetteUse:
         bad = failing(self.findings, policy)
         if bad:
             return DriftError(
-                f"the live API broke the contract ({len(bad)} new breaking finding(s); "
-                f"--contract-drift=warn reports without failing):\n{finding_lines(bad)}"
+                scrub(
+                    f"the live API broke the contract ({len(bad)} new breaking finding(s); "
+                    f"--contract-drift=warn reports without failing):\n{finding_lines(bad)}"
+                )
             )
         return None
 
@@ -133,7 +135,7 @@ class CassetteUse:
         failing_keys = {f.key for f in failing(self.findings, policy)}
         for finding in self.findings:
             if not finding.known and finding.key not in failing_keys:
-                message = DriftWarning(f"contract drift: {finding_lines([finding]).strip()[2:]}")
+                message = DriftWarning(scrub(f"contract drift: {finding_lines([finding]).strip()[2:]}"))
                 warnings.warn_explicit(message, DriftWarning, filename or self.nodeid, lineno)
 
 
@@ -152,6 +154,7 @@ class RecorderSession:
         self._checker: DriftChecker | None = None
         self._key: Secret | None = None
         self._patterns = compile_patterns(settings.redact)
+        register(patterns=self._patterns)
 
     @property
     def redactor(self) -> Redactor:
