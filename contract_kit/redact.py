@@ -35,11 +35,13 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract_kit.defaults import API_KEY_ENV
 from contract_kit.errors import ConfigError, SecretLeakError
 
 REDACTED = "<redacted>"
@@ -159,8 +161,12 @@ def register(secrets: Iterable[Secret] = (), patterns: Iterable[re.Pattern[str]]
 
 
 def active() -> Redactor:
-    """The redactor with every registered key and pattern."""
-    return Redactor(tuple(_REGISTERED_PATTERNS), tuple(_REGISTERED_SECRETS))
+    """The redactor with every registered key and pattern, and the key in the environment."""
+    secrets = list(_REGISTERED_SECRETS)
+    from_env = os.environ.get(API_KEY_ENV, "").strip()
+    if from_env and all(from_env != known.reveal() for known in secrets):
+        secrets.append(Secret(from_env))
+    return Redactor(tuple(_REGISTERED_PATTERNS), tuple(secrets))
 
 
 def scrub(text: str) -> str:

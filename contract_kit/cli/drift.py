@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     # start-up cost: the library loads only when this command runs
     from contract_kit.drift import DriftChecker, DriftCollector
     from contract_kit.errors import ConfigError
-    from contract_kit.redact import Redactor
+    from contract_kit.redact import active
 
     if args.live == bool(args.directory):
         raise ConfigError(
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         )
     checker = DriftChecker.for_spec(args.spec)
     collector = DriftCollector()
-    redactor = Redactor()
+    redactor = active()  # the key in the environment, even for an offline re-check
     if args.live:
         redactor, lines = _run_live(args, checker, collector)
     else:

@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         import traceback
 
-        traceback.print_exc()
+        print(scrub(traceback.format_exc()), end="", file=sys.stderr)
         print(
             f"contract-kit {args.command}: internal error (exit {EXIT_INTERNAL}); "
             "this is a bug in contract-kit, please report it with the traceback above",

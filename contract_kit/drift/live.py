@@ -53,6 +53,14 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def _valid_port(url: str) -> bool:
+    try:
+        urlsplit(url).port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        return False
+    return True
+
+
 def base_url_setting(cli: str | None, ini: str | None, environ: Mapping[str, str] | None = None) -> str:
     """Command line, then ``AIMLAPI_BASE_URL``, then the ini key, then the default."""
     env = (environ if environ is not None else os.environ).get(BASE_URL_ENV, "").strip()
@@ -182,10 +190,11 @@ class LiveClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if parts.scheme not in ("http", "https") or not parts.hostname or not _valid_port(base_url):
             raise LiveConfigError(
                 f"base URL {Redactor().text(base_url)!r} is not an absolute http(s) URL; pass one like "
-                f"{DEFAULT_BASE_URL!r} with --contract-base-url or {BASE_URL_ENV}"
+                f"{DEFAULT_BASE_URL!r} with --contract-base-url or {BASE_URL_ENV} (percent-encode a '/' "
+                "in a user name or password)"
             )
         self.base_url = base_url.rstrip("/")
         self._parts = parts

@@ -175,7 +175,7 @@ class RecordingHandler:
 
     def _interaction(self, request: MockRequest, exchange: Exchange) -> Interaction:
         return Interaction(
-            recorded_request(request, self._path(request), self.redactor),
+            recorded_request(request, self.redactor.text(self._path(request)), self.redactor),
             recorded_response(exchange, self.redactor),
             self.test,
         )

@@ -67,7 +67,7 @@ from contract_kit.errors import (
 )
 from contract_kit.mock import Handler, MockRequest, MockResponse
 from contract_kit.mock.transports import parse_base_urls, routed
-from contract_kit.redact import Redactor, Secret, compile_patterns, register, scrub
+from contract_kit.redact import Redactor, Secret, active, compile_patterns, register, scrub
 
 
 class DriftWarning(UserWarning):
@@ -158,7 +158,11 @@ class RecorderSession:
 
     @property
     def redactor(self) -> Redactor:
-        return Redactor(self._patterns, (self._key,) if self._key else ())
+        """The session's patterns and key, plus every key the process knows (the environment's too)."""
+        known = tuple(
+            secret for secret in active().secrets if not self._key or secret.reveal() != self._key.reveal()
+        )
+        return Redactor(self._patterns, ((self._key,) if self._key else ()) + known)
 
     def api_key(self) -> Secret:
         if self._key is None:
