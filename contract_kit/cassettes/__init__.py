@@ -7,8 +7,10 @@ and below drift, which checks what cassettes hold.
 from contract_kit.cassettes.files import (
     atomic_write_text,
     cassette_name,
+    cassette_owner,
     cassette_path,
     list_cassettes,
+    own_cassette_path,
     write_cassette,
 )
 from contract_kit.cassettes.format import dump_cassette, load_cassette, parse_cassette
@@ -36,6 +38,7 @@ __all__ = [
     "ReplayHandler",
     "atomic_write_text",
     "cassette_name",
+    "cassette_owner",
     "cassette_path",
     "detect_style",
     "dump_cassette",
@@ -43,6 +46,7 @@ __all__ = [
     "headers_of",
     "list_cassettes",
     "load_cassette",
+    "own_cassette_path",
     "parse_cassette",
     "parse_ignore",
     "replay_handler_for_dir",

@@ -4,8 +4,10 @@
   (``tests/test_chat.py::test_stream[fast]`` ->
   ``tests_test_chat__test_stream[fast].yaml``), in a configurable directory
   (the kit's default is ``fixtures/cassettes``). Characters that are unsafe in
-  a file name become ``_``, and then a short hash of the node id is appended
-  so two node ids never share a file by accident.
+  a file name become ``_``, and then a short hash of the node id is appended.
+  Two node ids that still read the same (``x::y`` and ``x__y``) never share a
+  file: the file names its test, and a second test gets the name plus its hash
+  (:func:`own_cassette_path`).
 - **Atomic writes.** The text goes to a temporary file in the same directory,
   is flushed to disk, then ``os.replace``-d over the target. A crash or a
   Ctrl+C leaves the old file or the new one, never a mix; the temporary file
@@ -30,6 +32,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import yaml
 from filelock import FileLock, Timeout
 
 from contract_kit.cassettes.format import dump_cassette, load_cassette
@@ -40,6 +43,7 @@ from contract_kit.redact import Redactor
 SUFFIX = ".yaml"
 MAX_NAME = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\-\[\]]")
+_NAME_LINE = re.compile(r"^name: (.*)$", re.MULTILINE)
 
 
 def cassette_name(nodeid: str) -> str:
@@ -55,7 +59,50 @@ def cassette_name(nodeid: str) -> str:
 
 
 def cassette_path(directory: str | Path, nodeid: str) -> Path:
+    """The readable file name for ``nodeid`` (see :func:`own_cassette_path` for a test's own file)."""
     return Path(directory) / cassette_name(nodeid)
+
+
+def _hashed_name(nodeid: str) -> str:
+    readable = cassette_name(nodeid).removesuffix(SUFFIX)
+    digest = hashlib.sha1(nodeid.encode("utf-8")).hexdigest()[:8]
+    if readable.endswith("-" + digest):
+        return readable + SUFFIX
+    return f"{readable[:MAX_NAME]}-{digest}{SUFFIX}"
+
+
+def own_cassette_path(directory: str | Path, nodeid: str) -> Path:
+    """A test's own cassette: the readable name, unless another test already owns that file.
+
+    ``tests/test_a/test_b.py::t`` and ``tests/test_a_test_b.py::t`` read the same,
+    as do ``x::y`` and ``x__y``. The file names its test (``name:``), so when
+    the readable file belongs to another test this one gets the readable name
+    plus a short hash of its node id, and keeps it on every later run.
+    """
+    readable = cassette_path(directory, nodeid)
+    hashed = Path(directory) / _hashed_name(nodeid)
+    if hashed == readable or hashed.exists():
+        return hashed
+    owner = cassette_owner(readable)
+    collides = owner is not None and owner != nodeid and cassette_name(owner) == readable.name
+    return hashed if collides else readable  # a hand-written file with any other name stays this test's
+
+
+def cassette_owner(path: Path) -> str | None:
+    """The ``name:`` in a cassette's header (the node id of the test that wrote it), read cheaply."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return None
+    match = _NAME_LINE.search(head)
+    if match is None:
+        return None
+    try:
+        value = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return None
+    return str(value) if value is not None else None
 
 
 def list_cassettes(directory: str | Path) -> list[Path]:
@@ -123,17 +170,25 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def write_cassette(
-    path: Path, cassette: Cassette, redactor: Redactor | None = None, *, run_dir: Path | None = None
+    path: Path,
+    cassette: Cassette,
+    redactor: Redactor | None = None,
+    *,
+    run_dir: Path | None = None,
+    keep_others: bool = False,
 ) -> Cassette:
     """Write (or, within one run, extend) a cassette; returns what was written.
 
     Interactions of the same test that this run wrote earlier are replaced (a
-    rerun of a test does not duplicate them); other tests' are kept.
+    rerun of a test does not duplicate them); other tests' are kept. With
+    ``keep_others`` (the ``once`` mode) other tests' interactions are kept
+    whichever run wrote them.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(path):
-        if run_dir is not None and _written_this_run(run_dir, path) and path.exists():
+        merge = keep_others or (run_dir is not None and _written_this_run(run_dir, path))
+        if merge and path.exists():
             cassette = _merge(load_cassette(path), cassette)
         text = dump_cassette(cassette, redactor, source=str(path))
         atomic_write_text(path, text)

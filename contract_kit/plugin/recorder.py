@@ -127,7 +127,7 @@ def check_cassettes(items: list[pytest.Item], config: pytest.Config) -> None:
     A malformed cassette then stops the run with one usage error naming the
     file and the line, instead of failing its test midway.
     """
-    from contract_kit.cassettes import cassette_path, load_cassette
+    from contract_kit.cassettes import cassette_path, load_cassette, own_cassette_path
     from contract_kit.errors import CassetteError
 
     current = settings(config)
@@ -137,7 +137,11 @@ def check_cassettes(items: list[pytest.Item], config: pytest.Config) -> None:
         if "chat_cassette" not in getattr(item, "fixturenames", ()):
             continue
         name = marker_kwargs(item, "contract_cassette").get("name")
-        path = cassette_path(current.cassette_dir, name or item.nodeid)
+        path = (
+            cassette_path(current.cassette_dir, name)
+            if name
+            else own_cassette_path(current.cassette_dir, item.nodeid)
+        )
         if path.exists():
             try:
                 load_cassette(path)

@@ -38,6 +38,7 @@ from contract_kit.cassettes import (
     Interaction,
     cassette_path,
     load_cassette,
+    own_cassette_path,
     write_cassette,
 )
 from contract_kit.defaults import (
@@ -187,10 +188,14 @@ class RecorderSession:
         timing: float | None = None,
     ) -> CassetteUse:
         settings = self.settings
-        path = cassette_path(settings.cassette_dir, name or nodeid)
+        path = (
+            cassette_path(settings.cassette_dir, name)
+            if name
+            else own_cassette_path(settings.cassette_dir, nodeid)
+        )
         mode = settings.mode
         if mode == "once":
-            mode = "replay" if path.exists() else "record"
+            mode = "replay" if _recorded_for(path, nodeid, shared=bool(name)) else "record"
         use = CassetteUse(nodeid, mode, path, handler=_unused)
         if mode == "replay":
             use.handler = self._replay_handler(use, nodeid, ignore, timing)
@@ -270,7 +275,9 @@ class RecorderSession:
         cassette = Cassette(use.nodeid, list(use.interactions), meta)
         for item in cassette.interactions:
             item.test = item.test or use.nodeid
-        write_cassette(use.path, cassette, self.redactor, run_dir=self.run_dir)
+        write_cassette(
+            use.path, cassette, self.redactor, run_dir=self.run_dir, keep_others=self.settings.mode == "once"
+        )
         self.written.append(str(use.path))
         return use.path
 
@@ -314,6 +321,16 @@ class RecorderSession:
     def merge_workeroutput(self, data: Mapping[str, Any]) -> None:
         self.collector.merge_report(data.get("drift") or {})
         self.written.extend(data.get("written") or [])
+
+
+def _recorded_for(path: Path, nodeid: str, *, shared: bool) -> bool:
+    """Whether ``once`` can replay: the file exists and, when shared (``name=``), holds this test's calls."""
+    if not path.exists():
+        return False
+    if not shared:
+        return True
+    cassette = load_cassette(path)
+    return any((item.test or cassette.name) == nodeid for item in cassette.interactions)
 
 
 def _unused(request: MockRequest) -> MockResponse:  # pragma: no cover - replaced before use
