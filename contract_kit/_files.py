@@ -80,7 +80,8 @@ def load_yaml(text: str, source: str, error: ErrorClass, *, aliases: bool = True
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_expansion(node, source, error, aliases=aliases)
+        if "&" in text:  # no anchor, no alias: nothing to check
+            _check_expansion(node, source, error, aliases=aliases)
         return loader.construct_document(node)
     finally:
         loader.dispose()

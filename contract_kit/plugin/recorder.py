@@ -133,6 +133,7 @@ def check_cassettes(items: list[pytest.Item], config: pytest.Config) -> None:
     current = settings(config)
     if current.mode not in ("replay", "once"):
         return
+    checked: set[Path] = set()
     for item in items:
         if "chat_cassette" not in getattr(item, "fixturenames", ()):
             continue
@@ -142,7 +143,8 @@ def check_cassettes(items: list[pytest.Item], config: pytest.Config) -> None:
             if name
             else own_cassette_path(current.cassette_dir, item.nodeid)
         )
-        if path.exists():
+        if path not in checked and path.exists():
+            checked.add(path)  # a shared cassette is read once, not once per test
             try:
                 load_cassette(path)
             except CassetteError as exc:
