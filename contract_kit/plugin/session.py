@@ -194,17 +194,24 @@ class RecorderSession:
             else own_cassette_path(settings.cassette_dir, nodeid)
         )
         mode = settings.mode
+        loaded = None
         if mode == "once":
-            mode = "replay" if _recorded_for(path, nodeid, shared=bool(name)) else "record"
+            loaded = _recorded_for(path, nodeid, shared=bool(name))
+            mode = "replay" if loaded is not None else "record"
         use = CassetteUse(nodeid, mode, path, handler=_unused)
         if mode == "replay":
-            use.handler = self._replay_handler(use, nodeid, ignore, timing)
+            use.handler = self._replay_handler(use, nodeid, ignore, timing, loaded)
         else:
             use.handler = self._recording_handler(use, nodeid)
         return use
 
     def _replay_handler(
-        self, use: CassetteUse, nodeid: str, ignore: Sequence[str] | None, timing: float | None
+        self,
+        use: CassetteUse,
+        nodeid: str,
+        ignore: Sequence[str] | None,
+        timing: float | None,
+        loaded: Cassette | None = None,
     ) -> Handler:
         from contract_kit.cassettes import ReplayHandler
 
@@ -217,7 +224,7 @@ class RecorderSession:
                 ),
             )
         replay = ReplayHandler(
-            load_cassette(use.path),
+            loaded or load_cassette(use.path),
             ignore=self.settings.ignore if ignore is None else ignore,
             timing=self.settings.timing if timing is None else timing,
             record_hint=f"pytest --contract-mode=record '{nodeid}'",
@@ -323,14 +330,14 @@ class RecorderSession:
         self.written.extend(data.get("written") or [])
 
 
-def _recorded_for(path: Path, nodeid: str, *, shared: bool) -> bool:
-    """Whether ``once`` can replay: the file exists and, when shared (``name=``), holds this test's calls."""
+def _recorded_for(path: Path, nodeid: str, *, shared: bool) -> Cassette | None:
+    """The cassette ``once`` replays: the file, when it exists and (shared by ``name=``) holds this test's calls."""
     if not path.exists():
-        return False
-    if not shared:
-        return True
+        return None
     cassette = load_cassette(path)
-    return any((item.test or cassette.name) == nodeid for item in cassette.interactions)
+    if shared and not any((item.test or cassette.name) == nodeid for item in cassette.interactions):
+        return None
+    return cassette
 
 
 def _unused(request: MockRequest) -> MockResponse:  # pragma: no cover - replaced before use

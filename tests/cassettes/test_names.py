@@ -124,4 +124,3 @@ def test_once_with_a_shared_cassette_passes_40_of_40_on_the_first_run_and_on_a_r
     before = (pytester.path / "fixtures" / "cassettes" / "shared.yaml").read_text()
     pytester.runpytest("--contract-mode=once", *record_args).assert_outcomes(passed=40)
     assert (pytester.path / "fixtures" / "cassettes" / "shared.yaml").read_text() == before  # all replayed
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=40)
