@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from contract_kit._json import dumps_sorted
 from contract_kit.cassettes.model import Interaction, RecordedRequest
 from contract_kit.errors import CassetteMismatchError
 from contract_kit.mock import MockRequest
@@ -86,7 +87,7 @@ def _without(body: Any, ignore: Sequence[str]) -> Any:
 
 
 def _dumped(body: Any) -> str:
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return dumps_sorted(body)
 
 
 def _drop(node: Any, parts: list[str]) -> None:
