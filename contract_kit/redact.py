@@ -185,10 +185,16 @@ class ScrubbingFilter(logging.Filter):
         return True
 
 
-def install_log_filter(name: str = "contract_kit") -> None:
-    target = logging.getLogger(name)
-    if not any(isinstance(existing, ScrubbingFilter) for existing in target.filters):
-        target.addFilter(ScrubbingFilter())
+KIT_LOGGERS = ("contract_kit", "contract_kit.drift.live", "contract_kit.mock")
+
+
+def install_log_filter(names: Iterable[str] = KIT_LOGGERS) -> None:
+    """Scrub the kit's log records. A logger's filters see only its own records, not its children's,
+    so each logger the kit logs to gets one."""
+    for name in names:
+        target = logging.getLogger(name)
+        if not any(isinstance(existing, ScrubbingFilter) for existing in target.filters):
+            target.addFilter(ScrubbingFilter())
 
 
 # --- the redactor -------------------------------------------------------------------------------

@@ -229,3 +229,14 @@ def pytest_sessionfinish(session):
     assert "INTERNALERROR" not in out + err and "Traceback" not in out + err
     assert not (pytester.path / "drift.json").exists()
     _assert_clean(out, err, pytester.path)
+
+
+def test_the_kits_log_records_are_scrubbed(caplog: pytest.LogCaptureFixture, forms_env: None) -> None:
+    import logging
+
+    from contract_kit.drift import api_key_from_env
+
+    api_key_from_env("record")  # registers the key and installs the filters
+    with caplog.at_level(logging.INFO, logger="contract_kit.drift.live"):
+        logging.getLogger("contract_kit.drift.live").info("sent %s", f"Bearer {FORMS_KEY.upper()}")
+    assert caplog.records and _leaks(caplog.text.encode()) == [] and REDACTED in caplog.text
