@@ -37,7 +37,7 @@ import functools
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,22 +126,43 @@ def _base64_cores(data: bytes) -> list[str]:
     return cores
 
 
+@dataclass(frozen=True)
+class _Form:
+    """One family of forms: a regex, and cheap substring tests at least one of which any match passes.
+
+    Scanning a megabyte with the regex costs tens of milliseconds; the tests cost one ``lower()``
+    and a few ``in`` checks, so text without any trace of the key is not scanned at all.
+    """
+
+    pattern: re.Pattern[str]
+    clues: tuple[str, ...]  # lower-case; a match's text (lower-cased) contains one of them
+    folded: bool = True  # clues are checked against the lower-cased text
+
+    def finditer(self, text: str, lower: str) -> Iterator[re.Match[str]]:
+        haystack = lower if self.folded else text
+        if any(clue in haystack for clue in self.clues):
+            yield from self.pattern.finditer(text)
+
+
 @functools.lru_cache(maxsize=64)
-def _forms(key: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(text forms, case-insensitive; binary encodings, case-sensitive) of one key."""
+def _forms(key: str) -> tuple[_Form, ...]:
+    """The families of forms of one key: as text (any case, escaped), hex, base64 and base64url."""
     raw = key.encode("utf-8")
-    text = [_text_pattern(key), re.escape(raw.hex())]
-    encoded = []
+    # JSON escaping of '/' and URL quoting leave letters and digits alone; a \u or %XX escape of one does not
+    runs = re.findall(r"[A-Za-z0-9]+", key)
+    text_clues = ("\\u", "%", max(runs, key=len).lower()) if runs else ("",)
+    forms = [
+        _Form(re.compile(_text_pattern(key), re.IGNORECASE), text_clues),
+        _Form(re.compile(re.escape(raw.hex()), re.IGNORECASE), (raw.hex(),)),
+    ]
     for core in _base64_cores(raw):
-        encoded.append(re.escape(core))
         url_safe = core.replace("+", "-").replace("/", "_")
-        if url_safe != core:
-            encoded.append(re.escape(url_safe))
-        encoded.append("".join(re.escape(c) + r"(?:\r?\n|\\r\\n|\\n)?" for c in core))  # wrapped (MIME)
-    return (
-        re.compile("|".join(text), re.IGNORECASE),
-        re.compile("|".join(encoded) if encoded else r"(?!x)x"),
-    )
+        variants = [re.escape(core), re.escape(url_safe)]
+        variants.append("".join(re.escape(c) + r"(?:\r?\n|\\r\\n|\\n)?" for c in core))  # wrapped (MIME)
+        # a line break every 76 characters or more leaves the first or the last 8 characters whole
+        clues = tuple({part for variant in (core, url_safe) for part in (variant[:8], variant[-8:])})
+        forms.append(_Form(re.compile("|".join(variants)), clues, folded=False))
+    return tuple(forms)
 
 
 # --- the run's secrets, for everything printed ---------------------------------------------------
@@ -230,14 +251,21 @@ class Redactor:
     def spans(self, value: str) -> list[tuple[int, int]]:
         """Merged ``(start, end)`` ranges of everything to redact in ``value``."""
         found: list[tuple[int, int]] = []
-        for pattern in (_BEARER, _URL_USERINFO, _URL_SECRET_PARAM):
-            found.extend((match.end(1), match.end()) for match in pattern.finditer(value))
+        lower = value.lower()
+        gated = (
+            (_BEARER, "bearer" in lower),
+            (_URL_USERINFO, "@" in value and "://" in value),
+            (_URL_SECRET_PARAM, "=" in value),
+        )
+        for pattern, clue in gated:  # each scan costs tens of milliseconds per megabyte: skip hopeless ones
+            if clue:
+                found.extend((match.end(1), match.end()) for match in pattern.finditer(value))
         for pattern in self.patterns:
             found.extend(match.span() for match in pattern.finditer(value))
         for secret in self.secrets:
             if secret:
-                for pattern in _forms(secret.reveal()):
-                    found.extend(match.span() for match in pattern.finditer(value))
+                for form in _forms(secret.reveal()):
+                    found.extend(match.span() for match in form.finditer(value, lower))
         return _merged([(start, end) for start, end in found if end > start])
 
     def reads(self, chunks: Sequence[bytes]) -> list[bytes]:
@@ -266,10 +294,11 @@ class Redactor:
     def contains_secret(self, text: str) -> int | None:
         """Offset of the first key (in any form) in ``text``, or ``None``."""
         offsets = []
+        lower = text.lower()
         for secret in self.secrets:
             if secret:
-                for pattern in _forms(secret.reveal()):
-                    match = pattern.search(text)
+                for form in _forms(secret.reveal()):
+                    match = next(form.finditer(text, lower), None)
                     if match is not None:
                         offsets.append(match.start())
         return min(offsets) if offsets else None
