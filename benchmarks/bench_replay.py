@@ -121,11 +121,65 @@ def replay_vcr(path: Path, base_url: str, requests: list[dict[str, Any]]) -> int
     return total
 
 
+def image_body(size: int = 1024 * 1024, text: str = "what is this?") -> dict[str, Any]:
+    import base64
+
+    image = "data:image/png;base64," + base64.b64encode(b"\x89PNG" + bytes(size * 3 // 4)).decode()
+    content = [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": image}}]
+    return {
+        "model": "alibaba/qwen3-vl-32b-thinking",
+        "max_tokens": 40,
+        "messages": [{"role": "user", "content": content}],
+    }
+
+
+def miss_rows() -> list[str]:
+    """An unmatched 1 MB request against 1,000 recorded interactions, vs a matched one of the same size."""
+    from contract_kit.cassettes import Cassette, Interaction, Matcher, RecordedRequest, RecordedResponse
+    from contract_kit.errors import CassetteMismatchError
+    from contract_kit.mock import MockRequest
+
+    recorded = [*bodies(), image_body()]
+    interactions = [
+        Interaction(RecordedRequest("POST", "/v1/chat/completions", {}, body), RecordedResponse(200))
+        for body in recorded
+    ]
+    matcher = Matcher(Cassette("bench", interactions).interactions, allow_repeats=True)
+
+    def request(body: dict[str, Any]) -> MockRequest:
+        return MockRequest(
+            "POST", f"{API}/chat/completions", "/v1/chat/completions", {}, json.dumps(body).encode()
+        )
+
+    hit, miss = request(image_body()), request(image_body(text="something else"))
+
+    def missed() -> None:
+        try:
+            matcher.match(miss)
+        except CassetteMismatchError:
+            return
+        raise AssertionError("the request matched")
+
+    timings = compare({"miss": missed, "hit": lambda: matcher.match(hit)}, rounds=3, budget_s=0.2)
+    return [
+        ratio_line(
+            f"replay/miss: an unmatched 1 MB request against {len(recorded)} recorded (closest match + diff) "
+            "vs a matched 1 MB request",
+            timings["miss"],
+            timings["hit"],
+        )
+    ]
+
+
 def run() -> list[str]:
+    rows = miss_rows()
     try:
         import vcr  # noqa: F401
     except ModuleNotFoundError:
-        return ["replay: skipped, VCR.py is not installed (pip install -e '.[bench]' or pip install vcrpy)"]
+        return [
+            *rows,
+            "replay: skipped, VCR.py is not installed (pip install -e '.[bench]' or pip install vcrpy)",
+        ]
     import logging
 
     logging.getLogger("vcr").setLevel(logging.WARNING)
@@ -151,6 +205,7 @@ def run() -> list[str]:
     )
     per_interaction = {name: type(t)(t.name, t.per_call_s / COUNT) for name, t in timings.items()}
     return [
+        *rows,
         ratio_line(f"{label} vs VCR.py", timings["contract-kit"], timings["vcrpy"]),
         ratio_line(
             "replay/per-interaction vs VCR.py", per_interaction["contract-kit"], per_interaction["vcrpy"]

@@ -1,4 +1,4 @@
-"""A local stand-in for the live AIML API: a real HTTP server on 127.0.0.1 with planted deviations.
+r"""A local stand-in for the live AIML API: a real HTTP server on 127.0.0.1 with planted deviations.
 
 The live API cannot be reached from tests, so every live path (record, once,
 live, ``contract-kit drift --live``) runs against this server. Its answers
@@ -12,16 +12,26 @@ It checks ``Authorization: Bearer KEY`` and answers 401 (with the key
 masked, as OpenAI does) otherwise; ``StandIn(deny=401)`` or ``deny=403`` is
 the wrong-key mode: every request gets that answer, whatever key it carries
 (a revoked key, or one without access to the model).
+
+Two plants echo the caller's key, for the key-forms suite
+(``tests/hardening/test_key_forms.py``): ``echo-key`` answers JSON with the
+key in every form ``key_forms`` lists, in undocumented fields (so the drift
+table and warnings show them), and escapes every ``/`` as ``\/`` the way PHP
+and some gateways do; ``echo-key-stream`` streams the key in a content delta,
+split across two network reads. ``fault`` (like ``plant``) applies one
+``fault:NAME`` to every request that names none.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 from contract_kit.mock import MockRequest, MockResponse, complete, error_bytes, render_chunks, render_json
 from contract_kit.mock.transports import BackgroundServer, make_app
@@ -65,10 +75,13 @@ def _word(prompt: str, prefix: str) -> str | None:
 class StandIn:
     """The handler; ``calls`` counts requests per prompt, ``started`` is set on each streaming request."""
 
-    def __init__(self, key: str = KEY, plant: str | None = None, deny: int | None = None) -> None:
+    def __init__(
+        self, key: str = KEY, plant: str | None = None, deny: int | None = None, fault: str | None = None
+    ) -> None:
         self.key = key
         self.deny = deny
         self.plant = plant  # applied to every request that plants nothing itself
+        self.fault = fault  # likewise for faults
         self.calls: Counter[str] = Counter()
         self.paths: list[str] = []
         self.started = threading.Event()
@@ -91,12 +104,16 @@ class StandIn:
         with self._lock:
             self.calls[prompt] += 1
             attempt = self.calls[prompt]
-        fault = _word(prompt, "fault:")
+        fault = _word(prompt, "fault:") or self.fault
         if fault is not None:
             answer = self._fault(fault, attempt, body)
             if answer is not None:
                 return answer
         plant = _word(prompt, "plant:") or self.plant
+        if plant == "echo-key":
+            return self._echo_key(body)
+        if plant == "echo-key-stream":
+            return self._echo_key_stream(body)
         if body.get("stream"):
             return self._stream(body, plant)
         return self._json(body, plant)
@@ -134,6 +151,28 @@ class StandIn:
         self.started.set()
         return MockResponse(200, SSE_CT, chunks=encode_json_chunks(chunks, done=plant != "no-done"), **pace)
 
+    def _echo_key(self, body: dict[str, Any]) -> MockResponse:
+        """The key in every form, in undocumented fields; every ``/`` escaped, one field \\u-escaped."""
+        if body.get("stream"):
+            return self._echo_key_stream(body)
+        data = render_json(complete(body), body)
+        message = data["choices"][0]["message"]
+        message["content"] = f"your key is {self.key}"
+        message["echo"] = {**key_forms(self.key), "unicode": "@@UNICODE@@"}
+        text = json.dumps(data).replace("/", "\\/")
+        text = text.replace("@@UNICODE@@", "".join(f"\\u{ord(c):04x}" for c in self.key))
+        return MockResponse(200, JSON_CT, text.encode())
+
+    def _echo_key_stream(self, body: dict[str, Any]) -> MockResponse:
+        """The key in a content delta, its bytes split across two reads (a pause between them)."""
+        chunks = render_chunks(complete(body), body)
+        delta = next(c for c in chunks if c["choices"] and "content" in c["choices"][0]["delta"])
+        delta["choices"][0]["delta"]["content"] = f"your key is {self.key}"
+        raw = b"".join(encode_json_chunks(chunks)).replace(b"/", b"\\/")
+        escaped = self.key.replace("/", "\\/").encode()
+        middle = raw.index(escaped) + len(escaped) // 2
+        return MockResponse(200, SSE_CT, chunks=[raw[:middle], raw[middle:]], chunk_delay=0.1)
+
     def _fault(self, fault: str, attempt: int, body: dict[str, Any]) -> MockResponse | None:
         name, _, times = fault.partition("x")
         failing = attempt <= int(times or "1") if times != "*" else True
@@ -161,6 +200,44 @@ class StandIn:
         if name == "pacedstream":  # gaps long enough that no proxy or socket merges two chunks
             return self._stream(body, None, chunk_delay=0.08)
         raise AssertionError(f"unknown stand-in fault {fault!r}")
+
+
+def key_forms(key: str) -> dict[str, str]:
+    """The forms a key takes in text: each must be found in no byte the kit prints or writes."""
+    raw = key.encode()
+    return {
+        "literal": key,
+        "upper": key.upper(),
+        "url": quote(key, safe=""),
+        "hex": raw.hex(),
+        "hex_upper": raw.hex().upper(),
+        "base64": base64.b64encode(raw).decode(),
+        "base64_offset_1": base64.b64encode(b"x" + raw).decode(),
+        "base64_offset_2": base64.b64encode(b"xy" + raw).decode(),
+        "base64url": base64.urlsafe_b64encode(b"x" + raw).decode(),
+        "url_userinfo": f"https://user:{key}@example.com/v1",
+        "url_query": f"https://example.com/v1?api_key={key}&x=1",
+    }
+
+
+def key_needles(key: str) -> dict[str, bytes]:
+    """What to grep for: each form's key-only part (base64 without the groups mixed with other bytes)."""
+    raw = key.encode()
+    needles = {
+        "literal": raw,
+        "upper": key.upper().encode(),
+        "json_escaped": key.replace("/", "\\/").encode(),
+        "unicode_escaped": "".join(f"\\u{ord(c):04x}" for c in key).encode(),
+        "url": quote(key, safe="").encode(),
+        "hex": raw.hex().encode(),
+        "hex_upper": raw.hex().upper().encode(),
+    }
+    for offset in range(3):
+        encoded = base64.b64encode(bytes(offset) + raw)
+        core = encoded[4 if offset else 0 : (offset + len(raw)) // 3 * 4]
+        needles[f"base64_{offset}"] = core
+        needles[f"base64url_{offset}"] = core.replace(b"+", b"-").replace(b"/", b"_")
+    return needles
 
 
 @contextmanager

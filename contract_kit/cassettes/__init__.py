@@ -8,8 +8,10 @@ from contract_kit.cassettes.faults import FAULTS, FaultedReplay, StreamFault, sp
 from contract_kit.cassettes.files import (
     atomic_write_text,
     cassette_name,
+    cassette_owner,
     cassette_path,
     list_cassettes,
+    own_cassette_path,
     write_cassette,
 )
 from contract_kit.cassettes.format import dump_cassette, load_cassette, parse_cassette
@@ -40,6 +42,7 @@ __all__ = [
     "StreamFault",
     "atomic_write_text",
     "cassette_name",
+    "cassette_owner",
     "cassette_path",
     "detect_style",
     "dump_cassette",
@@ -47,6 +50,7 @@ __all__ = [
     "headers_of",
     "list_cassettes",
     "load_cassette",
+    "own_cassette_path",
     "parse_cassette",
     "parse_ignore",
     "replay_handler_for_dir",

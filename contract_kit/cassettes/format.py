@@ -14,13 +14,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from contract_kit._files import yaml_loader
+from contract_kit._files import load_yaml
 from contract_kit.cassettes.model import (
     FORMAT_VERSION,
     HEADER_COMMENT,
@@ -43,8 +44,8 @@ class _Flow(dict):  # type: ignore[type-arg]
     """A mapping emitted on one line (``{a: 1, b: [2]}``): one stream event per line in a diff."""
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """The C emitter when PyYAML has it (several times faster), with the kit's representers."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
@@ -103,13 +104,20 @@ def cassette_to_dict(cassette: Cassette) -> dict[str, Any]:
         entry["request"] = request_to_dict(item.request)
         entry["response"] = response_to_dict(item.response)
         interactions.append(entry)
-    return {"version": FORMAT_VERSION, "name": cassette.name, **cassette.meta, "interactions": interactions}
+    return {
+        "version": FORMAT_VERSION,
+        "name": cassette.name,
+        **cassette.meta,
+        "count": len(interactions),
+        "interactions": interactions,
+        "complete": True,
+    }
 
 
 def dump_cassette(cassette: Cassette, redactor: Redactor | None = None, *, source: str = "<cassette>") -> str:
     """The YAML text of a cassette; with a redactor, refuses (``SecretLeakError``) text holding the key."""
     text = HEADER_COMMENT + yaml.dump(
-        cassette_to_dict(cassette), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31
+        cassette_to_dict(cassette), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1
     )
     if redactor is not None:
         redactor.check_text(text, what="cassette", source=source)
@@ -140,7 +148,9 @@ def load_cassette(path: str | Path) -> Cassette:
 def parse_cassette(text: str, source: str = "<cassette>") -> Cassette:
     """Check cassette text; ``source`` names it in errors."""
     try:
-        data = yaml.load(text, Loader=yaml_loader())
+        data = load_yaml(text, source, CassetteError, aliases=False)  # the kit writes no aliases
+    except CassetteError:
+        raise
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, source) from None
     except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
@@ -177,6 +187,9 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> CassetteError:
     )
 
 
+_FRAME = ("count", "complete")  # written around the interactions so a truncated file is noticed
+
+
 class _Problem(Exception):
     def __init__(self, path: tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
@@ -203,9 +216,21 @@ class _Parser:
         items = data.get("interactions")
         if not isinstance(items, list):
             raise _Problem(("interactions",), "'interactions' must be a list")
-        meta = {k: v for k, v in data.items() if k not in ("version", "name", "interactions")}
+        meta = {k: v for k, v in data.items() if k not in ("version", "name", "interactions", *_FRAME)}
+        self.complete(data, len(items))
         interactions = [self.interaction(item, ("interactions", i)) for i, item in enumerate(items)]
         return Cassette(str(data.get("name", "")), interactions, meta)
+
+    def complete(self, data: dict[str, Any], held: int) -> None:
+        """A file the kit wrote says how many interactions it holds and ends in ``complete: true``."""
+        if "count" not in data and "complete" not in data:
+            return  # written by hand
+        if data.get("complete") is not True or data.get("count") != held:
+            raise _Problem(
+                ("interactions",),
+                f"the file is truncated: its header says {data.get('count')!r} interaction(s), it holds "
+                f"{held}{'' if data.get('complete') is True else ' and it lacks the final complete: true'}",
+            )
 
     def interaction(self, item: Any, path: tuple[str | int, ...]) -> Interaction:
         self.mapping(item, path, "an interaction")
@@ -257,9 +282,11 @@ class _Parser:
         status = data.get("status")
         if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
             raise _Problem((*path, "status"), f"'status' must be an HTTP status code, got {status!r}")
-        elapsed = data.get("elapsed") or 0.0
-        if not isinstance(elapsed, (int, float)) or isinstance(elapsed, bool):
-            raise _Problem((*path, "elapsed"), f"'elapsed' must be a number of seconds, got {elapsed!r}")
+        elapsed = _seconds(data.get("elapsed") or 0.0)
+        if elapsed is None:
+            raise _Problem(
+                (*path, "elapsed"), f"'elapsed' must be a number of seconds >= 0, got {data.get('elapsed')!r}"
+            )
         response = RecordedResponse(
             status,
             self.headers(data.get("headers"), (*path, "headers")),
@@ -306,11 +333,22 @@ class _Parser:
         for index, item in enumerate(value):
             entry = self.mapping(item, (*path, index), "a read")
             data = self.raw(entry, (*path, index))
-            at = entry.get("at", 0.0)
-            if data is None or not isinstance(at, (int, float)) or isinstance(at, bool):
-                raise _Problem((*path, index), "a read needs 'at' (seconds) and 'text' or 'base64'")
-            reads.append(Read(float(at), data))
+            at = _seconds(entry.get("at", 0.0))
+            if data is None or at is None:
+                raise _Problem((*path, index), "a read needs 'at' (seconds >= 0) and 'text' or 'base64'")
+            reads.append(Read(at, data))
         return reads
+
+
+def _seconds(value: Any) -> float | None:
+    """A finite, non-negative number of seconds (``.inf``, ``.nan`` and ``-1`` are not), else ``None``."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _locate(text: str, path: Iterable[str | int]) -> str | None:

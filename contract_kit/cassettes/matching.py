@@ -12,26 +12,41 @@ Identical requests replay in the order they were recorded; one more than was
 recorded is an error unless repeats are allowed (the served mock allows them).
 A request that matches nothing gets a unified diff against the closest
 recorded request and the command that records it again.
+
+A miss stays cheap however large the cassette or the request (the served
+replay answers it on its event loop): every recorded request gets a
+**digest** once (its route plus a hash of each top-level field and of each
+message), the sent request is ranked against the digests, only the
+``CANDIDATES`` best are compared as text (on a bounded excerpt), and the diff
+is taken of lines cut to ``MAX_DIFF_LINE`` characters, at most
+``MAX_COMPARED_LINES`` of them. A 1 MB request against 1,000 recorded
+interactions is answered in a few milliseconds.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import heapq
 import json
 import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from contract_kit._json import dumps_sorted
 from contract_kit.cassettes.model import Interaction, RecordedRequest
 from contract_kit.errors import CassetteMismatchError
 from contract_kit.mock import MockRequest
 
 DEFAULT_IGNORE: tuple[str, ...] = ("user",)
 MAX_DIFF_LINES = 60
+CANDIDATES = 3  # recorded requests compared as text after the digest ranking
+MAX_EXCERPT = 1024  # characters of each body the text comparison sees (head and tail)
+MAX_DIFF_LINE = 160  # longer lines are cut and end in a hash, so two different lines stay different
+MAX_COMPARED_LINES = 2000
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,8 @@ class RequestKey:
     method: str
     path: str
     body: str
+    parsed: Any = field(default=None, compare=False, hash=False, repr=False)
+    """The body as data (ignored fields removed), kept for the closest-match search on a miss."""
 
     def describe(self) -> str:
         return f"{self.method} {self.path}"
@@ -58,11 +75,19 @@ def parse_ignore(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def canonical(body: Any, ignore: Sequence[str] = DEFAULT_IGNORE) -> str:
     """Sorted-key compact JSON of ``body`` without the ignored (dotted) fields."""
+    return _dumped(_without(body, ignore))
+
+
+def _without(body: Any, ignore: Sequence[str]) -> Any:
     if ignore and isinstance(body, dict):
         body = copy.deepcopy(body)
         for dotted in ignore:
             _drop(body, dotted.split("."))
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return body
+
+
+def _dumped(body: Any) -> str:
+    return dumps_sorted(body)
 
 
 def _drop(node: Any, parts: list[str]) -> None:
@@ -86,12 +111,11 @@ def _parsed(raw: bytes) -> Any:
 def key_of(request: MockRequest | RecordedRequest, ignore: Sequence[str] = DEFAULT_IGNORE) -> RequestKey:
     if isinstance(request, MockRequest):
         query = urlsplit(request.url).query
-        body = _parsed(request.body)
-        return RequestKey(
-            request.method.upper(), request.path + (f"?{query}" if query else ""), canonical(body, ignore)
-        )
-    body = _parsed(request.raw) if request.raw is not None else request.body
-    return RequestKey(request.method.upper(), request.path, canonical(body, ignore))
+        body = _without(_parsed(request.body), ignore)
+        target = request.path + (f"?{query}" if query else "")
+        return RequestKey(request.method.upper(), target, _dumped(body), body)
+    body = _without(_parsed(request.raw) if request.raw is not None else request.body, ignore)
+    return RequestKey(request.method.upper(), request.path, _dumped(body), body)
 
 
 class Matcher:
@@ -116,6 +140,7 @@ class Matcher:
         for index, key in enumerate(self._keys):
             self._queues.setdefault(key, deque()).append(index)
         self._last: dict[RequestKey, int] = {}
+        self._digests: list[frozenset[int]] | None = None
         self._lock = threading.Lock()
         self.used: list[int] = []
 
@@ -155,20 +180,89 @@ class Matcher:
         )
 
     def _closest(self, key: RequestKey) -> int:
-        def score(index: int) -> tuple[bool, float]:
-            other = self._keys[index]
-            same_route = (other.method, other.path) == (key.method, key.path)
-            return same_route, difflib.SequenceMatcher(None, other.body, key.body).quick_ratio()
+        """Rank by digest (cheap), then compare only the best few, on bounded excerpts, as text."""
+        if self._digests is None:
+            self._digests = [_digest(other) for other in self._keys]
+        sent = _digest(key)
+        ranked = [
+            (len(digest & sent), -abs(len(other.body) - len(key.body)), index)
+            for index, (digest, other) in enumerate(zip(self._digests, self._keys, strict=True))
+        ]
+        best = heapq.nlargest(CANDIDATES, ranked)
+        if len(best) == 1 or best[0][0] > best[1][0]:
+            return best[0][2]
+        excerpt = _excerpt(key.body)
+        tied = [entry for entry in best if entry[0] == best[0][0]]
 
-        return max(range(len(self._keys)), key=score)
+        def similarity(entry: tuple[int, int, int]) -> float:
+            return difflib.SequenceMatcher(None, _excerpt(self._keys[entry[2]].body), excerpt).quick_ratio()
+
+        return max(tied, key=similarity)[2]
+
+
+def _digest(key: RequestKey) -> frozenset[int]:
+    """The route, and a fingerprint per top-level field and per message of the body."""
+    features = {hash(("route", key.method, key.path))}
+    body = key.parsed
+    if not isinstance(body, dict):
+        return frozenset({*features, hash(("body", key.body))})
+    for name, value in body.items():
+        features.add(hash(("field", name, _fingerprint(value))))
+        if name == "messages" and isinstance(value, list):
+            features.update(hash(("message", _fingerprint(message))) for message in value)
+    return frozenset(features)
+
+
+def _fingerprint(value: Any) -> int:
+    """A structural hash of JSON data, one pass, no serialization (strings hash in C)."""
+    try:
+        return _structural_hash(value)
+    except RecursionError:
+        return hash(_dumped(value))
+
+
+def _structural_hash(value: Any) -> int:
+    if isinstance(value, dict):
+        return hash(("{", *sorted((k, _structural_hash(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return hash(("[", *(_structural_hash(item) for item in value)))
+    return hash((type(value).__name__, value))
+
+
+def _excerpt(text: str) -> str:
+    half = MAX_EXCERPT // 2
+    return text if len(text) <= MAX_EXCERPT else text[:half] + text[-half:]
+
+
+def _shortened(value: Any) -> Any:
+    """``value`` with every long string cut to an excerpt that ends in its length and hash."""
+    if isinstance(value, str):
+        if len(value) <= MAX_DIFF_LINE:
+            return value
+        return f"{value[:MAX_DIFF_LINE]}... ({len(value)} characters, hash {hash(value) & 0xFFFFFFFF:08x})"
+    if isinstance(value, list):
+        return [_shortened(item) for item in value]
+    if isinstance(value, dict):
+        return {k: _shortened(v) for k, v in value.items()}
+    return value
+
+
+def _cut(line: str) -> str:
+    if len(line) <= MAX_DIFF_LINE * 2:
+        return line
+    return f"{line[:MAX_DIFF_LINE]}... ({len(line)} characters, hash {hash(line) & 0xFFFFFFFF:08x})"
 
 
 def _lines(key: RequestKey) -> list[str]:
     try:
-        body = json.dumps(json.loads(key.body), indent=2, sort_keys=True, ensure_ascii=False)
-    except ValueError:
+        body = json.dumps(_shortened(key.parsed), indent=2, sort_keys=True, ensure_ascii=False)
+    except (ValueError, RecursionError):
         body = key.body
-    return [key.describe(), *body.splitlines()]
+    lines = [key.describe(), *body.splitlines()]
+    cut = [_cut(line) for line in lines[:MAX_COMPARED_LINES]]
+    if len(lines) > MAX_COMPARED_LINES:
+        cut.append(f"... ({len(lines) - MAX_COMPARED_LINES} more lines not compared)")
+    return cut
 
 
 def _diff(recorded: RequestKey, sent: RequestKey) -> str:

@@ -7,7 +7,9 @@ stream is sent as its recorded network reads, one write each, so the client
 sees the recorded chunk boundaries. ``timing`` scales the recorded delays:
 ``0`` (the default) replays at full speed, ``1`` follows the recorded pacing:
 each read waits for its own recorded gap after the previous one (the first
-for the recorded time to first byte), scaled by ``timing``.
+for the recorded time to first byte), scaled by ``timing``. Each replayed delay is capped
+at ``MAX_REPLAY_DELAY`` seconds, so a hand-edited ``elapsed: 1e9`` cannot hang
+a timed replay.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from contract_kit.mock import Handler, MockRequest, MockResponse, error_bytes
 if TYPE_CHECKING:
     from contract_kit.contract import Contract
 
+MAX_REPLAY_DELAY = 10.0  # seconds; longer than any time to first token worth replaying
 _DROPPED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "content-encoding"})
 
 
@@ -41,7 +44,7 @@ def to_mock_response(response: RecordedResponse, timing: float = 0.0) -> MockRes
             cut=response.cut,
             chunk_delays=_delays(response, timing),
         )
-    first = (response.elapsed * timing) if timing > 0 else 0.0
+    first = _capped(response.elapsed * timing) if timing > 0 else 0.0
     return MockResponse(
         response.status, headers, body=response.body_bytes(), first_byte_delay=first, cut=response.cut
     )
@@ -54,7 +57,11 @@ def _delays(response: RecordedResponse, timing: float) -> list[float] | None:
         return None
     arrivals = [read.at for read in reads]
     gaps = [arrivals[0]] + [later - earlier for earlier, later in pairwise(arrivals)]
-    return [max(0.0, gap * timing) for gap in gaps]
+    return [_capped(gap * timing) for gap in gaps]
+
+
+def _capped(delay: float) -> float:
+    return min(MAX_REPLAY_DELAY, max(0.0, delay))
 
 
 class ReplayHandler:

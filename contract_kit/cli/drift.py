@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     # start-up cost: the library loads only when this command runs
     from contract_kit.drift import DriftChecker, DriftCollector  # start-up cost
     from contract_kit.errors import ConfigError  # start-up cost
-    from contract_kit.redact import Redactor  # start-up cost
+    from contract_kit.redact import active  # start-up cost
 
     if args.live == bool(args.directory):
         raise ConfigError(
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         )
     checker = DriftChecker.for_spec(args.spec, args.overlays)
     collector = DriftCollector()
-    redactor = Redactor()
+    redactor = active()  # the key in the environment, even for an offline re-check
     if args.live:
         redactor, lines = _run_live(args, checker, collector)
     else:
@@ -154,6 +154,7 @@ def _finish(
     lines: list[str],
 ) -> int:
     from contract_kit.drift import propose, render_table, write_json, write_overlay  # start-up cost
+    from contract_kit.redact import scrub  # start-up cost
 
     report = collector.to_report(mode="live probes" if args.live else "offline re-check")
     if args.report:
@@ -169,7 +170,7 @@ def _finish(
             write_overlay(args.overlay, overlay, redactor)
             lines.append(f"proposed overlay ({len(overlay['actions'])} action(s)) written to {args.overlay}")
     if args.format == "json":
-        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        print(scrub(json.dumps(report, indent=2, ensure_ascii=False, default=str)))
     else:
-        print("\n".join([*lines, *render_table(collector)]))
+        print(scrub("\n".join([*lines, *render_table(collector)])))
     return EXIT_FINDINGS if collector.new_breaking() else EXIT_OK

@@ -19,6 +19,7 @@ from types import ModuleType
 from contract_kit.cli import check, drift, lint, serve, spec
 from contract_kit.cli._common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from contract_kit.errors import ContractKitError
+from contract_kit.redact import scrub
 
 DESCRIPTION = "Contract tests, a mock server, Hypothesis cases and drift checks for chat completions."
 
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except ContractKitError as exc:
-        print(f"contract-kit {args.command}: error: {exc}", file=sys.stderr)
+        print(scrub(f"contract-kit {args.command}: error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"contract-kit {args.command}: interrupted", file=sys.stderr)
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_OK
     except Exception:
-        traceback.print_exc()
+        print(scrub(traceback.format_exc()), end="", file=sys.stderr)
         print(
             f"contract-kit {args.command}: internal error (exit {EXIT_INTERNAL}); "
             "this is a bug in contract-kit, please report it with the traceback above",

@@ -241,15 +241,67 @@ def validity_problems(document: dict[str, Any]) -> list[SpecProblem]:
                 "$.openapi", "not an OpenAPI 3.x document: the 'openapi' version field is missing or unknown"
             )
         ]
+    loops = ref_loops(document)
+    if loops:  # the validator would follow them until Python's recursion limit
+        return loops
     minor = str(getattr(version, "minor", "0"))
     leaves = {problem.path: problem for problem in _meta_schema_problems(document, minor)}
     problems: list[SpecProblem] = []
-    for error in _validator_class(minor)(document).iter_errors():
-        path = _document_path(document, list(error.absolute_path))
-        problem = leaves.get(path) or SpecProblem(path, _clip(str(error.message)))
-        if problem not in problems:
-            problems.append(problem)
+    try:
+        for error in _validator_class(minor)(document).iter_errors():
+            path = _document_path(document, list(error.absolute_path))
+            problem = leaves.get(path) or SpecProblem(path, _clip(str(error.message)))
+            if problem not in problems:
+                problems.append(problem)
+    except RecursionError:
+        problems.append(SpecProblem("$", "the document nests or refers too deeply to be checked"))
     return problems
+
+
+def ref_loops(document: Any) -> list[SpecProblem]:
+    """Every ``$ref`` that only leads to other ``$ref``s and back to itself, with its place.
+
+    A schema that refers to itself *inside* a property is fine (recursion);
+    ``A: {$ref: B}``, ``B: {$ref: A}`` names nothing at all.
+    """
+    problems: list[SpecProblem] = []
+    reported: set[str] = set()
+    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                chain = _ref_chain(document, ref)
+                if chain is not None and chain[-1] not in reported:
+                    reported.update(chain)
+                    problems.append(
+                        SpecProblem(
+                            json_path(where),
+                            f"a $ref loop: {' -> '.join(chain)}; make one of them a schema",
+                        )
+                    )
+            stack.extend((value, [*where, str(key)]) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, [*where, index]) for index, value in enumerate(node))
+    return problems
+
+
+def _ref_chain(document: Any, ref: str, limit: int = 64) -> list[str] | None:
+    """The chain of references from ``ref`` when it loops, else ``None``."""
+    chain = [ref]
+    while len(chain) <= limit:
+        try:
+            target = resolve_pointer(document, chain[-1])
+        except SpecError:
+            return None
+        nxt = target.get("$ref") if isinstance(target, dict) else None
+        if not isinstance(nxt, str) or not nxt.startswith("#"):
+            return None
+        if nxt in chain:
+            return [*chain[chain.index(nxt) :], nxt]
+        chain.append(nxt)
+    return None
 
 
 def _meta_schema_problems(document: dict[str, Any], minor: str) -> list[SpecProblem]:

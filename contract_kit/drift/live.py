@@ -36,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 from contract_kit.cassettes import Read, headers_of
 from contract_kit.defaults import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
 from contract_kit.errors import CostGuardError, LiveAPIError, LiveConfigError
-from contract_kit.redact import Secret
+from contract_kit.redact import Redactor, Secret, install_log_filter, register
 
 logger = logging.getLogger("contract_kit.drift.live")
 
@@ -53,6 +53,14 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def _valid_port(url: str) -> bool:
+    try:
+        urlsplit(url).port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        return False
+    return True
+
+
 def base_url_setting(cli: str | None, ini: str | None, environ: Mapping[str, str] | None = None) -> str:
     """Command line, then ``AIMLAPI_BASE_URL``, then the ini key, then the default."""
     env = (environ if environ is not None else os.environ).get(BASE_URL_ENV, "").strip()
@@ -67,7 +75,10 @@ def api_key_from_env(mode: str, environ: Mapping[str, str] | None = None) -> Sec
             f"contract mode {mode!r} talks to the live API and needs an API key: export {API_KEY_ENV}=... "
             "(in CI, from the CI's secrets), or use --contract-mode=replay to run offline from cassettes"
         )
-    return Secret(value)
+    secret = Secret(value)
+    register([secret])  # everything the kit prints is scrubbed of it from now on
+    install_log_filter()
+    return secret
 
 
 @dataclass(frozen=True)
@@ -178,10 +189,11 @@ class LiveClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if parts.scheme not in ("http", "https") or not parts.hostname or not _valid_port(base_url):
             raise LiveConfigError(
-                f"base URL {base_url!r} is not an absolute http(s) URL; pass one like "
-                f"{DEFAULT_BASE_URL!r} with --contract-base-url or {BASE_URL_ENV}"
+                f"base URL {Redactor().text(base_url)!r} is not an absolute http(s) URL; pass one like "
+                f"{DEFAULT_BASE_URL!r} with --contract-base-url or {BASE_URL_ENV} (percent-encode a '/' "
+                "in a user name or password)"
             )
         self.base_url = base_url.rstrip("/")
         self._parts = parts
@@ -239,7 +251,7 @@ class LiveClient:
             "status": "the API is failing or rate-limiting: run again later, or raise --contract-retries",
         }.get(fault.kind, "the network or the API dropped the connection: run again later")
         error = LiveAPIError(
-            f"the live API at {self.base_url} failed for {method} {path} after {attempts} attempt(s): "
+            f"the live API at {public_url(self.base_url)} failed for {method} {path} after {attempts} attempt(s): "
             f"{fault.detail}. Nothing was recorded for this test; {advice}"
         )
         error.fault = {

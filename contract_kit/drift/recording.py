@@ -99,7 +99,10 @@ def recorded_response(exchange: Exchange, redactor: Redactor) -> RecordedRespons
     response = RecordedResponse(exchange.status, headers, cut=exchange.cut, elapsed=exchange.elapsed)
     raw = b"".join(read.data for read in exchange.reads)
     if "text/event-stream" in headers.get("content-type", ""):
-        response.reads = [type(read)(read.at, _redact_bytes(read.data, redactor)) for read in exchange.reads]
+        redacted = redactor.reads([read.data for read in exchange.reads])  # a key split across reads
+        response.reads = [
+            type(read)(read.at, data) for read, data in zip(exchange.reads, redacted, strict=True)
+        ]
         response.events = events_of(response.body_bytes())
         return response
     raw = _redact_bytes(raw, redactor)
@@ -118,7 +121,7 @@ def _redact_bytes(data: bytes, redactor: Redactor) -> bytes:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data
+        return redactor.reads([data])[0]  # byte by byte: the key is ASCII
     return redactor.text(text).encode("utf-8")
 
 
@@ -173,7 +176,7 @@ class RecordingHandler:
 
     def _interaction(self, request: MockRequest, exchange: Exchange) -> Interaction:
         return Interaction(
-            recorded_request(request, self._path(request), self.redactor),
+            recorded_request(request, self.redactor.text(self._path(request)), self.redactor),
             recorded_response(exchange, self.redactor),
             self.test,
         )

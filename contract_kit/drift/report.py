@@ -23,7 +23,7 @@ from typing import Any
 from contract_kit.cassettes import atomic_write_text
 from contract_kit.drift.findings import DriftCollector, Finding
 from contract_kit.errors import ConfigError
-from contract_kit.redact import Redactor
+from contract_kit.redact import Redactor, scrub
 
 _COLUMNS = (
     ("", 5),
@@ -46,7 +46,7 @@ def failing(findings: Sequence[Finding], policy: str) -> list[Finding]:
 
 def _cell(value: Any, width: int) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = text.replace("\n", " ")
+    text = scrub(text.replace("\n", " "))  # before cutting: a cut key is no longer found
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -147,18 +147,24 @@ def check_cassettes(items: list[pytest.Item], config: pytest.Config) -> None:
     A malformed cassette then stops the run with one usage error naming the
     file and the line, instead of failing its test midway.
     """
-    from contract_kit.cassettes import cassette_path, load_cassette  # start-up cost
+    from contract_kit.cassettes import cassette_path, load_cassette, own_cassette_path  # start-up cost
     from contract_kit.errors import CassetteError  # start-up cost
 
     current = settings(config)
     if current.mode not in ("replay", "once"):
         return
+    checked: set[Path] = set()
     for item in items:
         if "chat_cassette" not in getattr(item, "fixturenames", ()):
             continue
         name = marker_kwargs(item, "contract_cassette").get("name")
-        path = cassette_path(current.cassette_dir, name or item.nodeid)
-        if path.exists():
+        path = (
+            cassette_path(current.cassette_dir, name)
+            if name
+            else own_cassette_path(current.cassette_dir, item.nodeid)
+        )
+        if path not in checked and path.exists():
+            checked.add(path)  # a shared cassette is read once, not once per test
             try:
                 load_cassette(path)
             except CassetteError as exc:
@@ -190,7 +196,7 @@ def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
     try:
         use = session.start(request.node.nodeid, **options)
     except ContractKitError as exc:  # a malformed cassette, a missing key: one line, no traceback
-        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+        pytest.fail(_scrubbed(exc), pytrace=False)
     if fault is not None and use.mode == "replay":
         from contract_kit.cassettes import FaultedReplay  # start-up cost
 
@@ -201,7 +207,7 @@ def cassette_fixture(request: pytest.FixtureRequest) -> Iterator[CassetteUse]:
     try:
         session.finish(use)
     except ContractKitError as exc:  # the cassette could not be written safely (e.g. it held the key)
-        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+        pytest.fail(_scrubbed(exc), pytrace=False)
 
 
 def fault_names(faults: Any) -> list[str]:
@@ -279,7 +285,14 @@ def make_report(item: pytest.Item, report: pytest.TestReport) -> None:
     if error is None:
         return
     report.outcome = "failed"
-    report.longrepr = f"{type(error).__name__}: {error}"
+    report.longrepr = _scrubbed(error)
+
+
+def _scrubbed(error: BaseException) -> str:
+    """An error as one line for the terminal, with every registered key (in any form) masked."""
+    from contract_kit.redact import scrub  # start-up cost
+
+    return scrub(f"{type(error).__name__}: {error}")
 
 
 def testnodedown(node: Any) -> None:
@@ -299,8 +312,14 @@ def sessionfinish(session: pytest.Session) -> None:
     wants_files = _setting(config, "contract_drift_report") or _setting(config, "contract_drift_overlay")
     if recorder is None and not wants_files:
         return
+    from contract_kit.errors import ContractKitError  # start-up cost
+
     recorder = get_session(config)
-    config.stash[_LINES_KEY] = recorder.write_outputs()
+    try:
+        config.stash[_LINES_KEY] = recorder.write_outputs()
+    except ContractKitError as exc:  # e.g. the report would hold the key: say so, fail the run, no traceback
+        config.stash[_LINES_KEY] = [f"contract-kit: could not write the drift outputs: {_scrubbed(exc)}"]
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 _LINES_KEY = pytest.StashKey[list[str]]()
@@ -314,11 +333,13 @@ def terminal_summary(reporter: Any, config: pytest.Config) -> None:
         return
     if recorder.settings.mode == "replay" and not recorder.collector.findings:
         return
+    from contract_kit.redact import scrub  # start-up cost
+
     reporter.write_sep("-", "contract-kit drift")
     for line in render_table(recorder.collector):
-        reporter.write_line(line)
+        reporter.write_line(scrub(line))
     settings = recorder.settings
     if recorder.written:
         reporter.write_line(f"{len(set(recorder.written))} cassette(s) written to {settings.cassette_dir}")
     for line in config.stash.get(_LINES_KEY, []):
-        reporter.write_line(line)
+        reporter.write_line(scrub(line))

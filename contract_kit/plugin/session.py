@@ -41,6 +41,7 @@ from contract_kit.cassettes import (
     Interaction,
     cassette_path,
     load_cassette,
+    own_cassette_path,
     write_cassette,
 )
 from contract_kit.defaults import (
@@ -73,7 +74,7 @@ from contract_kit.errors import (
 )
 from contract_kit.mock import Handler, MockRequest, MockResponse
 from contract_kit.mock.transports import parse_base_urls, routed
-from contract_kit.redact import Redactor, Secret, compile_patterns
+from contract_kit.redact import Redactor, Secret, active, compile_patterns, register, scrub
 
 
 class DriftWarning(UserWarning):
@@ -131,8 +132,10 @@ class CassetteUse:
         bad = failing(self.findings, policy)
         if bad:
             return DriftError(
-                f"the live API broke the contract ({len(bad)} new breaking finding(s); "
-                f"--contract-drift=warn reports without failing):\n{finding_lines(bad)}"
+                scrub(
+                    f"the live API broke the contract ({len(bad)} new breaking finding(s); "
+                    f"--contract-drift=warn reports without failing):\n{finding_lines(bad)}"
+                )
             )
         return None
 
@@ -143,7 +146,7 @@ class CassetteUse:
         failing_keys = {f.key for f in failing(self.findings, policy)}
         for finding in self.findings:
             if not finding.known and finding.key not in failing_keys:
-                message = DriftWarning(f"contract drift: {finding_lines([finding]).strip()[2:]}")
+                message = DriftWarning(scrub(f"contract drift: {finding_lines([finding]).strip()[2:]}"))
                 warnings.warn_explicit(message, DriftWarning, filename or self.nodeid, lineno)
 
 
@@ -162,10 +165,15 @@ class RecorderSession:
         self._checker: DriftChecker | None = None
         self._key: Secret | None = None
         self._patterns = compile_patterns(settings.redact)
+        register(patterns=self._patterns)
 
     @property
     def redactor(self) -> Redactor:
-        return Redactor(self._patterns, (self._key,) if self._key else ())
+        """The session's patterns and key, plus every key the process knows (the environment's too)."""
+        known = tuple(
+            secret for secret in active().secrets if not self._key or secret.reveal() != self._key.reveal()
+        )
+        return Redactor(self._patterns, ((self._key,) if self._key else ()) + known)
 
     def api_key(self) -> Secret:
         if self._key is None:
@@ -191,20 +199,31 @@ class RecorderSession:
         allow_hosts: Sequence[str] = (),
     ) -> CassetteUse:
         settings = self.settings
-        path = cassette_path(settings.cassette_dir, name or nodeid)
+        path = (
+            cassette_path(settings.cassette_dir, name)
+            if name
+            else own_cassette_path(settings.cassette_dir, nodeid)
+        )
         mode = settings.mode
+        loaded = None
         if mode == "once":
-            mode = "replay" if path.exists() else "record"
+            loaded = _recorded_for(path, nodeid, shared=bool(name))
+            mode = "replay" if loaded is not None else "record"
         hosts = tuple(dict.fromkeys([*settings.allow_hosts, *allow_hosts]))
         use = CassetteUse(nodeid, mode, path, handler=_unused, allow_hosts=hosts)
         if mode == "replay":
-            use.handler = self._replay_handler(use, nodeid, ignore, timing)
+            use.handler = self._replay_handler(use, nodeid, ignore, timing, loaded)
         else:
             use.handler = self._recording_handler(use, nodeid)
         return use
 
     def _replay_handler(
-        self, use: CassetteUse, nodeid: str, ignore: Sequence[str] | None, timing: float | None
+        self,
+        use: CassetteUse,
+        nodeid: str,
+        ignore: Sequence[str] | None,
+        timing: float | None,
+        loaded: Cassette | None = None,
     ) -> Handler:
         from contract_kit.cassettes import ReplayHandler  # start-up cost
 
@@ -217,7 +236,7 @@ class RecorderSession:
                 ),
             )
         replay = ReplayHandler(
-            load_cassette(use.path),
+            loaded or load_cassette(use.path),
             ignore=self.settings.ignore if ignore is None else ignore,
             timing=self.settings.timing if timing is None else timing,
             record_hint=f"pytest --contract-mode=record '{nodeid}'",
@@ -286,7 +305,9 @@ class RecorderSession:
         cassette = Cassette(use.nodeid, list(use.interactions), meta)
         for item in cassette.interactions:
             item.test = item.test or use.nodeid
-        write_cassette(use.path, cassette, self.redactor, run_dir=self.run_dir)
+        write_cassette(
+            use.path, cassette, self.redactor, run_dir=self.run_dir, keep_others=self.settings.mode == "once"
+        )
         self.written.append(str(use.path))
         return use.path
 
@@ -330,6 +351,16 @@ class RecorderSession:
     def merge_workeroutput(self, data: Mapping[str, Any]) -> None:
         self.collector.merge_report(data.get("drift") or {})
         self.written.extend(data.get("written") or [])
+
+
+def _recorded_for(path: Path, nodeid: str, *, shared: bool) -> Cassette | None:
+    """The cassette ``once`` replays: the file, when it exists and (shared by ``name=``) holds this test's calls."""
+    if not path.exists():
+        return None
+    cassette = load_cassette(path)
+    if shared and not any((item.test or cassette.name) == nodeid for item in cassette.interactions):
+        return None
+    return cassette
 
 
 def _unused(request: MockRequest) -> MockResponse:  # pragma: no cover - replaced before use

@@ -6,6 +6,7 @@ import base64
 import json
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from contract_kit.cassettes.files import (
     cassette_name,
     file_lock,
     list_cassettes,
+    lock_path,
     write_cassette,
 )
 from contract_kit.errors import CassetteError, SecretLeakError
@@ -186,15 +188,43 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
 
 
-def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+def test_a_lock_file_left_by_a_dead_holder_does_not_stall_even_with_a_reused_pid(tmp_path: Path) -> None:
     target = tmp_path / "c.yaml"
-    child = multiprocessing.get_context("fork").Process(target=os._exit, args=(0,))
+    child = multiprocessing.get_context("fork").Process(target=_hold_lock_and_die, args=(str(target),))
     child.start()
     child.join()
-    (tmp_path / "c.yaml.lock").write_text(str(child.pid))
-    with file_lock(target, timeout=2):
-        assert (tmp_path / "c.yaml.lock").read_text() == str(os.getpid())
-    assert not (tmp_path / "c.yaml.lock").exists()
+    lock = lock_path(target)
+    assert lock.exists()  # the dead holder's lock file is still there ...
+    lock.write_text(str(os.getpid()))  # ... naming a live process, as a reused PID would
+    start = time.monotonic()
+    with file_lock(target, timeout=5):
+        assert time.monotonic() - start < 1.0  # the OS released the lock when its holder died
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no lock file beside the cassettes
+
+
+def _hold_lock_and_die(target: str) -> None:
+    with file_lock(Path(target)):
+        os._exit(0)
+
+
+def test_a_held_lock_times_out_with_a_message_naming_the_cassette(tmp_path: Path) -> None:
+    target = tmp_path / "c.yaml"
+    child = multiprocessing.get_context("fork").Process(target=_hold_lock_for_a_while, args=(str(target),))
+    child.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not (tmp_path / "held").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(CassetteError, match=r"c\.yaml"), file_lock(target, timeout=0.2):
+            pass
+    finally:
+        child.join()
+
+
+def _hold_lock_for_a_while(target: str) -> None:
+    with file_lock(Path(target)):
+        (Path(target).parent / "held").touch()
+        time.sleep(1.0)
 
 
 def _write_many(args: tuple[str, str, int]) -> None:
