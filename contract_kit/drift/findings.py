@@ -26,7 +26,12 @@ stream-framing          breaking    SSE framing: no ``[DONE]``, data after it, a
 stream-invariant        breaking    id/model/created changing, finish_reason rules, the usage chunk
 semantic                breaking    token arithmetic, tool calls vs finish_reason, an empty message
 live-fault              info        the live API failed after retries (5xx, 429, timeout, cut)
+status-mismatch         breaking    a probe got another status than documented for its request class
+missing-header          additive    a documented header is absent (``Retry-After`` on 429)
 ======================  ==========  ============================================================
+
+The error-answer rules (``status-mismatch``, error bodies, ``Retry-After``)
+are :data:`contract_kit.drift.hypotheses.SEVERITY_RULES`.
 
 ``where`` is ``json`` (a JSON body), ``chunk`` (one stream chunk), ``stream``
 (across chunks, or framing) or ``status`` (status code, content type, faults).
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,12 +69,15 @@ KINDS = (
     "stream-invariant",
     "semantic",
     "live-fault",
+    "status-mismatch",
+    "missing-header",
 )
 SEVERITIES = ("breaking", "additive", "info")
 REPORT_VERSION = 1
 MAX_SAMPLES = 3
 MAX_SOURCES = 5
 MAX_FINDINGS = 200
+MAX_CHECKED = 2000
 
 
 @dataclass
@@ -87,6 +96,15 @@ class Finding:
     sources: list[str] = field(default_factory=list)
     hint: Any = None
     status: str = "200"
+    baseline: str = ""  # the reason of the baseline entry that accepted it
+    request: Any = None  # an excerpt of the first request that showed it (evidence)
+
+    @property
+    def answer(self) -> str:
+        """The kind of answer it was seen in: ``json``, ``stream`` or ``error``."""
+        if self.where in ("stream", "chunk"):
+            return "stream"
+        return "error" if self.status[:1] in ("4", "5") else "json"
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -116,6 +134,10 @@ class Finding:
             data["seen"] = f"{self.count} of {responses} responses"
         if self.hint is not None:
             data["hint"] = self.hint
+        if self.baseline:
+            data["baseline"] = self.baseline
+        if self.request is not None:
+            data["request"] = self.request
         return data
 
     @classmethod
@@ -135,6 +157,8 @@ class Finding:
             "sources",
             "hint",
             "status",
+            "baseline",
+            "request",
         )
         return cls(**{name: data[name] for name in names if name in data})
 
@@ -278,7 +302,9 @@ class DriftChecker:
             if key not in observed:
                 finding.known = True
                 out[key] = finding
+        excerpt = truncate(interaction.request.body) if interaction.request.body is not None else None
         for finding in out.values():
+            finding.request = excerpt
             if finding.kind in ("undocumented-status", "content-type") and finding.where == "status":
                 finding.hint = _body_hint(interaction)
         return list(out.values())
@@ -297,7 +323,9 @@ class DriftChecker:
             found = [v for v in contract.validate_stream(response.chunks(), request).violations]
             return [v for v in found if v.severity == "error" or v.kind == "undocumented"]
         if mtype == "application/json" or mtype.endswith("+json"):
-            return contract.validate_response_bytes(response.body_bytes(), response.status, mtype)
+            return contract.validate_response_bytes(
+                response.body_bytes(), response.status, mtype, request=request
+            )
         text = response.body_bytes().decode("utf-8", "replace")  # a documented non-JSON media type
         return contract.validate_response(text, response.status, mtype)
 
@@ -350,16 +378,29 @@ class DriftCollector:
         self.max_findings = max_findings
         self.findings: dict[tuple[str, str, str, str], Finding] = {}
         self.responses = 0
+        self.answers: Counter[str] = Counter()  # responses per kind of answer: json, stream, error
         self.dropped = 0
+        self.checked: list[str] = []  # the sources checked (probes, cassette#index, tests), in order
+        self._checked: set[str] = set()
         self._lock = threading.Lock()
 
     def add(
-        self, findings: Iterable[Finding], source: str | None = None, *, response: bool = True
+        self,
+        findings: Iterable[Finding],
+        source: str | None = None,
+        *,
+        response: bool = True,
+        answer: str | None = None,
     ) -> list[Finding]:
         """Merge the findings of one response; returns them (merged copies) for the caller's decisions."""
         added = []
         with self._lock:
             self.responses += int(response)
+            if response and answer:
+                self.answers[answer] += 1
+            if response and source and source not in self._checked and len(self.checked) < MAX_CHECKED:
+                self._checked.add(source)
+                self.checked.append(source)
             for finding in findings:
                 merged = self._merge_one(finding, source)
                 if merged is not None:
@@ -408,6 +449,8 @@ class DriftCollector:
             "version": REPORT_VERSION,
             **meta,
             "responses": self.responses,
+            "answers": dict(self.answers),
+            "checked": list(self.checked),
             "summary": summary,
             "dropped_findings": self.dropped,
             "findings": [f.to_dict(self.responses) for f in findings],
@@ -417,9 +460,18 @@ class DriftCollector:
         """Fold in another collector's report (an xdist worker's)."""
         with self._lock:
             self.responses += int(report.get("responses", 0))
+            self.answers.update(report.get("answers") or {})
             self.dropped += int(report.get("dropped_findings", 0))
             for data in report.get("findings", []):
                 self._merge_one(Finding.from_dict(data), None)
+
+
+def answer_kind(interaction: Interaction) -> str:
+    """``error`` (4xx/5xx), ``stream`` or ``json``: what "seen" counts per kind."""
+    response = interaction.response
+    if response.status >= 400:
+        return "error"
+    return "stream" if response.is_stream else "json"
 
 
 def check_cassettes(paths: Iterable[Path], checker: DriftChecker, collector: DriftCollector) -> int:
@@ -431,6 +483,6 @@ def check_cassettes(paths: Iterable[Path], checker: DriftChecker, collector: Dri
         cassette = load_cassette(path)
         for index, interaction in enumerate(cassette.interactions):
             source = f"{path.name}#{index}"
-            collector.add(checker.check(interaction), source)
+            collector.add(checker.check(interaction), source, answer=answer_kind(interaction))
             checked += 1
     return checked

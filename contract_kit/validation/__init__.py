@@ -5,6 +5,7 @@ format of a chat completion, but not OpenAPI documents or overlays.
 """
 
 from contract_kit.validation.exchange import ObservedAnswer, answer_problems, excused
+from contract_kit.validation.request_rules import check_request_rules
 from contract_kit.validation.schema import SchemaCheck, SubschemaValidators, schema_errors_first
 from contract_kit.validation.semantics import check_choice, check_completion, check_usage
 from contract_kit.validation.sse import (
@@ -41,6 +42,7 @@ __all__ = [
     "answer_problems",
     "check_choice",
     "check_completion",
+    "check_request_rules",
     "check_stream",
     "check_usage",
     "decode",
