@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from contract_kit.drift.infer import infer_schema, observe, to_schema
+from contract_kit.drift.infer import merge as merge_shapes
 from contract_kit.validation import Violation, normalize, truncate
 
 if TYPE_CHECKING:
@@ -96,6 +98,7 @@ class Finding:
     sources: list[str] = field(default_factory=list)
     hint: Any = None
     status: str = "200"
+    shape: Any = None  # every value seen at the path (drift.infer), so proposals use all samples
     baseline: str = ""  # the reason of the baseline entry that accepted it
     request: Any = None  # an excerpt of the first request that showed it (evidence)
 
@@ -134,6 +137,8 @@ class Finding:
             data["seen"] = f"{self.count} of {responses} responses"
         if self.hint is not None:
             data["hint"] = self.hint
+        if self.shape is not None:
+            data["shape"] = self.shape
         if self.baseline:
             data["baseline"] = self.baseline
         if self.request is not None:
@@ -159,6 +164,7 @@ class Finding:
             "status",
             "baseline",
             "request",
+            "shape",
         )
         return cls(**{name: data[name] for name in names if name in data})
 
@@ -202,9 +208,7 @@ def classify(violation: Violation, status: int | str = 200) -> list[Finding]:
 
     kind, rule, observed = violation.kind, violation.rule, violation.observed
     if kind == "undocumented":
-        finding = make("undocumented-field", "additive")
-        finding.hint = infer_schema(observed)
-        return [finding]
+        return [_shaped(make("undocumented-field", "additive"), observed)]
     if kind == "status":
         success = str(observed)[:1] in ("1", "2", "3")
         return [make("undocumented-status", "breaking" if success else "additive", "$")]
@@ -231,38 +235,17 @@ def classify(violation: Violation, status: int | str = 200) -> list[Finding]:
         return [finding]
     if rule in ("additionalProperties", "unevaluatedProperties"):
         return [make("undocumented-field", "breaking")]
-    finding = make("type-mismatch", "breaking")
-    finding.hint = infer_schema(observed)
-    return [finding]
+    return [_shaped(make("type-mismatch", "breaking"), observed)]
+
+
+def _shaped(finding: Finding, value: Any) -> Finding:
+    finding.shape = observe(None, value)
+    finding.hint = to_schema(finding.shape)
+    return finding
 
 
 def _child(path: str, name: str) -> str:
     return f"{path}.{name}" if name.isidentifier() else f"{path}[{json.dumps(name)}]"
-
-
-def infer_schema(value: Any, depth: int = 0) -> dict[str, Any]:
-    """A small OpenAPI 3.0 schema for an observed value (for proposed overlays)."""
-    if value is None:
-        return {"nullable": True}
-    if isinstance(value, bool):
-        return {"type": "boolean"}
-    if isinstance(value, int):
-        return {"type": "integer"}
-    if isinstance(value, float):
-        return {"type": "number"}
-    if isinstance(value, str):
-        return {"type": "string"}
-    if isinstance(value, list):
-        items = infer_schema(value[0], depth + 1) if value and depth < 4 else {}
-        return {"type": "array", "items": items}
-    if isinstance(value, dict):
-        if depth >= 4:
-            return {"type": "object"}
-        return {
-            "type": "object",
-            "properties": {str(k): infer_schema(v, depth + 1) for k, v in list(value.items())[:30]},
-        }
-    return {}
 
 
 # --- checking responses -----------------------------------------------------------------------
@@ -426,6 +409,9 @@ class DriftCollector:
         for name in [source] if source else finding.sources:
             if len(existing.sources) < MAX_SOURCES and name not in existing.sources:
                 existing.sources.append(name)
+        if existing.shape is not None and finding.shape is not None:
+            existing.shape = merge_shapes(existing.shape, finding.shape)
+            existing.hint = to_schema(existing.shape)
         if isinstance(existing.hint, list) and isinstance(finding.hint, list):
             existing.hint = (existing.hint + [h for h in finding.hint if h not in existing.hint])[:10]
         return existing

@@ -269,3 +269,54 @@ def test_html_report_renders_in_headless_chromium(deviant: tuple[Path, int, str]
     shot = artifacts / "drift-report.png"
     done = _chromium(tmp_path, f"--screenshot={shot}", (tmp / "r.html").as_uri())
     assert done.returncode == 0 and shot.stat().st_size > 10_000, done.stderr[-2000:]
+
+
+def test_proposals_use_every_sample_types_merged_nullability_and_repeated_enums() -> None:
+    from contract_kit.drift import DriftCollector, propose
+    from contract_kit.validation import Violation
+
+    collector = DriftCollector()
+    for value in (3, 3.5, None, 4):
+        violation = Violation(
+            "$.choices[0].message.mood",
+            "additionalProperties",
+            "x",
+            "response",
+            None,
+            value,
+            kind="undocumented",
+        )
+        collector.add(classify_one(violation))
+    for value in ("sunny", "rainy", "sunny", "rainy"):
+        violation = Violation(
+            "$.choices[0].message.sky",
+            "additionalProperties",
+            "x",
+            "response",
+            None,
+            value,
+            kind="undocumented",
+        )
+        collector.add(classify_one(violation))
+    by_path = {f.path: f for f in collector.sorted()}
+    assert by_path["$.choices[*].message.mood"].hint == {"type": "number", "nullable": True}
+    assert by_path["$.choices[*].message.sky"].hint == {"type": "string", "enum": ["rainy", "sunny"]}
+    overlay = propose(collector.sorted(), load_contract("observed"), responses=8)
+    assert overlay is not None
+    mood = next(a for a in overlay["actions"] if "mood" in json.dumps(a["update"]))
+    assert mood["x-contract-kit-samples"] == 4
+    assert mood["update"] == {"mood": {"type": "number", "nullable": True}}
+    assert 3.5 in mood["x-contract-kit-examples"]
+    once = DriftCollector()
+    once.add(
+        classify_one(
+            Violation("$.x", "additionalProperties", "x", "response", None, "only-once", kind="undocumented")
+        )
+    )
+    assert once.sorted()[0].hint == {"type": "string"}  # one value is no enum
+
+
+def classify_one(violation: Any) -> list[Finding]:
+    from contract_kit.drift import classify
+
+    return classify(violation)
