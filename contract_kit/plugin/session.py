@@ -47,16 +47,20 @@ from contract_kit.defaults import (
     DEFAULT_MODE,
 )
 from contract_kit.drift import (
+    BaselineEntry,
     DriftChecker,
     DriftCollector,
     Finding,
     LiveBudget,
     LiveClient,
     RetryPolicy,
+    answer_kind,
     api_key_from_env,
+    apply_baseline,
     failing,
     fault_finding,
     finding_lines,
+    load_baseline,
     public_url,
 )
 from contract_kit.errors import (
@@ -82,6 +86,7 @@ class Settings:
     drift: str = DEFAULT_DRIFT_POLICY
     report: Path | None = None
     overlay: Path | None = None
+    baseline: Path | None = None
     ignore: tuple[str, ...] = DEFAULT_IGNORE
     redact: tuple[str, ...] = ()
     max_live_calls: int = 50
@@ -150,6 +155,7 @@ class RecorderSession:
         self.budget = LiveBudget(settings.max_live_calls, run_dir / "calls" if run_dir else None)
         self.written: list[str] = []
         self._checker: DriftChecker | None = None
+        self._baseline: list[BaselineEntry] | None = None
         self._key: Secret | None = None
         self._patterns = compile_patterns(settings.redact)
 
@@ -166,6 +172,14 @@ class RecorderSession:
         if self._checker is None:
             self._checker = DriftChecker.for_spec(self.settings.spec)
         return self._checker
+
+    def accept_baselined(self, findings: list[Finding]) -> None:
+        """Findings the team's baseline file accepts become known (so they fail no test)."""
+        if self.settings.baseline is None:
+            return
+        if self._baseline is None:
+            self._baseline = load_baseline(self.settings.baseline)
+        apply_baseline(findings, self._baseline)
 
     def bases(self) -> list[str]:
         return list(dict.fromkeys([self.settings.base_url.rstrip("/"), DEFAULT_BASE_URL]))
@@ -224,8 +238,9 @@ class RecorderSession:
             if settings.drift == "off" or not self.checker().applies_to(interaction):
                 return
             found = self.checker().check(interaction)
+            self.accept_baselined(found)
             use.findings.extend(found)
-            self.collector.add(found, nodeid)
+            self.collector.add(found, nodeid, answer=answer_kind(interaction))
 
         recorder = RecordingHandler(
             client,
