@@ -320,3 +320,33 @@ def classify_one(violation: Any) -> list[Finding]:
     from contract_kit.drift import classify
 
     return classify(violation)
+
+
+README = HERE.parents[1] / "README.md"
+
+
+def test_readme_nightly_workflow_uses_baseline_diff_and_summary_with_real_options() -> None:
+    import shlex
+
+    import yaml
+
+    from contract_kit.cli.main import build_parser
+
+    text = README.read_text()
+    block = text.split("# .github/workflows/drift.yml\n", 1)[1].split("```", 1)[0]
+    workflow = yaml.safe_load(block)
+    runs = [step.get("run", "") for step in workflow["jobs"]["drift"]["steps"]]
+    probe = next(r for r in runs if "drift --live" in r)
+    assert "--baseline drift-baseline.yaml" in probe and '--summary "$GITHUB_STEP_SUMMARY"' in probe
+    assert any("contract-kit drift diff last-night/drift.json drift.json" in r for r in runs)
+    argv = shlex.split(probe.replace("\\\n", " ").replace('"$GITHUB_STEP_SUMMARY"', "summary.md"))
+    args = build_parser().parse_args(argv[1:])  # every option the README uses exists
+    assert args.baseline == "drift-baseline.yaml" and args.junit == "drift-junit.xml"
+
+
+def test_readme_severity_table_is_the_code_table() -> None:
+    from contract_kit.drift import SEVERITY_RULES
+
+    text = README.read_text()
+    for _, severity, kind in SEVERITY_RULES:
+        assert f"| {severity} | `{kind}` |" in text
