@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
 
 if TYPE_CHECKING:
-    from contract_kit.drift import DriftChecker, DriftCollector
+    from contract_kit.drift import DriftChecker, DriftCollector, HypothesisBook
     from contract_kit.redact import Redactor
 
 from contract_kit.defaults import DEFAULT_PROBE_DIR
@@ -104,7 +104,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # start-up cost: the library loads only when this command runs
-    from contract_kit.drift import DriftChecker, DriftCollector
+    from contract_kit.drift import DriftChecker, DriftCollector, HypothesisBook, every_expectation
     from contract_kit.errors import ConfigError
     from contract_kit.redact import Redactor
 
@@ -122,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
     if args.live:
         redactor, lines, hypotheses = _run_live(args, checker, collector)
     else:
-        lines = _recheck(args, checker, collector)
+        book = HypothesisBook(checker, every_expectation())
+        lines = _recheck(args, checker, collector, book)
+        hypotheses = book.verdicts() if book.seen_probes() else []
     return _finish(args, checker, collector, redactor, lines, hypotheses)
 
 
@@ -138,7 +140,9 @@ def _diff(paths: list[str]) -> int:
     return EXIT_FINDINGS if appeared else EXIT_OK
 
 
-def _recheck(args: argparse.Namespace, checker: DriftChecker, collector: DriftCollector) -> list[str]:
+def _recheck(
+    args: argparse.Namespace, checker: DriftChecker, collector: DriftCollector, book: HypothesisBook
+) -> list[str]:
     from contract_kit.cassettes import list_cassettes
     from contract_kit.drift import check_cassettes
     from contract_kit.errors import CassetteError
@@ -156,7 +160,7 @@ def _recheck(args: argparse.Namespace, checker: DriftChecker, collector: DriftCo
             "contract-kit drift --live --cassette-dir DIR), or check the path",
             source=str(root),
         )
-    checked = check_cassettes(paths, checker, collector)
+    checked = check_cassettes(paths, checker, collector, book.review)
     return [f"re-checked {checked} interaction(s) in {len(paths)} cassette(s) under {root}, offline"]
 
 

@@ -29,6 +29,7 @@ from contract_kit.drift.hypotheses import (
     Hypothesis,
     HypothesisBook,
     error_probes,
+    every_expectation,
     hypotheses_of,
     run_hypothesis_probes,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "diff_reports",
     "dump_overlay",
     "error_probes",
+    "every_expectation",
     "failing",
     "fault_finding",
     "finding_lines",

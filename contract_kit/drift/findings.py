@@ -46,7 +46,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -460,8 +460,17 @@ def answer_kind(interaction: Interaction) -> str:
     return "stream" if response.is_stream else "json"
 
 
-def check_cassettes(paths: Iterable[Path], checker: DriftChecker, collector: DriftCollector) -> int:
-    """Re-check recorded cassettes offline against the current contract; returns the interactions checked."""
+def check_cassettes(
+    paths: Iterable[Path],
+    checker: DriftChecker,
+    collector: DriftCollector,
+    review: Callable[[str, Interaction, list[Finding]], list[Finding]] | None = None,
+) -> int:
+    """Re-check recorded cassettes offline against the current contract; returns the interactions checked.
+
+    ``review`` sees each interaction with its test name (``probe wrong-type`` for a probe cassette),
+    so ``drift.hypotheses`` grades probe answers offline as it does live.
+    """
     from contract_kit.cassettes import load_cassette
 
     checked = 0
@@ -469,6 +478,9 @@ def check_cassettes(paths: Iterable[Path], checker: DriftChecker, collector: Dri
         cassette = load_cassette(path)
         for index, interaction in enumerate(cassette.interactions):
             source = f"{path.name}#{index}"
-            collector.add(checker.check(interaction), source, answer=answer_kind(interaction))
+            found = checker.check(interaction)
+            if review is not None:
+                found = review((interaction.test or "").removeprefix("probe "), interaction, found)
+            collector.add(found, source, answer=answer_kind(interaction))
             checked += 1
     return checked

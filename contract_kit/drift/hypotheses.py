@@ -180,6 +180,11 @@ BUILTIN_EXPECT: dict[str, tuple[int, ...]] = {"invalid": (400,)}
 """The built-in probes of ``drift.probes`` that test an error hypothesis."""
 
 
+def every_expectation() -> dict[str, tuple[int, ...]]:
+    """Probe name -> expected statuses, for grading recorded probe cassettes offline."""
+    return {**BUILTIN_EXPECT, **{p.name: p.expect for p in error_probes(large_bytes=1)}}
+
+
 @dataclass
 class HypothesisBook:
     """Sees every probe answer, grades error statuses, and gives each hypothesis its verdict."""
@@ -202,6 +207,10 @@ class HypothesisBook:
         if status == 429 and not _has_retry_after(response.headers):
             findings.append(_missing_retry_after(probe))
         return findings
+
+    def seen_probes(self) -> bool:
+        """Whether any probe answer was seen (an offline re-check of a test's cassettes has none)."""
+        return any(s.probe in self.expect for s in self.seen)
 
     def verdicts(self) -> list[dict[str, Any]]:
         return [self._verdict(h) for h in hypotheses_of(self.checker)]

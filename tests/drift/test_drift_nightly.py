@@ -350,3 +350,16 @@ def test_readme_severity_table_is_the_code_table() -> None:
     text = README.read_text()
     for _, severity, kind in SEVERITY_RULES:
         assert f"| {severity} | `{kind}` |" in text
+
+
+def test_offline_recheck_of_probe_cassettes_grades_them_as_live(
+    deviant: tuple[Path, int, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp, _, _ = deviant
+    assert main(["drift", str(tmp / "c"), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    new = {(f["kind"], f["status"]) for f in report["findings"] if not f["known"]}
+    assert ("status-mismatch", "422") in new and ("undocumented-status", "422") not in new
+    verdicts = {h["id"]: h["verdict"] for h in report["hypotheses"]}
+    assert verdicts["status-400"] == "refuted" and verdicts["status-401"] == "confirmed"
+    assert verdicts["retry-after"] == "not probed"  # the retried 429 is in no cassette
