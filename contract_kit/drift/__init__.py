@@ -1,8 +1,12 @@
 """Drift: how the live API differs from the contract, from live calls or recorded cassettes, and what to do about it.
 
 ``live`` talks to the API, ``recording`` turns answers into cassettes,
-``findings`` classifies every difference, ``report`` and ``proposal`` write
-them out, and ``probes`` is the built-in probe set of ``drift --live``.
+``findings`` classifies every difference, ``collector`` merges them per run,
+``probes`` is the built-in probe set of ``drift --live`` and ``hypotheses``
+the error probes that confirm or refute ``observed.yaml``. ``baseline``
+accepts what overlays cannot express; ``report`` (terminal, JSON),
+``formats`` (JUnit, Markdown, diff), ``html`` and ``proposal`` (with
+``infer``) write the results out.
 """
 
 from contract_kit.drift.baseline import (
@@ -12,15 +16,8 @@ from contract_kit.drift.baseline import (
     propose_baseline,
     write_baseline,
 )
-from contract_kit.drift.findings import (
-    DriftChecker,
-    DriftCollector,
-    Finding,
-    answer_kind,
-    check_cassettes,
-    classify,
-    fault_finding,
-)
+from contract_kit.drift.collector import DriftCollector, answer_kind, check_cassettes
+from contract_kit.drift.findings import DriftChecker, Finding, classify, fault_finding
 from contract_kit.drift.formats import diff_lines, diff_reports, to_junit, to_markdown
 from contract_kit.drift.html import to_html
 from contract_kit.drift.hypotheses import (

@@ -50,7 +50,8 @@ from typing import TYPE_CHECKING, Any
 
 from contract_kit.cassettes import Cassette, Interaction, cassette_path, write_cassette
 from contract_kit.defaults import DEFAULT_MODEL
-from contract_kit.drift.findings import Finding, answer_kind, fault_finding
+from contract_kit.drift.collector import answer_kind
+from contract_kit.drift.findings import Finding, fault_finding
 from contract_kit.drift.live import LiveBudget, public_url
 from contract_kit.drift.probes import LiveProbeSettings, live_client
 from contract_kit.drift.recording import RecordingHandler, max_tokens_guard
@@ -60,7 +61,8 @@ from contract_kit.mock.transports import parse_base_urls
 from contract_kit.redact import Redactor, Secret
 
 if TYPE_CHECKING:
-    from contract_kit.drift.findings import DriftChecker, DriftCollector
+    from contract_kit.drift.collector import DriftCollector
+    from contract_kit.drift.findings import DriftChecker
 
 ERROR_MAX_TOKENS = 16
 DEFAULT_LARGE_BYTES = 32 * 1024 * 1024

@@ -35,7 +35,8 @@ from typing import Any
 
 from contract_kit.cassettes import Cassette, Interaction, cassette_path, write_cassette
 from contract_kit.defaults import DEFAULT_MODEL, DEFAULT_PROBE_DIR
-from contract_kit.drift.findings import DriftChecker, DriftCollector, Finding, answer_kind, fault_finding
+from contract_kit.drift.collector import DriftCollector, answer_kind
+from contract_kit.drift.findings import DriftChecker, Finding, fault_finding
 from contract_kit.drift.live import LiveBudget, LiveClient, RetryPolicy, api_key_from_env, public_url
 from contract_kit.drift.recording import RecordingHandler, max_tokens_guard
 from contract_kit.errors import ContractKitError

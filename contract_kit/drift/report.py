@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from contract_kit.drift.findings import DriftCollector, Finding
+from contract_kit.drift.collector import DriftCollector
+from contract_kit.drift.findings import Finding
 from contract_kit.redact import Redactor
 
 WIDTH = 100

@@ -13,7 +13,8 @@ from standin import PLANTS, chat_body, record, serve
 from contract_kit.cassettes import Interaction, load_cassette
 from contract_kit.contract import load_contract, load_overlay
 from contract_kit.drift import propose, render_table, write_overlay
-from contract_kit.drift.findings import DriftChecker, DriftCollector, Finding, classify
+from contract_kit.drift.collector import DriftCollector
+from contract_kit.drift.findings import DriftChecker, Finding, classify
 from contract_kit.drift.infer import infer_schema
 from contract_kit.validation import Violation
 
