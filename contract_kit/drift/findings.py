@@ -76,6 +76,7 @@ REPORT_VERSION = 1
 MAX_SAMPLES = 3
 MAX_SOURCES = 5
 MAX_FINDINGS = 200
+REQUEST_EXCERPT = 600  # characters of the request kept as a finding's evidence
 
 
 @dataclass
@@ -281,7 +282,11 @@ class DriftChecker:
             if key not in observed:
                 finding.known = True
                 out[key] = finding
-        excerpt = truncate(interaction.request.body) if interaction.request.body is not None else None
+        excerpt = (
+            truncate(interaction.request.body, REQUEST_EXCERPT)
+            if interaction.request.body is not None
+            else None
+        )
         for finding in out.values():
             finding.request = excerpt
             if finding.kind in ("undocumented-status", "content-type") and finding.where == "status":

@@ -49,7 +49,9 @@ def _finding(finding: Mapping[str, Any]) -> str:
         ("seen", escape(f"{finding.get('count')} response(s); from {sources}")),
     ]
     if finding.get("request") is not None:
-        rows.append(("request", f"<pre>{_json(finding.get('request'))}</pre>"))
+        request = finding["request"]
+        text = escape(request) if isinstance(request, str) else _json(request)  # a cut excerpt is text
+        rows.append(("request", f"<pre>{text}</pre>"))
     if finding.get("baseline"):
         rows.append(("baseline", escape(str(finding["baseline"]))))
     body = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows)
