@@ -237,7 +237,11 @@ def _finish(
     report = collector.to_report(mode="live probes" if args.live else "offline re-check")
     if hypotheses:
         report["hypotheses"] = hypotheses
-        lines += [f"hypothesis {h['id']}: {h['verdict']}" for h in hypotheses]
+        lines += [
+            f"hypothesis {h['id']}: {h['verdict']}"
+            + (f" (seen instead: {'; '.join(h['seen_instead'][:3])})" if h["seen_instead"] else "")
+            for h in hypotheses
+        ]
     if baseline_meta:
         report["baseline"] = baseline_meta
     overlay = propose(collector.sorted(), checker.observed, responses=collector.responses)
