@@ -34,6 +34,17 @@ from jsonschema.exceptions import SchemaError
 from contract_kit.validation.violations import Violation
 
 CUT_SHORT = ("length", "content_filter")
+RULES = (
+    "json-object-content",
+    "json-schema-content",
+    "tool-choice-required",
+    "tool-choice-named",
+    "tool-call-undeclared",
+    "tool-call-arguments",
+    "max-tokens-length",
+    "stop-in-content",
+)
+"""Every rule name of the table above."""
 
 
 def _violation(path: str, rule: str, message: str, where: str, expected: Any, observed: Any) -> Violation:
