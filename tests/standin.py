@@ -20,6 +20,14 @@ table and warnings show them), and escapes every ``/`` as ``\/`` the way PHP
 and some gateways do; ``echo-key-stream`` streams the key in a content delta,
 split across two network reads. ``fault`` (like ``plant``) applies one
 ``fault:NAME`` to every request that names none.
+
+
+``StandIn(errors=...)`` turns on the error behaviour of the whole API (the
+``observed.yaml`` hypotheses): 400 for a request the documented schema
+rejects, 404 for an unknown model, 415 for a non-JSON body, 413 above
+``max_body``, and one 429 (with ``Retry-After: 0``) before the first answer.
+``errors=EXACT`` behaves exactly as the contract says; ``errors=DEVIANT``
+plants the deviations of issue 12 (:data:`DEVIATIONS`).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -58,6 +67,19 @@ PLANTS: dict[str, tuple[bool, tuple[str, str, str, str]]] = {
 }
 
 
+# deviation -> the finding drift --live must report for it: kind, severity, where, path, status
+DEVIATIONS: dict[str, tuple[str, str, str, str, str]] = {
+    "422": ("status-mismatch", "breaking", "status", "$", "422"),
+    "no-retry-after": ("missing-header", "additive", "status", '$.headers["Retry-After"]', "429"),
+    "error-without-error": ("missing-required", "breaking", "json", "$.error", "401"),
+    "json-not-json": ("semantic", "breaking", "json", "$.choices[*].message.content", "200"),
+    "ignore-tool-choice": ("semantic", "breaking", "json", "$.choices[*].message.tool_calls", "200"),
+    "no-done": ("stream-framing", "breaking", "stream", "$", "200"),
+}
+EXACT: frozenset[str] = frozenset()
+DEVIANT: frozenset[str] = frozenset(DEVIATIONS)
+
+
 def prompt_of(body: dict[str, Any]) -> str:
     for message in reversed(body.get("messages") or []):
         if isinstance(message, dict) and isinstance(message.get("content"), str):
@@ -76,12 +98,22 @@ class StandIn:
     """The handler; ``calls`` counts requests per prompt, ``started`` is set on each streaming request."""
 
     def __init__(
-        self, key: str = KEY, plant: str | None = None, deny: int | None = None, fault: str | None = None
+        self,
+        key: str = KEY,
+        plant: str | None = None,
+        deny: int | None = None,
+        fault: str | None = None,
+        *,
+        errors: frozenset[str] | None = None,
+        max_body: int = 1 << 20,
     ) -> None:
         self.key = key
         self.deny = deny
         self.plant = plant  # applied to every request that plants nothing itself
         self.fault = fault  # likewise for faults
+        self.errors = errors  # None: the old behaviour (no request checks); else the deviations planted
+        self.max_body = max_body
+        self.rate_limited = False
         self.calls: Counter[str] = Counter()
         self.paths: list[str] = []
         self.started = threading.Event()
@@ -96,9 +128,18 @@ class StandIn:
                 403, JSON_CT, error_bytes(403, f"The key {masked} has no access to this model.")
             )
         if self.deny == 401 or request.headers.get("authorization") != f"Bearer {self.key}":
+            if self.errors is not None and "error-without-error" in self.errors:
+                return MockResponse(401, JSON_CT, json.dumps({"detail": "Not authenticated"}).encode())
             return MockResponse(401, JSON_CT, error_bytes(401, f"Incorrect API key provided: {masked}."))
-        body = json.loads(request.body or b"{}")
-        if not isinstance(body.get("messages"), list) or not body["messages"]:
+        if self.errors is not None:
+            refused = self._refuse(request)
+            if refused is not None:
+                return refused
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return MockResponse(400, JSON_CT, error_bytes(400, "The body is not valid JSON"))
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
             return MockResponse(400, JSON_CT, error_bytes(400, "messages is required", param="messages"))
         prompt = prompt_of(body)
         with self._lock:
@@ -118,9 +159,46 @@ class StandIn:
             return self._stream(body, plant)
         return self._json(body, plant)
 
+    # -- the API's error behaviour (errors=...) ---------------------------------------------------
+    def _refuse(self, request: MockRequest) -> MockResponse | None:
+        errors = self.errors or frozenset()
+        if len(request.body) > self.max_body:
+            return MockResponse(413, JSON_CT, error_bytes(413, "Request body too large"))
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return MockResponse(415, JSON_CT, error_bytes(415, "Send the body as application/json"))
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return MockResponse(400, JSON_CT, error_bytes(400, "The body is not valid JSON"))
+        if isinstance(body, dict) and isinstance(body.get("model"), str) and body["model"] != MODEL:
+            return MockResponse(404, JSON_CT, error_bytes(404, f"The model {body['model']!r} does not exist"))
+        problems = _documented().validate_request(body)
+        if problems:
+            status = 422 if "422" in errors else 400
+            return MockResponse(
+                status, JSON_CT, error_bytes(400, problems[0].message, param=problems[0].path)
+            )
+        if not self.rate_limited:  # the first answer is a 429: how the API rate-limits is a hypothesis too
+            self.rate_limited = True
+            headers = JSON_CT if "no-retry-after" in errors else [*JSON_CT, ("retry-after", "0")]
+            return MockResponse(429, headers, error_bytes(429))
+        return None
+
+    def _deviate(self, body: dict[str, Any], data: dict[str, Any]) -> None:
+        errors = self.errors or frozenset()
+        message = data["choices"][0]["message"]
+        format_type = (body.get("response_format") or {}).get("type")
+        if "json-not-json" in errors and format_type == "json_object":
+            message["content"] = 'Sure! Here it is: {"ok": true}'
+        if "ignore-tool-choice" in errors and body.get("tool_choice") == "required":
+            message["content"], message["tool_calls"] = "It is sunny in Paris.", None
+            message.pop("tool_calls")
+            data["choices"][0]["finish_reason"] = "stop"
+
     # -- answers --------------------------------------------------------------------------------
     def _json(self, body: dict[str, Any], plant: str | None) -> MockResponse:
         data = render_json(complete(body), body)
+        self._deviate(body, data)
         if plant == "status-418":
             return MockResponse(418, JSON_CT, error_bytes(418, "I'm a teapot"))
         if plant == "text-plain":
@@ -149,6 +227,8 @@ class StandIn:
         elif plant == "id-changes":
             chunks[2]["id"] = "chatcmpl-other"
         self.started.set()
+        if self.errors is not None and "no-done" in self.errors:
+            plant = "no-done"
         return MockResponse(200, SSE_CT, chunks=encode_json_chunks(chunks, done=plant != "no-done"), **pace)
 
     def _echo_key(self, body: dict[str, Any]) -> MockResponse:
@@ -238,6 +318,13 @@ def key_needles(key: str) -> dict[str, bytes]:
         needles[f"base64_{offset}"] = core
         needles[f"base64url_{offset}"] = core.replace(b"+", b"-").replace(b"/", b"_")
     return needles
+
+
+@lru_cache(maxsize=1)
+def _documented() -> Any:
+    from contract_kit import load_contract
+
+    return load_contract("documented")
 
 
 @contextmanager

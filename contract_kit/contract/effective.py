@@ -144,20 +144,34 @@ class Contract:
         return self.request_check().violations(body, "request")
 
     def validate_response(
-        self, body: Any, status: int | str = 200, content_type: str = JSON, *, where: str = "response"
+        self,
+        body: Any,
+        status: int | str = 200,
+        content_type: str = JSON,
+        *,
+        where: str = "response",
+        request: Mapping[str, Any] | None = None,
     ) -> list[Violation]:
-        """Schema errors, semantic errors and (``info``) undocumented fields of a JSON response."""
+        """Schema errors, semantic errors and (``info``) undocumented fields of a JSON response.
+
+        With ``request``, the semantic rules that need it run too (``response_format``, ``tool_choice``...).
+        """
         check = self.response_check(status, content_type)
         if check is None:
             return [self._undocumented_response(status, content_type, where)]
         found = check.violations(body, where)
         found.extend(check.undocumented(body, where))
         if str(status).startswith("2"):
-            found.extend(check_completion(body, where=where))
+            found.extend(check_completion(body, request, where=where))
         return found
 
     def validate_response_bytes(
-        self, raw: bytes, status: int | str = 200, content_type: str = JSON
+        self,
+        raw: bytes,
+        status: int | str = 200,
+        content_type: str = JSON,
+        *,
+        request: Mapping[str, Any] | None = None,
     ) -> list[Violation]:
         """Parse and validate a raw JSON body; unparsable JSON is a framing violation."""
         try:
@@ -174,7 +188,7 @@ class Contract:
                     kind="framing",
                 )
             ]
-        return self.validate_response(body, status, content_type)
+        return self.validate_response(body, status, content_type, request=request)
 
     def validate_chunk(self, chunk: Any, index: int = 0) -> list[Violation]:
         check = self.response_check(200, EVENT_STREAM)

@@ -26,7 +26,12 @@ stream-framing          breaking    SSE framing: no ``[DONE]``, data after it, a
 stream-invariant        breaking    id/model/created changing, finish_reason rules, the usage chunk
 semantic                breaking    token arithmetic, tool calls vs finish_reason, an empty message
 live-fault              info        the live API failed after retries (5xx, 429, timeout, cut)
+status-mismatch         breaking    a probe got another status than documented for its request class
+missing-header          additive    a documented header is absent (``Retry-After`` on 429)
 ======================  ==========  ============================================================
+
+The error-answer rules (``status-mismatch``, error bodies, ``Retry-After``)
+are :data:`contract_kit.drift.hypotheses.SEVERITY_RULES`.
 
 ``where`` is ``json`` (a JSON body), ``chunk`` (one stream chunk), ``stream``
 (across chunks, or framing) or ``status`` (status code, content type, faults).
@@ -39,14 +44,13 @@ keeps a few truncated ``samples``; the collector keeps at most
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract_kit.cassettes import load_cassette
 from contract_kit.contract import load_contract, media_type
+from contract_kit.drift.infer import infer_schema, observe, to_schema
 from contract_kit.validation import Violation, normalize, truncate
 
 if TYPE_CHECKING:
@@ -65,12 +69,15 @@ KINDS = (
     "stream-invariant",
     "semantic",
     "live-fault",
+    "status-mismatch",
+    "missing-header",
 )
 SEVERITIES = ("breaking", "additive", "info")
 REPORT_VERSION = 1
 MAX_SAMPLES = 3
 MAX_SOURCES = 5
 MAX_FINDINGS = 200
+REQUEST_EXCERPT = 600  # characters of the request kept as a finding's evidence
 
 
 @dataclass
@@ -89,6 +96,16 @@ class Finding:
     sources: list[str] = field(default_factory=list)
     hint: Any = None
     status: str = "200"
+    shape: Any = None  # every value seen at the path (drift.infer), so proposals use all samples
+    baseline: str = ""  # the reason of the baseline entry that accepted it
+    request: Any = None  # an excerpt of the first request that showed it (evidence)
+
+    @property
+    def answer(self) -> str:
+        """The kind of answer it was seen in: ``json``, ``stream`` or ``error``."""
+        if self.where in ("stream", "chunk"):
+            return "stream"
+        return "error" if self.status[:1] in ("4", "5") else "json"
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -118,6 +135,12 @@ class Finding:
             data["seen"] = f"{self.count} of {responses} responses"
         if self.hint is not None:
             data["hint"] = self.hint
+        if self.shape is not None:
+            data["shape"] = self.shape
+        if self.baseline:
+            data["baseline"] = self.baseline
+        if self.request is not None:
+            data["request"] = self.request
         return data
 
     @classmethod
@@ -137,6 +160,9 @@ class Finding:
             "sources",
             "hint",
             "status",
+            "baseline",
+            "request",
+            "shape",
         )
         return cls(**{name: data[name] for name in names if name in data})
 
@@ -180,9 +206,7 @@ def classify(violation: Violation, status: int | str = 200) -> list[Finding]:
 
     kind, rule, observed = violation.kind, violation.rule, violation.observed
     if kind == "undocumented":
-        finding = make("undocumented-field", "additive")
-        finding.hint = infer_schema(observed)
-        return [finding]
+        return [_shaped(make("undocumented-field", "additive"), observed)]
     if kind == "status":
         success = str(observed)[:1] in ("1", "2", "3")
         return [make("undocumented-status", "breaking" if success else "additive", "$")]
@@ -209,38 +233,17 @@ def classify(violation: Violation, status: int | str = 200) -> list[Finding]:
         return [finding]
     if rule in ("additionalProperties", "unevaluatedProperties"):
         return [make("undocumented-field", "breaking")]
-    finding = make("type-mismatch", "breaking")
-    finding.hint = infer_schema(observed)
-    return [finding]
+    return [_shaped(make("type-mismatch", "breaking"), observed)]
+
+
+def _shaped(finding: Finding, value: Any) -> Finding:
+    finding.shape = observe(None, value)
+    finding.hint = to_schema(finding.shape)
+    return finding
 
 
 def _child(path: str, name: str) -> str:
     return f"{path}.{name}" if name.isidentifier() else f"{path}[{json.dumps(name)}]"
-
-
-def infer_schema(value: Any, depth: int = 0) -> dict[str, Any]:
-    """A small OpenAPI 3.0 schema for an observed value (for proposed overlays)."""
-    if value is None:
-        return {"nullable": True}
-    if isinstance(value, bool):
-        return {"type": "boolean"}
-    if isinstance(value, int):
-        return {"type": "integer"}
-    if isinstance(value, float):
-        return {"type": "number"}
-    if isinstance(value, str):
-        return {"type": "string"}
-    if isinstance(value, list):
-        items = infer_schema(value[0], depth + 1) if value and depth < 4 else {}
-        return {"type": "array", "items": items}
-    if isinstance(value, dict):
-        if depth >= 4:
-            return {"type": "object"}
-        return {
-            "type": "object",
-            "properties": {str(k): infer_schema(v, depth + 1) for k, v in list(value.items())[:30]},
-        }
-    return {}
 
 
 # --- checking responses -----------------------------------------------------------------------
@@ -281,7 +284,13 @@ class DriftChecker:
             if key not in observed:
                 finding.known = True
                 out[key] = finding
+        excerpt = (
+            truncate(interaction.request.body, REQUEST_EXCERPT)
+            if interaction.request.body is not None
+            else None
+        )
         for finding in out.values():
+            finding.request = excerpt
             if finding.kind in ("undocumented-status", "content-type") and finding.where == "status":
                 finding.hint = _body_hint(interaction)
         return list(out.values())
@@ -299,7 +308,9 @@ class DriftChecker:
             found = [v for v in contract.validate_stream(response.chunks(), request).violations]
             return [v for v in found if v.severity == "error" or v.kind == "undocumented"]
         if mtype == "application/json" or mtype.endswith("+json"):
-            return contract.validate_response_bytes(response.body_bytes(), response.status, mtype)
+            return contract.validate_response_bytes(
+                response.body_bytes(), response.status, mtype, request=request
+            )
         text = response.body_bytes().decode("utf-8", "replace")  # a documented non-JSON media type
         return contract.validate_response(text, response.status, mtype)
 
@@ -339,98 +350,3 @@ def fault_finding(fault: Mapping[str, Any]) -> Finding:
         samples=[detail],
         status=str(fault.get("status") or "-"),
     )
-
-
-# --- collecting -------------------------------------------------------------------------------
-
-
-class DriftCollector:
-    """All findings of a run, merged by key, bounded in size; thread-safe."""
-
-    def __init__(self, max_findings: int = MAX_FINDINGS) -> None:
-        self.max_findings = max_findings
-        self.findings: dict[tuple[str, str, str, str], Finding] = {}
-        self.responses = 0
-        self.dropped = 0
-        self._lock = threading.Lock()
-
-    def add(
-        self, findings: Iterable[Finding], source: str | None = None, *, response: bool = True
-    ) -> list[Finding]:
-        """Merge the findings of one response; returns them (merged copies) for the caller's decisions."""
-        added = []
-        with self._lock:
-            self.responses += int(response)
-            for finding in findings:
-                merged = self._merge_one(finding, source)
-                if merged is not None:
-                    added.append(finding)
-        return added
-
-    def _merge_one(self, finding: Finding, source: str | None) -> Finding | None:
-        existing = self.findings.get(finding.key)
-        if existing is None:
-            if len(self.findings) >= self.max_findings:
-                self.dropped += 1
-                return None
-            finding.sources = [source] if source else list(finding.sources)
-            finding.samples = finding.samples[:MAX_SAMPLES]
-            self.findings[finding.key] = finding
-            return finding
-        existing.count += finding.count
-        existing.known = existing.known and finding.known
-        existing.rules = sorted(set(existing.rules) | set(finding.rules))
-        for sample in finding.samples:
-            if len(existing.samples) < MAX_SAMPLES and sample not in existing.samples:
-                existing.samples.append(sample)
-        for name in [source] if source else finding.sources:
-            if len(existing.sources) < MAX_SOURCES and name not in existing.sources:
-                existing.sources.append(name)
-        if isinstance(existing.hint, list) and isinstance(finding.hint, list):
-            existing.hint = (existing.hint + [h for h in finding.hint if h not in existing.hint])[:10]
-        return existing
-
-    def sorted(self) -> list[Finding]:
-        order = {s: i for i, s in enumerate(SEVERITIES)}
-        return sorted(
-            self.findings.values(), key=lambda f: (f.known, order.get(f.severity, 9), f.kind, f.where, f.path)
-        )
-
-    def new_breaking(self) -> list[Finding]:
-        return [f for f in self.sorted() if f.is_new_breaking]
-
-    def to_report(self, **meta: Any) -> dict[str, Any]:
-        findings = self.sorted()
-        summary: dict[str, dict[str, int]] = {"new": {}, "known": {}}
-        for finding in findings:
-            bucket = summary["known" if finding.known else "new"]
-            bucket[finding.severity] = bucket.get(finding.severity, 0) + 1
-        return {
-            "version": REPORT_VERSION,
-            **meta,
-            "responses": self.responses,
-            "summary": summary,
-            "dropped_findings": self.dropped,
-            "findings": [f.to_dict(self.responses) for f in findings],
-        }
-
-    def merge_report(self, report: Mapping[str, Any]) -> None:
-        """Fold in another collector's report (an xdist worker's)."""
-        with self._lock:
-            self.responses += int(report.get("responses", 0))
-            self.dropped += int(report.get("dropped_findings", 0))
-            for data in report.get("findings", []):
-                self._merge_one(Finding.from_dict(data), None)
-
-
-def check_cassettes(paths: Iterable[Path], checker: DriftChecker, collector: DriftCollector) -> int:
-    """Re-check recorded cassettes offline against the current contract; returns the interactions checked."""
-
-    checked = 0
-    for path in paths:
-        cassette = load_cassette(path)
-        for index, interaction in enumerate(cassette.interactions):
-            source = f"{path.name}#{index}"
-            collector.add(checker.check(interaction), source)
-            checked += 1
-    return checked

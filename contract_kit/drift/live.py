@@ -182,7 +182,7 @@ class LiveClient:
     def __init__(
         self,
         base_url: str,
-        api_key: Secret,
+        api_key: Secret | None,
         *,
         policy: RetryPolicy | None = None,
         budget: LiveBudget | None = None,
@@ -201,6 +201,7 @@ class LiveClient:
         self.policy = policy or RetryPolicy()
         self.budget = budget or LiveBudget(50)
         self.sleep = sleep
+        self.failed: list[Exchange] = []  # answers that were retried (a 429 says how it rate-limits)
 
     def send(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Exchange:
         """``path`` is relative to the base URL (``/chat/completions``)."""
@@ -226,6 +227,8 @@ class LiveClient:
                     )
                 elif exchange.status in policy.statuses:
                     last = _Fault("status", f"status {exchange.status} {exchange.reason}".rstrip(), exchange)
+                    if attempt <= policy.retries:
+                        self.failed.append(exchange)
                 else:
                     return exchange
             logger.info(
@@ -276,7 +279,8 @@ class LiveClient:
             conn.putrequest(method, target, skip_accept_encoding=True)
             for name, value in headers.items():
                 conn.putheader(name, value)
-            conn.putheader("Authorization", "Bearer " + self._key.reveal())
+            if self._key is not None:  # None: the no-key probe of drift --live
+                conn.putheader("Authorization", "Bearer " + self._key.reveal())
             conn.putheader("Accept-Encoding", "identity")
             conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body)

@@ -35,18 +35,21 @@ from typing import Any
 
 from contract_kit.cassettes import Cassette, Interaction, cassette_path, write_cassette
 from contract_kit.defaults import DEFAULT_MODEL, DEFAULT_PROBE_DIR
-from contract_kit.drift.findings import DriftChecker, DriftCollector, Finding, fault_finding
+from contract_kit.drift.collector import DriftCollector, answer_kind
+from contract_kit.drift.findings import DriftChecker, Finding, fault_finding
 from contract_kit.drift.live import LiveBudget, LiveClient, RetryPolicy, api_key_from_env, public_url
 from contract_kit.drift.recording import RecordingHandler, max_tokens_guard
 from contract_kit.errors import ContractKitError
 from contract_kit.mock import MockRequest
 from contract_kit.mock.transports import parse_base_urls
-from contract_kit.redact import Redactor
+from contract_kit.redact import Redactor, Secret
 
 MODEL = DEFAULT_MODEL
 DEFAULT_MAX_TOKENS = 64
 
 Check = Callable[[Interaction], "str | None"]
+Review = Callable[[str, Interaction, list[Finding]], list[Finding]]
+"""Sees each probe's answer and its findings (``drift.hypotheses`` grades error statuses)."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ class LiveProbeSettings:
     max_calls: int = 50
     retries: int = 2
     timeout: float = 60.0
+    backoff: float = 1.0
 
 
 @dataclass
@@ -244,6 +248,9 @@ def run_live_probes(
     checker: DriftChecker,
     collector: DriftCollector,
     on_probe: Callable[[str, int, int], None] | None = None,
+    *,
+    budget: LiveBudget | None = None,
+    review: Review | None = None,
 ) -> LiveProbeRun:
     """Send every probe to the live API, check each answer for drift, and record one cassette per probe.
 
@@ -252,18 +259,20 @@ def run_live_probes(
     key = api_key_from_env("drift --live")
     run = LiveProbeRun(Redactor(secrets=(key,)))
     base_url = settings.base_url.rstrip("/")
-    client = LiveClient(
-        base_url,
-        key,
-        policy=RetryPolicy(retries=settings.retries, timeout=settings.timeout),
-        budget=LiveBudget(settings.max_calls),
-    )
+    client = live_client(settings, key, budget or LiveBudget(settings.max_calls))
     planned = probes(settings.max_tokens)
     for number, probe in enumerate(planned, 1):
         if on_probe is not None:
             on_probe(probe.name, number, len(planned))
-        run.lines.append(_run_probe(probe, base_url, client, settings, checker, collector, run.redactor))
+        run.lines.append(
+            _run_probe(probe, base_url, client, settings, checker, collector, run.redactor, review)
+        )
     return run
+
+
+def live_client(settings: LiveProbeSettings, key: Secret | None, budget: LiveBudget) -> LiveClient:
+    policy = RetryPolicy(retries=settings.retries, timeout=settings.timeout, backoff=settings.backoff)
+    return LiveClient(settings.base_url.rstrip("/"), key, policy=policy, budget=budget)
 
 
 def _run_probe(
@@ -274,12 +283,15 @@ def _run_probe(
     checker: DriftChecker,
     collector: DriftCollector,
     redactor: Redactor,
+    review: Review | None = None,
 ) -> str:
     test = f"probe {probe.name}"
     bases = parse_base_urls(base_url)
 
     def observe(interaction: Interaction) -> None:
-        collector.add(checker.check(interaction), test)
+        findings = checker.check(interaction)
+        findings = review(probe.name, interaction, findings) if review else findings
+        collector.add(findings, test, answer=answer_kind(interaction))
 
     handler = RecordingHandler(
         client,

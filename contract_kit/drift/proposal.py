@@ -7,7 +7,9 @@ evidence in ``description`` (what was seen, how often, an example, which
 tests). Applied after ``observed.yaml`` the overlay makes the contract accept
 what was observed:
 
-- ``undocumented-field``: declare the property with a schema inferred from the sample;
+- ``undocumented-field``: declare the property with a schema inferred from every sample
+  (:mod:`contract_kit.drift.infer`); each action carries ``x-contract-kit-samples`` (how many
+  values) and ``x-contract-kit-examples``;
 - ``missing-required``: drop the field from ``required`` (remove the list, put the rest back);
 - ``nullability``: ``nullable: true`` (and ``null`` appended to an enum);
 - ``enum-mismatch``: append the observed values to the enum;
@@ -33,6 +35,7 @@ from contract_kit import _resources
 from contract_kit.cassettes import atomic_write_text
 from contract_kit.contract import parse_overlay
 from contract_kit.drift.findings import Finding
+from contract_kit.drift.infer import examples
 from contract_kit.redact import Redactor
 
 if TYPE_CHECKING:
@@ -157,6 +160,9 @@ class _Builder:
 
     def action(self, finding: Finding, target: str, update: Any = None, remove: bool = False) -> None:
         entry: dict[str, Any] = {"target": target, "description": _evidence(finding, self.responses)}
+        shape = finding.shape if isinstance(finding.shape, dict) else {}
+        entry["x-contract-kit-samples"] = int(shape.get("n", finding.count))
+        entry["x-contract-kit-examples"] = examples(finding.samples)
         if remove:
             entry["remove"] = True
         else:

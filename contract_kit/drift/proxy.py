@@ -40,7 +40,8 @@ import httpx
 from contract_kit import _json
 from contract_kit.cassettes import Cassette, Interaction, Read, cassette_path, write_cassette
 from contract_kit.contract import Contract
-from contract_kit.drift.findings import DriftChecker, DriftCollector, Finding
+from contract_kit.drift.collector import DriftCollector
+from contract_kit.drift.findings import DriftChecker, Finding
 from contract_kit.drift.live import Exchange, public_url
 from contract_kit.drift.recording import recorded_request, recorded_response
 from contract_kit.mock import MockRequest, error_bytes, violation_param

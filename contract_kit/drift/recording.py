@@ -146,6 +146,7 @@ class RecordingHandler:
         self.test = test
         self.interactions: list[Interaction] = []
         self.errors: list[ContractKitError] = []
+        self.retried: list[Interaction] = []
 
     def __call__(self, request: MockRequest) -> MockResponse:
         # The caller's request may carry a real key (a client built from the environment); keep only a
@@ -154,12 +155,14 @@ class RecordingHandler:
             request.method, request.url, request.path, self.redactor.headers(request.headers), request.body
         )
         del request
+        retried = len(self.client.failed)
         try:
             self.guard(scrubbed)
             exchange = self.client.send(
                 scrubbed.method, self._suffix(scrubbed), self._forwarded(scrubbed), scrubbed.body
             )
         except LiveAPIError as exc:
+            self._observe_retried(scrubbed, retried)
             self.errors.append(exc)
             last = getattr(exc, "exchange", None)
             if last is not None and self.observer is not None:
@@ -168,11 +171,20 @@ class RecordingHandler:
         except CostGuardError as exc:
             self.errors.append(exc)
             raise
+        self._observe_retried(scrubbed, retried)
         interaction = self._interaction(scrubbed, exchange)
         self.interactions.append(interaction)
         if self.observer is not None:
             self.observer(interaction)
         return self._answer(exchange)
+
+    def _observe_retried(self, request: MockRequest, start: int) -> None:
+        """The answers that were retried (429, 5xx) are real answers too: check them, keep them apart."""
+        for exchange in self.client.failed[start:]:
+            interaction = self._interaction(request, exchange)
+            self.retried.append(interaction)
+            if self.observer is not None:
+                self.observer(interaction)
 
     def _interaction(self, request: MockRequest, exchange: Exchange) -> Interaction:
         return Interaction(

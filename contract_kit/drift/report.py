@@ -16,25 +16,28 @@ Policy (``--contract-drift``):
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from contract_kit.cassettes import atomic_write_text
-from contract_kit.drift.findings import DriftCollector, Finding
+from contract_kit.drift.collector import DriftCollector
+from contract_kit.drift.findings import Finding
 from contract_kit.errors import ConfigError
 from contract_kit.redact import Redactor, scrub
 
+WIDTH = 100
 _COLUMNS = (
     ("", 5),
     ("severity", 8),
     ("kind", 19),
     ("where", 6),
     ("status", 6),
-    ("path", 44),
-    ("seen", 9),
-    ("observed", 36),
+    ("path", 36),
+    ("seen", 13),
 )
+_INDENT = " " * 6
 
 
 def failing(findings: Sequence[Finding], policy: str) -> list[Finding]:
@@ -44,10 +47,20 @@ def failing(findings: Sequence[Finding], policy: str) -> list[Finding]:
     return [f for f in findings if f.is_new_breaking]
 
 
+def as_json(value: Any) -> str:
+    """A value as JSON text, so ``"19"`` stays quoted and ``19`` does not."""
+    return json.dumps(value, ensure_ascii=False, default=str).replace("\n", " ")
+
+
 def _cell(value: Any, width: int) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = value if isinstance(value, str) else as_json(value)
     text = scrub(text.replace("\n", " "))  # before cutting: a cut key is no longer found
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def seen_line(collector: DriftCollector) -> str:
+    counts = collector.answers
+    return "seen: " + ", ".join(f"{counts.get(kind, 0)} {kind}" for kind in ("json", "stream", "error"))
 
 
 def summary_line(collector: DriftCollector) -> str:
@@ -61,31 +74,56 @@ def summary_line(collector: DriftCollector) -> str:
     return f"contract drift: {'; '.join(parts)} in {collector.responses} checked response(s)"
 
 
+def _wrapped(label: str, text: str) -> list[str]:
+    return textwrap.wrap(
+        f"{label}{text}",
+        WIDTH,
+        initial_indent=_INDENT,
+        subsequent_indent=_INDENT + "  ",
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
+
+
 def render_table(collector: DriftCollector) -> list[str]:
-    """The findings as fixed-width lines, new before known, breaking first."""
-    lines = [summary_line(collector)]
+    """The findings, new before known, breaking first; no line wider than :data:`WIDTH` columns.
+
+    Each finding takes a header row, then ``expected`` / ``observed`` (as JSON) and its message,
+    wrapped. "seen" counts responses of the finding's kind of answer (JSON, stream, error).
+    """
+    lines = [summary_line(collector), seen_line(collector)]
     findings = collector.sorted()
     if not findings:
         return lines
     lines.append(" ".join(title.ljust(width) for title, width in _COLUMNS).rstrip())
     for finding in findings:
-        cells = (
-            "known" if finding.known else "NEW",
-            finding.severity,
-            finding.kind,
-            finding.where,
-            finding.status,
-            finding.path,
-            f"{finding.count}/{collector.responses}",
-            finding.observed,
-        )
-        row = " ".join(
-            _cell(value, width).ljust(width) for value, (_, width) in zip(cells, _COLUMNS, strict=True)
-        )
-        lines.append(row.rstrip())
+        lines.extend(_finding_rows(finding, collector))
     if collector.dropped:
         lines.append(f"... {collector.dropped} more finding(s) were dropped to keep the report bounded")
     return lines
+
+
+def _finding_rows(finding: Finding, collector: DriftCollector) -> list[str]:
+    long_path = len(finding.path) > _COLUMNS[5][1]
+    cells = (
+        "known" if finding.known else "NEW",
+        finding.severity,
+        finding.kind,
+        finding.where,
+        finding.status,
+        "(below)" if long_path else finding.path,
+        f"{finding.count}/{collector.answers.get(finding.answer, collector.responses)} {finding.answer}",
+    )
+    rows = [" ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(cells, _COLUMNS, strict=True)).rstrip()]
+    if long_path:
+        rows += _wrapped("path: ", finding.path)
+    rows += _wrapped("expected: ", as_json(finding.expected))
+    rows += _wrapped("observed: ", as_json(finding.observed))
+    if finding.message:
+        rows += _wrapped("", finding.message[:400])
+    if finding.baseline:
+        rows += _wrapped("baseline: ", finding.baseline)
+    return rows
 
 
 def finding_lines(findings: Sequence[Finding]) -> str:
@@ -106,6 +144,15 @@ def write_json(
 
     target = Path(path)
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    if redactor is not None:
+        redactor.check_text(text, what=what, source=str(target))
+    atomic_write_text(target, text)
+    return target
+
+
+def write_text(path: str | Path, text: str, redactor: Redactor | None = None, *, what: str) -> Path:
+    """Write any report form atomically; refuses (``SecretLeakError``) text that holds the API key."""
+    target = Path(path)
     if redactor is not None:
         redactor.check_text(text, what=what, source=str(target))
     atomic_write_text(target, text)

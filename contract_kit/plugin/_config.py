@@ -106,6 +106,13 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = 
         None,
     ),
     (
+        "--contract-drift-baseline",
+        "contract_drift_baseline",
+        "drift-baseline.yaml: findings the team accepts (kind, path, where, reason, optional expires)",
+        None,
+        None,
+    ),
+    (
         "--contract-match-ignore",
         "contract_match_ignore",
         "request body fields replay matching ignores, comma separated, dotted for nested (default: user)",

@@ -71,6 +71,7 @@ def settings(config: pytest.Config) -> Settings:
 
     root = Path(str(config.rootpath))
     report, overlay = _setting(config, "contract_drift_report"), _setting(config, "contract_drift_overlay")
+    baseline = _setting(config, "contract_drift_baseline")
     redact = _setting(config, "contract_redact") or ""
     max_tokens = _number(config, "contract_max_tokens", int, "1024")
     return Settings(
@@ -82,6 +83,7 @@ def settings(config: pytest.Config) -> Settings:
         drift=_setting(config, "contract_drift"),
         report=(root / report) if report else None,
         overlay=(root / overlay) if overlay else None,
+        baseline=(root / baseline) if baseline else None,
         ignore=_ignore(config),
         redact=tuple(line for line in str(redact).splitlines() if line.strip()),
         max_live_calls=_number(config, "contract_max_live_calls", int, "50"),

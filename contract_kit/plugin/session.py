@@ -52,16 +52,20 @@ from contract_kit.defaults import (
     kit_version,
 )
 from contract_kit.drift import (
+    BaselineEntry,
     DriftChecker,
     DriftCollector,
     Finding,
     LiveBudget,
     LiveClient,
     RetryPolicy,
+    answer_kind,
     api_key_from_env,
+    apply_baseline,
     failing,
     fault_finding,
     finding_lines,
+    load_baseline,
     public_url,
 )
 from contract_kit.errors import (
@@ -89,6 +93,7 @@ class Settings:
     drift: str = DEFAULT_DRIFT_POLICY
     report: Path | None = None
     overlay: Path | None = None
+    baseline: Path | None = None
     ignore: tuple[str, ...] = DEFAULT_IGNORE
     redact: tuple[str, ...] = ()
     max_live_calls: int = 50
@@ -163,6 +168,7 @@ class RecorderSession:
         self.budget = LiveBudget(settings.max_live_calls, run_dir / "calls" if run_dir else None)
         self.written: list[str] = []
         self._checker: DriftChecker | None = None
+        self._baseline: list[BaselineEntry] | None = None
         self._key: Secret | None = None
         self._patterns = compile_patterns(settings.redact)
         register(patterns=self._patterns)
@@ -184,6 +190,14 @@ class RecorderSession:
         if self._checker is None:
             self._checker = DriftChecker.for_spec(self.settings.spec, self.settings.overlays)
         return self._checker
+
+    def accept_baselined(self, findings: list[Finding]) -> None:
+        """Findings the team's baseline file accepts become known (so they fail no test)."""
+        if self.settings.baseline is None:
+            return
+        if self._baseline is None:
+            self._baseline = load_baseline(self.settings.baseline)
+        apply_baseline(findings, self._baseline)
 
     def bases(self) -> list[str]:
         return list(dict.fromkeys([self.settings.base_url.rstrip("/"), DEFAULT_BASE_URL]))
@@ -258,8 +272,9 @@ class RecorderSession:
             if settings.drift == "off" or not self.checker().applies_to(interaction):
                 return
             found = self.checker().check(interaction)
+            self.accept_baselined(found)
             use.findings.extend(found)
-            self.collector.add(found, nodeid)
+            self.collector.add(found, nodeid, answer=answer_kind(interaction))
 
         recorder = RecordingHandler(
             client,

@@ -212,7 +212,7 @@ class ContractSuite:
             return [f"a JSON request got content type {response.content_type!r}, expected {JSON_TYPE}"]
         problems = [
             v.format()
-            for v in self.contract.validate_response_bytes(response.body)
+            for v in self.contract.validate_response_bytes(response.body, request=request)
             if v.is_error and not excused(v.rule, request)
         ]
         if problems:

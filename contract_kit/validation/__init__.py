@@ -5,6 +5,8 @@ format of a chat completion, but not OpenAPI documents or overlays.
 """
 
 from contract_kit.validation.exchange import ObservedAnswer, answer_problems, excused
+from contract_kit.validation.request_rules import RULES as REQUEST_RULES
+from contract_kit.validation.request_rules import check_request_rules
 from contract_kit.validation.schema import SchemaCheck, SubschemaValidators, schema_errors_first
 from contract_kit.validation.semantics import check_choice, check_completion, check_usage
 from contract_kit.validation.sse import (
@@ -30,6 +32,7 @@ from contract_kit.validation.violations import (
 
 __all__ = [
     "DONE",
+    "REQUEST_RULES",
     "Event",
     "ObservedAnswer",
     "SSEDecoder",
@@ -41,6 +44,7 @@ __all__ = [
     "answer_problems",
     "check_choice",
     "check_completion",
+    "check_request_rules",
     "check_stream",
     "check_usage",
     "decode",

@@ -3,7 +3,8 @@
 A response can be schema-valid and still wrong in ways that break clients:
 token arithmetic that does not add up, a ``tool_calls`` finish without calls,
 or an empty message. These rules apply to JSON bodies and to streams once the
-deltas are reassembled.
+deltas are reassembled. Given the request, :mod:`~contract_kit.validation.request_rules`
+adds the rules that need it (``response_format``, ``tool_choice``, ``max_tokens``, ``stop``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contract_kit.validation.request_rules import check_request_rules
 from contract_kit.validation.violations import Violation
 
 _EMPTY_ALLOWED_FINISH = {"length", "content_filter"}
@@ -107,8 +109,10 @@ def _carries_something(message: Mapping[str, Any], has_calls: bool) -> bool:
     return has_content or has_calls or bool(message.get("refusal"))
 
 
-def check_completion(body: Any, *, where: str = "response") -> list[Violation]:
-    """All semantic rules for a ``chat.completion`` JSON body."""
+def check_completion(
+    body: Any, request: Mapping[str, Any] | None = None, *, where: str = "response"
+) -> list[Violation]:
+    """All semantic rules for a ``chat.completion`` JSON body; with ``request``, the request's rules too."""
     if not isinstance(body, dict):
         return []
     found = check_usage(body.get("usage"), where=where)
@@ -124,6 +128,17 @@ def check_completion(body: Any, *, where: str = "response") -> list[Violation]:
                         path=f"$.choices[{index}]",
                     )
                 )
+                if request is not None:
+                    found.extend(
+                        check_request_rules(
+                            request,
+                            choice["message"],
+                            choice.get("finish_reason"),
+                            usage=body.get("usage"),
+                            where=where,
+                            path=f"$.choices[{index}].message",
+                        )
+                    )
     return found
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contract_kit import _json
+from contract_kit.validation.request_rules import check_request_rules
 from contract_kit.validation.semantics import check_choice, check_usage
 from contract_kit.validation.sse import Event, SSEDecoder
 from contract_kit.validation.violations import Violation, normalize
@@ -326,6 +327,17 @@ class StreamChecker:
             report.violations.extend(
                 check_choice(message, state.finish_reason, where="stream", path=f"$.choices[{index}]")
             )
+            if self._request is not None:
+                report.violations.extend(
+                    check_request_rules(
+                        self._request,
+                        message,
+                        state.finish_reason,
+                        usage=report.usage,
+                        where="stream",
+                        path=f"$.choices[{index}].delta",
+                    )
+                )
         report.violations.extend(check_usage(report.usage, where="stream"))
 
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from standin import KEY, StandIn, serve
+from standin import EXACT, KEY, StandIn, serve
 
 from contract_kit.cli._progress import Progress
 
@@ -63,7 +63,7 @@ def test_check_in_a_ci_log_is_quiet_and_ends_with_one_summary_line() -> None:
 
 
 def test_drift_live_on_a_terminal_shows_each_probe(tmp_path: Path) -> None:
-    with serve(StandIn()) as (_, base):
+    with serve(StandIn(errors=EXACT)) as (_, base):  # an API exactly as documented: no drift, exit 0
         env = {"AIMLAPI_API_KEY": KEY, "AIMLAPI_BASE_URL": base}
         args = ["drift", "--live", "--cassette-dir", str(tmp_path / "probes")]
         code, out, err = _run(args, tty=True, env=env)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from standin import KEY, StandIn, serve
+from standin import EXACT, KEY, StandIn, serve
 
 import contract_kit._resources as resources
 from contract_kit.cli import main
@@ -49,7 +49,7 @@ def test_a_missing_team_overlay_is_a_usage_error_naming_it(
 
 def _probe(tmp_path: Path, *extra: str) -> dict[str, object]:
     """Live probes against a stand-in whose answers carry an undocumented field; the proposal it writes."""
-    with serve(StandIn(plant="extra-field")) as (_, base):
+    with serve(StandIn(plant="extra-field", errors=EXACT)) as (_, base):  # errors as documented
         live = ["drift", "--live", "--base-url", base, "--cassette-dir", str(tmp_path / "probes")]
         code = main([*live, "--overlay", str(tmp_path / "proposed.yaml"), *extra])
     assert code == 0  # additive drift warns

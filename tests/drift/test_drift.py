@@ -13,7 +13,9 @@ from standin import PLANTS, chat_body, record, serve
 from contract_kit.cassettes import Interaction, load_cassette
 from contract_kit.contract import load_contract, load_overlay
 from contract_kit.drift import propose, render_table, write_overlay
-from contract_kit.drift.findings import DriftChecker, DriftCollector, Finding, classify, infer_schema
+from contract_kit.drift.collector import DriftCollector
+from contract_kit.drift.findings import DriftChecker, Finding, classify
+from contract_kit.drift.infer import infer_schema
 from contract_kit.validation import Violation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,8 +131,10 @@ def test_the_table_lists_new_before_known(recorded: dict[str, Interaction], chec
     collector.add(checker.check(recorded["type-change"]), "t")
     lines = render_table(collector)
     assert lines[0] == "contract drift: 1 new (1 breaking); 5 known (5 additive) in 1 checked response(s)"
-    assert lines[2].split()[:6] == ["NEW", "breaking", "type-mismatch", "json", "200", "$.created"]
-    assert all(line.startswith("known") for line in lines[3:])
+    assert lines[1] == "seen: 0 json, 0 stream, 0 error"
+    rows = [line for line in lines[3:] if not line.startswith(" ")]
+    assert rows[0].split()[:6] == ["NEW", "breaking", "type-mismatch", "json", "200", "$.created"]
+    assert all(line.startswith("known") for line in rows[1:])
 
 
 def test_the_shipped_vendor_cassette_shows_the_known_deviations(checker: DriftChecker) -> None:

@@ -230,6 +230,23 @@ def test_new_breaking_drift_fails_the_test_by_default_and_the_summary_shows_the_
     result.stdout.fnmatch_lines(["*DriftWarning: contract drift: undocumented-field (additive)*"])
 
 
+@pytest.mark.parametrize(("expires", "failed"), [("2999-01-01", 0), ("2000-01-01", 1)])
+def test_a_baseline_entry_accepts_its_finding_until_it_expires(
+    pytester: pytest.Pytester, record_args: list[str], expires: str, failed: int
+) -> None:
+    _write(pytester, DRIFTING)
+    pytester.path.joinpath("drift-baseline.yaml").write_text(
+        "version: 1\nentries:\n"
+        "  - {kind: type-mismatch, path: $.created, where: json, reason: we parse both, "
+        f"expires: '{expires}'}}\n"
+    )
+    result = pytester.runpytest(
+        "--contract-mode=live", "--contract-drift-baseline=drift-baseline.yaml", *record_args
+    )
+    result.assert_outcomes(passed=2 - failed, failed=failed)
+    assert ("known breaking type-mismatch" in result.stdout.str()) is (failed == 0)
+
+
 @pytest.mark.parametrize(("policy", "table"), [("warn", True), ("off", False)])
 def test_warn_and_off_never_fail(
     pytester: pytest.Pytester, record_args: list[str], policy: str, table: bool
