@@ -16,7 +16,6 @@ recorded request and the command that records it again.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 import threading
@@ -25,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import orjson
 
 from contract_kit.cassettes.model import Interaction, RecordedRequest
 from contract_kit.errors import CassetteMismatchError
@@ -57,29 +58,37 @@ def parse_ignore(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def canonical(body: Any, ignore: Sequence[str] = DEFAULT_IGNORE) -> str:
-    """Sorted-key compact JSON of ``body`` without the ignored (dotted) fields."""
+    """Sorted-key compact JSON of ``body`` without the ignored (dotted) fields.
+
+    The ignored fields are left out of shallow copies along their path only,
+    so the caller's body is never changed and never deep-copied.
+    """
     if ignore and isinstance(body, dict):
-        body = copy.deepcopy(body)
         for dotted in ignore:
-            _drop(body, dotted.split("."))
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            body = _without(body, dotted.split("."))
+    try:
+        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # an integer beyond 64 bits, or a type orjson does not know: the standard library
+        return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _drop(node: Any, parts: list[str]) -> None:
-    if not isinstance(node, dict) or not parts:
-        return
-    if len(parts) == 1:
-        node.pop(parts[0], None)
-    else:
-        _drop(node.get(parts[0]), parts[1:])
+def _without(node: Any, parts: list[str]) -> Any:
+    """``node`` without the field at ``parts``: a shallow copy where it changes, ``node`` itself elsewhere."""
+    if not isinstance(node, dict) or not parts or parts[0] not in node:
+        return node
+    head, rest = parts[0], parts[1:]
+    if not rest:
+        return {key: value for key, value in node.items() if key != head}
+    inner = _without(node[head], rest)
+    return node if inner is node[head] else {**node, head: inner}
 
 
 def _parsed(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return {"<raw body>": raw.decode("utf-8", "replace")}
 
 

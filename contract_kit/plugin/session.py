@@ -36,7 +36,7 @@ from contract_kit.cassettes import (
     Cassette,
     Interaction,
     cassette_path,
-    load_cassette,
+    load_cassette_cached,
     write_cassette,
 )
 from contract_kit.defaults import (
@@ -205,7 +205,7 @@ class RecorderSession:
                 ),
             )
         replay = ReplayHandler(
-            load_cassette(use.path),
+            load_cassette_cached(use.path),
             ignore=self.settings.ignore if ignore is None else ignore,
             timing=self.settings.timing if timing is None else timing,
             record_hint=f"pytest --contract-mode=record '{nodeid}'",

@@ -14,6 +14,8 @@ from typing import Any
 from contract_kit.validation.violations import Violation
 
 _EMPTY_ALLOWED_FINISH = {"length", "content_filter"}
+# Exact classes (a bool is not a count); a set lookup is the cheapest test per value.
+_NUMBERS: frozenset[Any] = frozenset((int, float))
 _DETAIL_TOTALS = (
     ("completion_tokens_details", "completion_tokens"),
     ("prompt_tokens_details", "prompt_tokens"),
@@ -32,7 +34,12 @@ def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violat
     prompt: Any = usage.get("prompt_tokens")
     completion: Any = usage.get("completion_tokens")
     total: Any = usage.get("total_tokens")
-    if _all_numbers(prompt, completion, total) and total != prompt + completion:
+    if (
+        prompt.__class__ in _NUMBERS
+        and completion.__class__ in _NUMBERS
+        and total.__class__ in _NUMBERS
+        and total != prompt + completion
+    ):
         found.append(
             _semantic(
                 f"{path}.total_tokens",
@@ -44,16 +51,23 @@ def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violat
             )
         )
     for details_key, total_key in _DETAIL_TOTALS:
-        found.extend(_check_details(usage, details_key, total_key, where, path))
+        details, limit = usage.get(details_key), usage.get(total_key)
+        if isinstance(details, dict) and limit.__class__ in _NUMBERS and _any_above(details, limit):
+            found.extend(_check_details(details, details_key, total_key, limit, where, path))
     return found
 
 
+def _any_above(details: Mapping[str, Any], limit: Any) -> bool:
+    # The cheap question first, on every validated response; the report is built only on a yes.
+    for count in details.values():  # noqa: SIM110
+        if count.__class__ in _NUMBERS and count > limit:
+            return True
+    return False
+
+
 def _check_details(
-    usage: Mapping[str, Any], details_key: str, total_key: str, where: str, path: str
+    details: Mapping[str, Any], details_key: str, total_key: str, total: Any, where: str, path: str
 ) -> list[Violation]:
-    details, total = usage.get(details_key), usage.get(total_key)
-    if not isinstance(details, dict) or not _all_numbers(total):
-        return []
     return [
         _semantic(
             f"{path}.{details_key}.{name}",
@@ -64,7 +78,7 @@ def _check_details(
             count,
         )
         for name, count in details.items()
-        if _all_numbers(count) and count > total
+        if count.__class__ in _NUMBERS and count > total
     ]
 
 
@@ -125,11 +139,3 @@ def check_completion(body: Any, *, where: str = "response") -> list[Violation]:
                     )
                 )
     return found
-
-
-def _all_numbers(*values: Any) -> bool:
-    # A plain loop over exact classes: this runs on every validated response.
-    for value in values:  # noqa: SIM110
-        if value.__class__ not in (int, float):
-            return False
-    return True
