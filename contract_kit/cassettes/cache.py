@@ -3,8 +3,10 @@
 Parsing YAML into Python objects is most of a replay run's cost (about 90%
 for 1,000 interactions). The parsed cassette is kept beside nothing the user
 reviews: in a cache directory, one ``marshal`` file per distinct file
-content, named by a hash of the YAML bytes and the kit version. Editing the
-cassette changes the hash, so a stale entry is never read; the YAML stays the
+content, named by a hash of the YAML bytes and of the kit's cassette code
+(model, format and this module). Editing the cassette, or upgrading the kit
+in a way that could read it differently, changes the hash, so a stale entry
+is never read; the YAML stays the
 only source of truth. ``marshal`` holds plain data only (no classes, no code
 run on load), and anything it cannot hold is simply not cached.
 
@@ -19,11 +21,14 @@ import contextlib
 import hashlib
 import marshal
 import os
+import sys
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from contract_kit import __version__
+from contract_kit.cassettes import format as cassette_format
+from contract_kit.cassettes import model as cassette_model
 from contract_kit.cassettes.format import load_cassette, parse_cassette
 from contract_kit.cassettes.model import Cassette, Interaction, Read, RecordedRequest, RecordedResponse
 from contract_kit.defaults import CACHE_DIR_ENV
@@ -67,8 +72,21 @@ def load_cassette_cached(path: str | Path, cache_dir: str | Path | None = None) 
 
 def _content_key(content: bytes) -> str:
     digest = hashlib.blake2b(content, digest_size=20)
-    digest.update(f"\0{__version__}\0{_LAYOUT}".encode())
+    digest.update(_code_fingerprint())
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> bytes:
+    """A hash of the code that turns YAML into a ``Cassette``: a changed parser never reads old entries."""
+    digest = hashlib.blake2b(f"{_LAYOUT}".encode(), digest_size=20)
+    for module in (cassette_model, cassette_format, sys.modules[__name__]):
+        source = getattr(module, "__file__", None)
+        try:
+            digest.update(Path(source).read_bytes() if source else module.__name__.encode())
+        except OSError:
+            digest.update(module.__name__.encode())
+    return digest.digest()
 
 
 def _read_entry(entry: Path) -> Cassette | None:
