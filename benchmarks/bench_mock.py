@@ -462,7 +462,7 @@ def served_row(mode: str, ours: Series, anchor_name: str, anchor: Series, label:
     ours_cpu, anchor_cpu = ours.server_cpu(), anchor.server_cpu()
     if ours_cpu and len(ours_cpu) == len(anchor_cpu):
         cpu = [o / a for o, a in zip(ours_cpu, anchor_cpu, strict=True)]
-        ratio += "; server CPU/req " + spread(cpu, lambda v: f"{v:,.2f}x")
+        ratio += "; server CPU per request, ours/anchor (cost): " + spread(cpu, lambda v: f"{v:,.2f}x")
         limit = SERVED_CPU_LIMITS.get(mode) if anchor_name == "static-asgi-ceiling" else None
         if limit is not None:
             verdict = "met" if statistics.median(cpu) <= limit else "NOT met"

@@ -165,8 +165,9 @@ class Contract:
         if check is None:
             return [self._undocumented_response(status, content_type, where)]
         found, undocumented = check.check(body, where)
-        found.extend(undocumented)
-        if str(status).startswith("2"):
+        if undocumented:
+            found.extend(undocumented)
+        if (200 <= status < 300) if status.__class__ is int else str(status).startswith("2"):
             found.extend(check_completion(body, where=where))
         return found
 

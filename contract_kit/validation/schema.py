@@ -54,7 +54,8 @@ class SchemaCheck:
 
     def check(self, instance: Any, where: str) -> tuple[list[Violation], list[Violation]]:
         """(schema errors, undocumented fields); one Rust call when the payload is valid and documented."""
-        if self._closed_validator().is_valid(instance):
+        closed = self._closed if self._closed is not None else self._closed_validator()
+        if closed.is_valid(instance):
             return [], []
         return self.violations(instance, where), self._undocumented_walk(instance, where)
 

@@ -125,17 +125,24 @@ def check_completion(body: Any, *, where: str = "response") -> list[Violation]:
     """All semantic rules for a ``chat.completion`` JSON body."""
     if not isinstance(body, dict):
         return []
-    found = check_usage(body.get("usage"), where=where)
+    usage = body.get("usage")
+    found = check_usage(usage, where=where) if usage is not None else []
     choices = body.get("choices")
     if isinstance(choices, list):
         for index, choice in enumerate(choices):
-            if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
-                found.extend(
-                    check_choice(
-                        choice["message"],
-                        choice.get("finish_reason"),
-                        where=where,
-                        path=f"$.choices[{index}]",
-                    )
-                )
+            if not isinstance(choice, dict):
+                continue
+            message, finish_reason = choice.get("message"), choice.get("finish_reason")
+            if isinstance(message, dict) and not _plainly_fine(message, finish_reason):
+                found.extend(check_choice(message, finish_reason, where=where, path=f"$.choices[{index}]"))
     return found
+
+
+def _plainly_fine(message: Mapping[str, Any], finish_reason: Any) -> bool:
+    """The common answer (text, no tool calls) passes ``check_choice`` for sure; others get the full check."""
+    if message.get("tool_calls") or finish_reason == "tool_calls":
+        return False
+    if finish_reason in _EMPTY_ALLOWED_FINISH:
+        return True
+    content = message.get("content")
+    return content.__class__ is str and content != ""
