@@ -52,17 +52,14 @@ def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violat
         )
     for details_key, total_key in _DETAIL_TOTALS:
         details, limit = usage.get(details_key), usage.get(total_key)
-        if isinstance(details, dict) and limit.__class__ in _NUMBERS and _any_above(details, limit):
-            found.extend(_check_details(details, details_key, total_key, limit, where, path))
+        if not isinstance(details, dict) or limit.__class__ not in _NUMBERS:
+            continue
+        # The cheap question inline, on every validated response; the report is built only on a yes.
+        for count in details.values():
+            if count.__class__ in _NUMBERS and count > limit:
+                found.extend(_check_details(details, details_key, total_key, limit, where, path))
+                break
     return found
-
-
-def _any_above(details: Mapping[str, Any], limit: Any) -> bool:
-    # The cheap question first, on every validated response; the report is built only on a yes.
-    for count in details.values():  # noqa: SIM110
-        if count.__class__ in _NUMBERS and count > limit:
-            return True
-    return False
 
 
 def _check_details(
