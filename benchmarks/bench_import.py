@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import Row, Timing, duration, spread, timed_row
+
 RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "10"))
 TESTS = 20
 PLUGIN = "contract_kit"
@@ -117,7 +119,7 @@ def plugin_import_cost(env: dict[str, str], repeats: int = 5) -> str:
     )
 
 
-def run() -> list[str]:
+def run() -> list[Row]:
     env = clean_env()
     arms = {"with-plugin": [], "no-plugin": ["-p", f"no:{PLUGIN}"]}
     wall: dict[str, list[float]] = {name: [] for name in arms}
@@ -133,15 +135,22 @@ def run() -> list[str]:
                 elapsed, cpu_s, _ = pytest_run(directory, extra, env)
                 wall[name].append(elapsed)
                 cpu[name].append(cpu_s)
-    ours, anchor = (statistics.median(wall[name]) * 1e3 for name in ("with-plugin", "no-plugin"))
-    ours_cpu, anchor_cpu = (statistics.median(cpu[name]) * 1e3 for name in ("with-plugin", "no-plugin"))
-    return [
-        f"import/pytest-{TESTS}-trivial-tests vs -p no:{PLUGIN}: ours={ours:,.0f}ms no-plugin={anchor:,.0f}ms "
-        f"ratio={anchor / ours:.2f}x (no-plugin/ours per run, median of {RUNS} interleaved runs each; "
-        f"goal ~1.00x) overhead={ours - anchor:+.0f}ms; CPU ours={ours_cpu:,.0f}ms "
-        f"no-plugin={anchor_cpu:,.0f}ms; {imports}"
-    ]
+    ours, anchor = (Timing(name, wall[name]) for name in ("with-plugin", "no-plugin"))
+    ours_cpu, anchor_cpu = (Timing(name, cpu[name]) for name in ("with-plugin", "no-plugin"))
+    overhead = (ours.per_call_s - anchor.per_call_s) * 1e3
+    row = timed_row(
+        f"import/pytest-{TESTS}-trivial-tests vs -p no:{PLUGIN}",
+        f"a pytest run of {TESTS} trivial tests, plugin installed but unused",
+        ours,
+        anchor,
+        cost=True,
+        note=(
+            f"goal ~1.00x; overhead {overhead:+.0f} ms; CPU ours {spread(ours_cpu.samples, duration)}, "
+            f"no-plugin {spread(anchor_cpu.samples, duration)}; {imports}"
+        ),
+    )
+    return [row]
 
 
 if __name__ == "__main__":
-    print("\n".join(run()))
+    print("\n".join(row.text() for row in run()))

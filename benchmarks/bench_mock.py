@@ -10,7 +10,10 @@ Served rows run every server in a process of its own and the load generator
 (``loadgen.py``) in another, so nothing shares a GIL with the server under
 test. All three servers are up at once; they are measured one after another,
 interleaved over rounds (JSON and stream), and each row reports the median
-over rounds.
+over rounds with the min and max. Beside req/s, each row reports the
+server's CPU time per request (the server process's CPU time over the
+measured window divided by the responses it finished in that window) and the
+load generator's, since on a shared machine req/s is capped by the machine.
 
 ``python bench_mock.py static-server --port P --payload FILE`` is the static
 ASGI app, started by ``run()`` as a subprocess under the kit's own uvicorn
@@ -35,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import Timing, ratio_line
+from harness import MIN_ROUNDS, Row, Timing, spread, timed_row
 from loadgen import LoadResult
 
 HERE = Path(__file__).resolve().parent
@@ -58,10 +61,15 @@ STREAM_REQUEST: dict[str, Any] = {**REQUEST, "stream": True}
 CONNECTIONS = 8
 WARMUP_S = 1.0
 DURATION_S = float(os.environ.get("BENCH_MOCK_SECONDS", "3"))
-ROUNDS = int(os.environ.get("BENCH_MOCK_ROUNDS", "3"))
+ROUNDS = max(MIN_ROUNDS, int(os.environ.get("BENCH_MOCK_ROUNDS", "3")))
 STARTUP_TIMEOUT_S = 60.0
 NPM_TIMEOUT_S = 600.0
-ISSUE_INPROCESS_MAX_COST = 3.0
+INPROCESS_LIMITS = {
+    "json": 1.5,
+    "stream": 1.8,
+    "stream-chunked": 1.8,
+}  # issue #14: cost against the bare route
+SERVED_CPU_LIMITS = {"json": 2.5, "stream": 1.5}  # issue #14: server CPU per request against the static app
 ISSUE_SERVED_MIN_RATIO = 5.0
 
 Candidate = tuple[Callable[[], AbstractContextManager[Any]], Callable[[], object]]
@@ -85,8 +93,8 @@ def interleaved(
                 func()
                 calls += 1
         sizes[name] = max(1, calls)
-    samples: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(rounds):
+    timings = {name: Timing(name) for name in candidates}
+    for _ in range(max(rounds, MIN_ROUNDS)):
         for name, (context, func) in candidates.items():
             n = sizes[name]
             with context():
@@ -94,8 +102,8 @@ def interleaved(
                 start = time.perf_counter()
                 for _ in range(n):
                     func()
-                samples[name].append((time.perf_counter() - start) / n)
-    return {name: Timing(name, statistics.median(values)) for name, values in samples.items()}
+                timings[name].samples.append((time.perf_counter() - start) / n)
+    return timings
 
 
 @contextmanager
@@ -133,7 +141,7 @@ def bare_chunked_route(reads: list[bytes], content_type: str) -> Iterator[Any]:
         yield router
 
 
-def in_process_lines() -> list[str]:
+def in_process_lines() -> list[Row]:
     import httpx
 
     from contract_kit import load_contract
@@ -164,7 +172,7 @@ def in_process_lines() -> list[str]:
     _expect(stream_body.endswith(b"data: [DONE]\n\n"), "the mock's stream did not end with data: [DONE]")
     stream_content_type = streamed.headers.get("content-type", "text/event-stream")
 
-    lines = []
+    lines: list[Row] = []
     rows: list[tuple[str, Candidate, Candidate]] = [
         (
             "json",
@@ -182,15 +190,23 @@ def in_process_lines() -> list[str]:
             (lambda: bare_chunked_route(stream_reads, stream_content_type), lambda: stream(bare_client)),
         ),
     ]
+    labels = {
+        "json": "in-process mock, JSON round trip through httpx + respx",
+        "stream": "in-process mock, stream read to the end (anchor: the same bytes as one static body)",
+        "stream-chunked": "in-process mock, stream vs the same chunks streamed statically",
+    }
     for mode, ours, bare in rows:
         timings = interleaved({"contract-kit": ours, "bare-respx": bare})
-        cost = timings["contract-kit"].per_call_s / timings["bare-respx"].per_call_s
-        verdict = "met" if cost <= ISSUE_INPROCESS_MAX_COST else "NOT met"
         lines.append(
-            ratio_line(
-                f"mock/in-process-{mode} vs bare-respx", timings["contract-kit"], timings["bare-respx"]
+            timed_row(
+                f"mock/in-process-{mode} vs bare-respx",
+                labels[mode],
+                timings["contract-kit"],
+                timings["bare-respx"],
+                cost=True,
+                limit=INPROCESS_LIMITS.get(mode),
+                note="anchor: a bare respx route returning the same bytes",
             )
-            + f" cost={cost:.2f}x (ours/bare; issue #3 limit <= {ISSUE_INPROCESS_MAX_COST:g}x: {verdict})"
         )
     ours_client.close()
     bare_client.close()
@@ -380,6 +396,21 @@ class Series:
     def p99_ms(self) -> float:
         return statistics.median(r.p99_ms for r in self.results)
 
+    def rps_text(self) -> str:
+        return spread([r.rps for r in self.results], lambda v: f"{v:,.0f}") + " req/s"
+
+    def server_cpu(self) -> list[float]:
+        return [r.server_cpu_us for r in self.results if r.server_cpu_us is not None]
+
+    def client_cpu(self) -> list[float]:
+        return [r.client_cpu_us for r in self.results if r.client_cpu_us is not None]
+
+    def cpu_text(self) -> str:
+        server, client = self.server_cpu(), self.client_cpu()
+        micro = lambda v: f"{v:,.0f} µs"  # noqa: E731
+        text = f"server CPU {spread(server, micro)}/req" if server else "server CPU n/a"
+        return text + (f", loadgen CPU {spread(client, micro)}/req" if client else "")
+
     def problems(self) -> str:
         errors = sum(r.errors for r in self.results)
         statuses: dict[str, int] = {}
@@ -392,7 +423,8 @@ class Series:
         return ", ".join(parts)
 
 
-def load(port: int, body: dict[str, Any]) -> LoadResult:
+def load(server: Server, body: dict[str, Any]) -> LoadResult:
+    port = server.port
     argv = [
         sys.executable,
         str(HERE / "loadgen.py"),
@@ -410,6 +442,8 @@ def load(port: int, body: dict[str, Any]) -> LoadResult:
         str(WARMUP_S),
         "--duration",
         str(DURATION_S),
+        "--server-pid",
+        str(server.process.pid),
     ]
     done = subprocess.run(
         argv, capture_output=True, text=True, timeout=WARMUP_S + DURATION_S + 60, check=False
@@ -419,20 +453,39 @@ def load(port: int, body: dict[str, Any]) -> LoadResult:
     return LoadResult.from_json(done.stdout.strip().splitlines()[-1])
 
 
-def served_line(mode: str, ours: Series, anchor_name: str, anchor: Series, note: str) -> str:
-    ratio = ours.rps / anchor.rps if anchor.rps else float("inf")
-    line = (
-        f"mock/served-{mode} vs {anchor_name}: ours={ours.rps:,.0f} req/s p99={ours.p99_ms:.1f}ms "
-        f"{anchor_name}={anchor.rps:,.0f} req/s p99={anchor.p99_ms:.1f}ms ratio={ratio:,.2f}x "
-        f"(req/s ours/{anchor_name}, {CONNECTIONS} keep-alive conns, median of {len(ours.results)} x "
-        f"{DURATION_S:g}s{'; ' + note if note else ''})"
-    )
+def served_row(mode: str, ours: Series, anchor_name: str, anchor: Series, label: str, note: str) -> Row:
+    """req/s ratio (ours/anchor, median of per-round ratios) plus each side's CPU per request."""
+    ratios = [
+        o.rps / a.rps if a.rps else float("inf") for o, a in zip(ours.results, anchor.results, strict=True)
+    ]
+    ratio = spread(ratios, lambda v: f"{v:,.2f}x") + " req/s"
+    ours_cpu, anchor_cpu = ours.server_cpu(), anchor.server_cpu()
+    if ours_cpu and len(ours_cpu) == len(anchor_cpu):
+        cpu = [o / a for o, a in zip(ours_cpu, anchor_cpu, strict=True)]
+        ratio += "; server CPU per request, ours/anchor (cost): " + spread(cpu, lambda v: f"{v:,.2f}x")
+        limit = SERVED_CPU_LIMITS.get(mode) if anchor_name == "static-asgi-ceiling" else None
+        if limit is not None:
+            verdict = "met" if statistics.median(cpu) <= limit else "NOT met"
+            ratio += f" (limit {limit:g}x: {verdict})"
     problems = [
         f"{name}: {text}"
         for name, text in (("ours", ours.problems()), (anchor_name, anchor.problems()))
         if text
     ]
-    return line + (f" WARNING {'; '.join(problems)}" if problems else "")
+    note = (
+        f"{CONNECTIONS} keep-alive conns, {len(ours.results)} rounds x {DURATION_S:g}s, p99 ours "
+        f"{ours.p99_ms:.1f} ms / {anchor_name} {anchor.p99_ms:.1f} ms; {note}"
+    )
+    if problems:
+        note += f"; WARNING {'; '.join(problems)}"
+    return Row(
+        f"mock/served-{mode} vs {anchor_name}",
+        label,
+        f"{ours.rps_text()}, {ours.cpu_text()}",
+        f"{anchor_name} {anchor.rps_text()}, {anchor.cpu_text()}",
+        ratio,
+        note,
+    )
 
 
 def describe(result: LoadResult) -> str:
@@ -443,8 +496,8 @@ def describe(result: LoadResult) -> str:
     return f"{kind} {sample.body_bytes:,} B{' chunked' if sample.chunked else ''}"
 
 
-def served_lines() -> list[str]:
-    lines: list[str] = []
+def served_lines() -> list[Row]:
+    lines: list[Row] = []
     modes = {"json": REQUEST, "stream": STREAM_REQUEST}
     # The stack is left first: the servers are stopped before their directory goes.
     with tempfile.TemporaryDirectory(prefix="bench-mock-") as tmp, ExitStack() as stack:
@@ -500,9 +553,10 @@ def served_lines() -> list[str]:
         for _ in range(ROUNDS):
             for mode, body in modes.items():
                 for server in servers:
-                    series[(server.name, mode)].results.append(load(server.port, body))
+                    series[(server.name, mode)].results.append(load(server, body))
 
         names = [s.name for s in servers]
+        what = {"json": "served mock, JSON", "stream": "served mock, SSE stream"}
         for mode in modes:
             ours = series[("contract-kit", mode)]
             shape = f"ours {describe(ours.results[0])}"
@@ -517,12 +571,22 @@ def served_lines() -> list[str]:
                     if sample is None or "event-stream" not in sample.content_type:
                         note += "; prism answers stream:true with plain JSON, not SSE, so it does less work"
                 note += f"; {shape}, prism {describe(prism.results[0])}"
-                lines.append(served_line(mode, ours, "prism", prism, note))
+                lines.append(served_row(mode, ours, "prism", prism, f"{what[mode]} vs Prism", note))
             else:
-                lines.append(f"mock/served-{mode} vs prism: skipped ({skip_reason})")
+                lines.append(
+                    Row(
+                        f"mock/served-{mode} vs prism",
+                        f"{what[mode]} vs Prism",
+                        "skipped",
+                        "",
+                        "",
+                        skip_reason,
+                    )
+                )
             ceiling = series[("static-asgi-ceiling", mode)]
             note = f"same uvicorn config, same bytes; {shape}"
-            lines.append(served_line(mode, ours, "static-asgi-ceiling", ceiling, note))
+            label = f"{what[mode]} vs a static ASGI app (ceiling)"
+            lines.append(served_row(mode, ours, "static-asgi-ceiling", ceiling, label, note))
     return lines
 
 
@@ -580,11 +644,11 @@ def serve_static(argv: list[str]) -> int:
     return 0
 
 
-def run() -> list[str]:
+def run() -> list[Row]:
     return in_process_lines() + served_lines()
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["static-server"]:
         raise SystemExit(serve_static(sys.argv[2:]))
-    print("\n".join(run()))
+    print("\n".join(row.text() for row in run()))

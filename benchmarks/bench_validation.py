@@ -1,9 +1,15 @@
-"""Response validation: this kit vs openapi-core's validate_response vs json.loads.
+"""Response validation: this kit vs openapi-core's validate_response, and vs the floor.
 
 Payloads: the vendor's example response (JSON), and a 200-chunk stream. The
 kit validates the stream whole (every chunk, the invariants, reassembly);
 openapi-core cannot parse an event stream, so it gets the most favourable
 setup we can give it: each chunk validated as a JSON body of its own.
+
+The floor is what no validator of this body can skip: parsing it with the
+kit's own parser (orjson) plus one jsonschema-rs ``is_valid`` call on the
+profile's response schema. Issue #14 asks for at most 1.3x the floor under
+``observed``. The standard library's ``json.loads`` is shown too, as the
+parse cost most Python code pays.
 """
 
 from __future__ import annotations
@@ -12,9 +18,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness import compare, ratio_line
+import jsonschema_rs
+import orjson
+from harness import Row, compare, timed_row
 
 ROOT = Path(__file__).resolve().parent.parent
+FLOOR_LIMIT = 1.3  # issue #14, under observed
+# Many short interleaved rounds (about 5 ms per batch): on a shared machine a batch that is
+# preempted spoils one round, and the median of the per-round ratios ignores it.
+FINE_ROUNDS, FINE_BUDGET_S = 41, 0.05
 
 
 def example_bytes() -> bytes:
@@ -64,11 +76,11 @@ def chunk_as_json_document(document: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def run() -> list[str]:
+def run() -> list[Row]:
     from contract_kit import load_contract
     from contract_kit.validation import encode_json_chunks
 
-    lines = []
+    rows = []
     raw = example_bytes()
     observed = load_contract("observed")
     for profile in ("observed", "documented"):
@@ -76,16 +88,43 @@ def run() -> list[str]:
         core_validate = openapi_core_validator(contract.document)
         core_validate(raw)  # it must accept the payload, or the comparison is meaningless
         assert not [v for v in contract.validate_response_bytes(raw) if v.severity == "error"]
+        schema = jsonschema_rs.validator_for(contract.response_schema(200), validate_formats=False)
+        assert schema.is_valid(orjson.loads(raw))
         timings = compare(
             {
                 "contract-kit": lambda c=contract: c.validate_response_bytes(raw),  # type: ignore[misc]
                 "openapi-core": lambda v=core_validate: v(raw),  # type: ignore[misc]
+                "floor": lambda s=schema: s.is_valid(orjson.loads(raw)),  # type: ignore[misc]
                 "json.loads": lambda: json.loads(raw),
-            }
+            },
+            rounds=FINE_ROUNDS,
+            budget_s=FINE_BUDGET_S,
         )
-        label = f"validation/example-response[{profile}]"
-        lines.append(ratio_line(f"{label} vs openapi-core", timings["contract-kit"], timings["openapi-core"]))
-        lines.append(ratio_line(f"{label} vs json.loads", timings["contract-kit"], timings["json.loads"]))
+        ours = timings["contract-kit"]
+        name = f"validation/example-response[{profile}]"
+        what = f"validation: the vendor's example response, `{profile}`"
+        if profile == "documented":
+            what += " (5 undocumented fields reported as info)"
+        rows.append(timed_row(f"{name} vs openapi-core", what, ours, timings["openapi-core"]))
+        rows.append(
+            timed_row(
+                f"{name} vs floor",
+                f"validation: the same, `{profile}`, vs the floor (orjson.loads + one jsonschema-rs call)",
+                ours,
+                timings["floor"],
+                cost=True,
+                limit=FLOOR_LIMIT if profile == "observed" else None,
+            )
+        )
+        rows.append(
+            timed_row(
+                f"{name} vs json.loads",
+                f"validation: the same, `{profile}`, vs parsing it with the standard library",
+                ours,
+                timings["json.loads"],
+                cost=True,
+            )
+        )
 
     chunks = stream_chunks()
     stream = b"".join(encode_json_chunks(chunks))
@@ -101,18 +140,27 @@ def run() -> list[str]:
         },
         rounds=5,
     )
-    lines.append(
-        ratio_line(
+    what = "validation: a 200-chunk stream (every chunk, invariants, reassembly)"
+    rows.append(
+        timed_row(
             "validation/200-chunk-stream vs openapi-core",
+            what,
             timings["contract-kit"],
             timings["openapi-core-per-chunk"],
+            note="openapi-core validates chunk by chunk",
         )
     )
-    lines.append(
-        ratio_line(
+    rows.append(
+        timed_row(
             "validation/200-chunk-stream vs json.loads",
+            "validation: the same stream vs parsing its chunks with json.loads",
             timings["contract-kit"],
             timings["json.loads-per-chunk"],
+            cost=True,
         )
     )
-    return lines
+    return rows
+
+
+if __name__ == "__main__":
+    print("\n".join(row.text() for row in run()))

@@ -13,7 +13,11 @@ per chunk with streams and the client should be the cheaper side. uvloop is
 used when installed.
 
 Latency is measured from writing a request to reading the last byte of its
-response. Responses that complete during the warm-up are not counted; after
+response. With ``--server-pid`` it also reads the server process's CPU time
+(user + system, through psutil) at the start and end of the measured window,
+and its own CPU time over the same window, so a row can say how much CPU
+each request cost the server and the client: req/s alone on a shared
+2-core machine says as much about the machine as about the server. Responses that complete during the warm-up are not counted; after
 the measured window no new request is sent and in-flight ones are drained.
 """
 
@@ -56,6 +60,20 @@ class LoadResult:
     statuses: dict[str, int]
     errors: int
     sample: Sample | None = None
+    completed: int = 0  # responses finished inside the measured window, whenever sent
+    server_cpu_s: float | None = None  # server CPU over the measured window
+    client_cpu_s: float = 0.0  # this load generator's CPU over the measured window
+
+    @property
+    def server_cpu_us(self) -> float | None:
+        """Server CPU per request served in the window, in microseconds."""
+        if self.server_cpu_s is None or not self.completed:
+            return None
+        return self.server_cpu_s / self.completed * 1e6
+
+    @property
+    def client_cpu_us(self) -> float | None:
+        return self.client_cpu_s / self.completed * 1e6 if self.completed else None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -78,6 +96,7 @@ class _Stats:
     measure_from: float
     measure_until: float
     latencies: list[float] = field(default_factory=list)
+    completed: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     errors: int = 0
     sample: Sample | None = None
@@ -162,6 +181,8 @@ class _Connection(asyncio.Protocol):
                 self.chunked,
                 self.tail.decode("utf-8", "replace"),
             )
+        if stats.measure_from <= now <= stats.measure_until:
+            stats.completed += 1
         if self.sent_at >= stats.measure_from and now <= stats.measure_until:
             stats.latencies.append(now - self.sent_at)
             stats.statuses[self.status] += 1
@@ -271,6 +292,39 @@ async def _connection_loop(host: str, port: int, request: bytes, stats: _Stats) 
             return
 
 
+def _cpu_seconds(process: object | None) -> float | None:
+    if process is None:
+        return None
+    try:
+        cpu = process.cpu_times()  # type: ignore[attr-defined]
+    except Exception:  # the server went away: no CPU figure rather than a crash
+        return None
+    return float(cpu.user + cpu.system)
+
+
+def _server_process(pid: int | None) -> object | None:
+    if pid is None:
+        return None
+    try:
+        import psutil  # optional: the bench extra installs it
+    except ImportError:
+        return None
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
+
+
+async def _cpu_window(stats: _Stats, server: object | None) -> tuple[float | None, float]:
+    """(server CPU, own CPU) between the start and the end of the measured window."""
+    await asyncio.sleep(max(0.0, stats.measure_from - time.perf_counter()))
+    server_start, own_start = _cpu_seconds(server), time.process_time()
+    await asyncio.sleep(max(0.0, stats.measure_until - time.perf_counter()))
+    server_end, own_end = _cpu_seconds(server), time.process_time()
+    used = None if server_start is None or server_end is None else server_end - server_start
+    return used, own_end - own_start
+
+
 async def generate(
     host: str,
     port: int,
@@ -279,10 +333,13 @@ async def generate(
     connections: int = 8,
     warmup_s: float = 1.0,
     duration_s: float = 5.0,
+    server_pid: int | None = None,
 ) -> LoadResult:
     start = time.perf_counter()
     stats = _Stats(measure_from=start + warmup_s, measure_until=start + warmup_s + duration_s)
+    window = asyncio.ensure_future(_cpu_window(stats, _server_process(server_pid)))
     await asyncio.gather(*(_connection_loop(host, port, request, stats) for _ in range(connections)))
+    server_cpu, client_cpu = await window
     latencies = sorted(stats.latencies)
     n = len(latencies)
     return LoadResult(
@@ -294,6 +351,9 @@ async def generate(
         statuses={str(k): v for k, v in sorted(stats.statuses.items())},
         errors=stats.errors,
         sample=stats.sample,
+        completed=stats.completed,
+        server_cpu_s=server_cpu,
+        client_cpu_s=client_cpu,
     )
 
 
@@ -315,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds not counted (default: 1)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured (default: 5)")
+    parser.add_argument("--server-pid", type=int, help="report this process's CPU time per request")
     args = parser.parse_args(argv)
     headers = {"Content-Type": "application/json"}
     for item in args.header:
@@ -332,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             connections=args.connections,
             warmup_s=args.warmup,
             duration_s=args.duration,
+            server_pid=args.server_pid,
         )
     )
     sys.stdout.write(result.to_json() + "\n")

@@ -4,6 +4,7 @@ Sits above the mock (replay answers through the same ``Handler`` interface)
 and below drift, which checks what cassettes hold.
 """
 
+from contract_kit.cassettes.cache import default_cache_dir, load_cassette_cached
 from contract_kit.cassettes.faults import FAULTS, FaultedReplay, StreamFault, split_events, stream_faults
 from contract_kit.cassettes.files import (
     atomic_write_text,
@@ -44,12 +45,14 @@ __all__ = [
     "cassette_name",
     "cassette_owner",
     "cassette_path",
+    "default_cache_dir",
     "detect_style",
     "dump_cassette",
     "events_of",
     "headers_of",
     "list_cassettes",
     "load_cassette",
+    "load_cassette_cached",
     "own_cassette_path",
     "parse_cassette",
     "parse_ignore",

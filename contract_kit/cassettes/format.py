@@ -45,7 +45,14 @@ class _Flow(dict):  # type: ignore[type-arg]
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """The C emitter when PyYAML has it (several times faster), with the kit's representers."""
+    """The C emitter when PyYAML has it (several times faster), with the kit's representers.
+
+    Never anchors and aliases: the loader refuses them in cassettes (alias bombs), so a body object
+    shared by two interactions is written out twice.
+    """
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:

@@ -25,7 +25,6 @@ interactions is answered in a few milliseconds.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import heapq
 import json
@@ -35,6 +34,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+import orjson
 
 from contract_kit._json import dumps_sorted
 from contract_kit.cassettes.model import Interaction, RecordedRequest
@@ -75,14 +76,15 @@ def parse_ignore(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def canonical(body: Any, ignore: Sequence[str] = DEFAULT_IGNORE) -> str:
     """Sorted-key compact JSON of ``body`` without the ignored (dotted) fields."""
-    return _dumped(_without(body, ignore))
+    return _dumped(_without_fields(body, ignore))
 
 
-def _without(body: Any, ignore: Sequence[str]) -> Any:
+def _without_fields(body: Any, ignore: Sequence[str]) -> Any:
+    """``body`` without the ignored fields, left out of shallow copies along their path only,
+    so the caller's body is never changed and never deep-copied."""
     if ignore and isinstance(body, dict):
-        body = copy.deepcopy(body)
         for dotted in ignore:
-            _drop(body, dotted.split("."))
+            body = _without(body, dotted.split("."))
     return body
 
 
@@ -90,31 +92,33 @@ def _dumped(body: Any) -> str:
     return dumps_sorted(body)
 
 
-def _drop(node: Any, parts: list[str]) -> None:
-    if not isinstance(node, dict) or not parts:
-        return
-    if len(parts) == 1:
-        node.pop(parts[0], None)
-    else:
-        _drop(node.get(parts[0]), parts[1:])
+def _without(node: Any, parts: list[str]) -> Any:
+    """``node`` without the field at ``parts``: a shallow copy where it changes, ``node`` itself elsewhere."""
+    if not isinstance(node, dict) or not parts or parts[0] not in node:
+        return node
+    head, rest = parts[0], parts[1:]
+    if not rest:
+        return {key: value for key, value in node.items() if key != head}
+    inner = _without(node[head], rest)
+    return node if inner is node[head] else {**node, head: inner}
 
 
 def _parsed(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return {"<raw body>": raw.decode("utf-8", "replace")}
 
 
 def key_of(request: MockRequest | RecordedRequest, ignore: Sequence[str] = DEFAULT_IGNORE) -> RequestKey:
     if isinstance(request, MockRequest):
         query = urlsplit(request.url).query
-        body = _without(_parsed(request.body), ignore)
+        body = _without_fields(_parsed(request.body), ignore)
         target = request.path + (f"?{query}" if query else "")
         return RequestKey(request.method.upper(), target, _dumped(body), body)
-    body = _without(_parsed(request.raw) if request.raw is not None else request.body, ignore)
+    body = _without_fields(_parsed(request.raw) if request.raw is not None else request.body, ignore)
     return RequestKey(request.method.upper(), request.path, _dumped(body), body)
 
 

@@ -19,8 +19,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contract_kit.cassettes.cache import load_cassette_cached
 from contract_kit.cassettes.files import list_cassettes
-from contract_kit.cassettes.format import load_cassette
 from contract_kit.cassettes.matching import DEFAULT_IGNORE, Matcher
 from contract_kit.cassettes.model import Cassette, Interaction, RecordedResponse
 from contract_kit.errors import CassetteError, CassetteMismatchError
@@ -128,7 +128,7 @@ def load_dir(directory: str | Path) -> Cassette:
         )
     pooled = Cassette(name=str(root), path=root)
     for path in list_cassettes(root):
-        pooled.interactions.extend(load_cassette(path).interactions)
+        pooled.interactions.extend(load_cassette_cached(path).interactions)
     return pooled
 
 

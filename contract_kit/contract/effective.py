@@ -40,6 +40,7 @@ from contract_kit.validation import (
 )
 
 JSON, EVENT_STREAM = JSON_TYPE, SSE_TYPE
+_MEMO_LIMIT = 256
 
 
 def media_type(content_type: str | None) -> str:
@@ -62,6 +63,10 @@ class Contract:
     skipped_actions: list[str] = field(default_factory=list)
     _checks: dict[tuple[str, str], SchemaCheck] = field(default_factory=dict, repr=False)
     _request_check: SchemaCheck | None = field(default=None, repr=False)
+    # (status, content type) exactly as callers pass them -> check: one dict lookup per validated response.
+    _checks_by_argument: dict[tuple[int | str, str], SchemaCheck | None] = field(
+        default_factory=dict, repr=False
+    )
 
     # -- schemas ---------------------------------------------------------
     @property
@@ -129,6 +134,15 @@ class Contract:
         return self._request_check
 
     def response_check(self, status: int | str = 200, content_type: str = JSON) -> SchemaCheck | None:
+        try:
+            return self._checks_by_argument[(status, content_type)]
+        except KeyError:
+            check = self._resolve_response_check(status, content_type)
+            if len(self._checks_by_argument) < _MEMO_LIMIT:  # wire content types vary without bound
+                self._checks_by_argument[(status, content_type)] = check
+            return check
+
+    def _resolve_response_check(self, status: int | str, content_type: str) -> SchemaCheck | None:
         key = self.status_key(status)
         mtype = media_type(content_type)
         if key is None or mtype not in self.responses[key]:
@@ -159,9 +173,10 @@ class Contract:
         check = self.response_check(status, content_type)
         if check is None:
             return [self._undocumented_response(status, content_type, where)]
-        found = check.violations(body, where)
-        found.extend(check.undocumented(body, where))
-        if str(status).startswith("2"):
+        found, undocumented = check.check(body, where)
+        if undocumented:
+            found.extend(undocumented)
+        if (200 <= status < 300) if status.__class__ is int else str(status).startswith("2"):
             found.extend(check_completion(body, request, where=where))
         return found
 
@@ -194,7 +209,8 @@ class Contract:
         check = self.response_check(200, EVENT_STREAM)
         if check is None:  # a stream the document does not declare is a finding, not a pass
             return [self._undocumented_response(200, EVENT_STREAM, f"chunk {index}")]
-        return check.violations(chunk, f"chunk {index}") + check.undocumented(chunk, f"chunk {index}")
+        errors, undocumented = check.check(chunk, f"chunk {index}")
+        return errors + undocumented
 
     def validate_stream(
         self, source: bytes | Iterable[Any], request: Mapping[str, Any] | None = None

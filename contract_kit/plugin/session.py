@@ -41,6 +41,7 @@ from contract_kit.cassettes import (
     Interaction,
     cassette_path,
     load_cassette,
+    load_cassette_cached,
     own_cassette_path,
     write_cassette,
 )
@@ -250,7 +251,7 @@ class RecorderSession:
                 ),
             )
         replay = ReplayHandler(
-            loaded or load_cassette(use.path),
+            loaded or load_cassette_cached(use.path),
             ignore=self.settings.ignore if ignore is None else ignore,
             timing=self.settings.timing if timing is None else timing,
             record_hint=f"pytest --contract-mode=record '{nodeid}'",

@@ -16,6 +16,8 @@ from contract_kit.validation.request_rules import check_request_rules
 from contract_kit.validation.violations import Violation
 
 _EMPTY_ALLOWED_FINISH = {"length", "content_filter"}
+# Exact classes (a bool is not a count); a set lookup is the cheapest test per value.
+_NUMBERS: frozenset[Any] = frozenset((int, float))
 _DETAIL_TOTALS = (
     ("completion_tokens_details", "completion_tokens"),
     ("prompt_tokens_details", "prompt_tokens"),
@@ -34,7 +36,12 @@ def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violat
     prompt: Any = usage.get("prompt_tokens")
     completion: Any = usage.get("completion_tokens")
     total: Any = usage.get("total_tokens")
-    if _all_numbers(prompt, completion, total) and total != prompt + completion:
+    if (
+        prompt.__class__ in _NUMBERS
+        and completion.__class__ in _NUMBERS
+        and total.__class__ in _NUMBERS
+        and total != prompt + completion
+    ):
         found.append(
             _semantic(
                 f"{path}.total_tokens",
@@ -46,16 +53,20 @@ def check_usage(usage: Any, *, where: str, path: str = "$.usage") -> list[Violat
             )
         )
     for details_key, total_key in _DETAIL_TOTALS:
-        found.extend(_check_details(usage, details_key, total_key, where, path))
+        details, limit = usage.get(details_key), usage.get(total_key)
+        if not isinstance(details, dict) or limit.__class__ not in _NUMBERS:
+            continue
+        # The cheap question inline, on every validated response; the report is built only on a yes.
+        for count in details.values():
+            if count.__class__ in _NUMBERS and count > limit:
+                found.extend(_check_details(details, details_key, total_key, limit, where, path))
+                break
     return found
 
 
 def _check_details(
-    usage: Mapping[str, Any], details_key: str, total_key: str, where: str, path: str
+    details: Mapping[str, Any], details_key: str, total_key: str, total: Any, where: str, path: str
 ) -> list[Violation]:
-    details, total = usage.get(details_key), usage.get(total_key)
-    if not isinstance(details, dict) or not _all_numbers(total):
-        return []
     return [
         _semantic(
             f"{path}.{details_key}.{name}",
@@ -66,7 +77,7 @@ def _check_details(
             count,
         )
         for name, count in details.items()
-        if _all_numbers(count) and count > total
+        if count.__class__ in _NUMBERS and count > total
     ]
 
 
@@ -115,36 +126,37 @@ def check_completion(
     """All semantic rules for a ``chat.completion`` JSON body; with ``request``, the request's rules too."""
     if not isinstance(body, dict):
         return []
-    found = check_usage(body.get("usage"), where=where)
+    usage = body.get("usage")
+    found = check_usage(usage, where=where) if usage is not None else []
     choices = body.get("choices")
     if isinstance(choices, list):
         for index, choice in enumerate(choices):
-            if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
+            if not isinstance(choice, dict):
+                continue
+            message, finish_reason = choice.get("message"), choice.get("finish_reason")
+            if not isinstance(message, dict):
+                continue
+            if not _plainly_fine(message, finish_reason):
+                found.extend(check_choice(message, finish_reason, where=where, path=f"$.choices[{index}]"))
+            if request is not None:
                 found.extend(
-                    check_choice(
-                        choice["message"],
-                        choice.get("finish_reason"),
+                    check_request_rules(
+                        request,
+                        message,
+                        finish_reason,
+                        usage=body.get("usage"),
                         where=where,
-                        path=f"$.choices[{index}]",
+                        path=f"$.choices[{index}].message",
                     )
                 )
-                if request is not None:
-                    found.extend(
-                        check_request_rules(
-                            request,
-                            choice["message"],
-                            choice.get("finish_reason"),
-                            usage=body.get("usage"),
-                            where=where,
-                            path=f"$.choices[{index}].message",
-                        )
-                    )
     return found
 
 
-def _all_numbers(*values: Any) -> bool:
-    # A plain loop over exact classes: this runs on every validated response.
-    for value in values:  # noqa: SIM110
-        if value.__class__ not in (int, float):
-            return False
-    return True
+def _plainly_fine(message: Mapping[str, Any], finish_reason: Any) -> bool:
+    """The common answer (text, no tool calls) passes ``check_choice`` for sure; others get the full check."""
+    if message.get("tool_calls") or finish_reason == "tool_calls":
+        return False
+    if finish_reason in _EMPTY_ALLOWED_FINISH:
+        return True
+    content = message.get("content")
+    return content.__class__ is str and content != ""

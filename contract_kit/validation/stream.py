@@ -189,8 +189,9 @@ class StreamChecker:
         report.chunks.append(chunk)
         where = f"chunk {index}"
         if self._check is not None:
-            report.violations.extend(self._check.violations(chunk, where))
-            self._add_undocumented(chunk, where)
+            errors, undocumented = self._check.check(chunk, where)
+            report.violations.extend(errors)
+            self._add_undocumented(undocumented)
         self._check_constants(chunk, where)
         choices = chunk.get("choices")
         if self._usage_index is not None:
@@ -208,9 +209,8 @@ class StreamChecker:
                 if isinstance(choice, dict):
                     self._add_choice(choice, where, position)
 
-    def _add_undocumented(self, chunk: dict[str, Any], where: str) -> None:
-        assert self._check is not None
-        for finding in self._check.undocumented(chunk, where):
+    def _add_undocumented(self, findings: list[Violation]) -> None:
+        for finding in findings:
             key = (normalize(finding.path), finding.rule)
             if key not in self._seen_undocumented:
                 self._seen_undocumented.add(key)

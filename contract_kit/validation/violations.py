@@ -78,12 +78,16 @@ def format_violations(violations: Iterable[Violation]) -> str:
 
 
 def json_path(parts: Iterable[str | int]) -> str:
-    """Render a JSON Pointer-like sequence of keys and indexes as a JSONPath."""
+    """Render a JSON Pointer-like sequence of keys and indexes as an RFC 9535 normalized-style JSONPath.
+
+    Only ASCII identifiers use the ``.name`` shorthand; any other name is quoted, so every path
+    the kit prints is one an overlay target can use as it stands.
+    """
     out = "$"
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part.isidentifier():
+        elif part.isidentifier() and part.isascii():
             out += f".{part}"
         else:
             out += "[" + json.dumps(part) + "]"

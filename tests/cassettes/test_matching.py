@@ -88,3 +88,12 @@ def test_the_path_is_part_of_the_match() -> None:
     matcher = Matcher([_recorded({"model": "m"})])
     with pytest.raises(CassetteMismatchError, match="POST /v1/other"):
         matcher.match(_sent({"model": "m"}, path="/v1/other"))
+
+
+def test_the_canonical_body_leaves_the_callers_body_untouched() -> None:
+    body = {"user": "u1", "stream_options": {"include_usage": True, "x": 1}, "n": 2**70}
+    before = json.dumps(body, sort_keys=True)
+    key = canonical(body, ("user", "stream_options.include_usage", "missing.deep"))
+    assert json.dumps(body, sort_keys=True) == before  # nothing removed from the caller's dict
+    assert json.loads(key) == {"stream_options": {"x": 1}, "n": 2**70}  # big ints fall back, still equal
+    assert canonical({"b": 1, "a": "é"}) == '{"a":"é","b":1}'

@@ -81,7 +81,9 @@ def test_the_httpx_example_passes(pytester: pytest.Pytester) -> None:
 
 
 def test_the_scenarios_block_passes(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_faults=_block("def test_my_client_retries_then_reads_the_third_answer"))
+    pytester.makepyfile(
+        test_readme_scenarios=_block("def test_my_client_retries_then_reads_the_third_answer")
+    )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
