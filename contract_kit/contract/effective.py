@@ -9,7 +9,7 @@ Everything downstream reads schemas from here and nowhere else.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,11 @@ from contract_kit.contract.document import (
     check_profile,
     deref,
     effective_document,
-    ensure_valid,
     operation_path,
     server_path_prefix,
     spec_files,
 )
+from contract_kit.contract.validity import ensure_valid
 from contract_kit.validation import SchemaCheck, StreamReport, Violation, check_completion, check_stream
 
 JSON = "application/json"
@@ -51,6 +51,7 @@ class Contract:
     request_schema: dict[str, Any] | bool
     responses: dict[str, dict[str, dict[str, Any] | bool]]
     skipped_actions: list[str] = field(default_factory=list)
+    conversion_notes: dict[str, str] = field(default_factory=dict)  # pointer -> 3.0 syntax read by intent
     _checks: dict[tuple[str, str], SchemaCheck] = field(default_factory=dict, repr=False)
     _request_check: SchemaCheck | None = field(default=None, repr=False)
 
@@ -211,20 +212,13 @@ class Contract:
 def build_contract(
     effective: EffectiveDocument, *, operation: str | None = None, validate_spec: bool = True
 ) -> Contract:
-    """Turn an effective document into a Contract (schemas converted once)."""
-    from contract_kit.contract.oas30 import resolve_pointer, to_json_schema
-
+    """Turn an effective document into a Contract (schemas converted once, by the document's version)."""
     if validate_spec:
         ensure_valid(effective)
     document = effective.document
     path = operation_path(document, operation)
     op = document["paths"][path]["post"]
-    components = (document.get("components") or {}).get("schemas") or {}
-
-    def convert(schema: Any) -> dict[str, Any] | bool:
-        return to_json_schema(
-            schema, components=components, resolver=lambda ref: resolve_pointer(document, ref)
-        )
+    convert, notes = _converter(document)
 
     body = deref(document, op.get("requestBody") or {})
     request_media = deref(document, (body.get("content") or {}).get(JSON) or {})
@@ -246,7 +240,26 @@ def build_contract(
         request_schema=request_schema,
         responses=responses,
         skipped_actions=list(effective.skipped_actions),
+        conversion_notes=dict(sorted(notes.items())),
     )
+
+
+def _converter(document: dict[str, Any]) -> tuple[Callable[[Any], dict[str, Any] | bool], dict[str, str]]:
+    """3.1 documents are JSON Schema 2020-12 already (``oas31``); 3.0 ones go through ``oas30``."""
+    from contract_kit.contract.oas30 import resolve_pointer, to_json_schema
+    from contract_kit.contract.oas31 import Oas31Conversion, is_oas31
+
+    if is_oas31(document):
+        conversion = Oas31Conversion(document)
+        return conversion.convert, conversion.notes
+    components = (document.get("components") or {}).get("schemas") or {}
+
+    def convert(schema: Any) -> dict[str, Any] | bool:
+        return to_json_schema(
+            schema, components=components, resolver=lambda ref: resolve_pointer(document, ref)
+        )
+
+    return convert, {}
 
 
 _CACHE: dict[tuple[Any, ...], Contract] = {}

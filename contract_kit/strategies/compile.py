@@ -81,8 +81,6 @@ class Compiler:
         branches = self.view.branches(schema)
         if len(branches) > 1 or branches[0] is not schema:
             return st.one_of([self.value(branch, location) for branch in branches])
-        if "allOf" in schema:
-            return self.value(merge_all_of(self.view, schema), location)
         kinds = types_of(schema) or _implied_types(schema)
         return st.one_of([self._typed(schema, kind, location) for kind in kinds])
 
@@ -207,17 +205,6 @@ def free_objects(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, An
     """A small JSON object, for an object schema that declares no properties."""
     keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
     return st.dictionaries(keys, json_scalars(text), max_size=3)
-
-
-def merge_all_of(view: SchemaView, schema: Schema) -> dict[str, Any]:
-    """A flat schema for ``allOf`` (properties and required merged; other keywords, last wins)."""
-    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema.get("allOf", []):
-        part = view.resolve(part)
-        merged.setdefault("properties", {}).update(part.get("properties") or {})
-        merged["required"] = sorted({*merged.get("required", []), *part.get("required", [])})
-        merged.update({k: v for k, v in part.items() if k not in ("properties", "required")})
-    return merged
 
 
 def _implied_types(schema: Schema) -> tuple[str, ...]:
