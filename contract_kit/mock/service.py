@@ -59,6 +59,7 @@ from contract_kit.mock.engine import (
     render_json,
 )
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
+from contract_kit.mock.fit import fit
 from contract_kit.mock.scenarios import (
     SCENARIO_KEY,
     ErrorReply,
@@ -282,9 +283,10 @@ class MockService:
         except EngineRequestError as exc:
             raise _Reject(error_response(400, str(exc), param=exc.param)) from None
         if body.get("stream") is True:
-            events = sse_events(render_chunks(completion, body, options))
-            return MockResponse(200, list(_STREAM_HEADERS), chunks=events)
-        return json_response(200, render_json(completion, body, options))
+            chunk_schema = _schema_of(self.contract, "text/event-stream")
+            chunks = [fit(chunk, chunk_schema) for chunk in render_chunks(completion, body, options)]
+            return MockResponse(200, list(_STREAM_HEADERS), chunks=sse_events(chunks))
+        return json_response(200, fit(render_json(completion, body, options), _schema_of(self.contract)))
 
     # --- control routes ---------------------------------------------------------------------------
 
@@ -423,3 +425,9 @@ def _json_or_none(raw: bytes | None) -> Any:
         return json.loads(raw)
     except ValueError:
         return None
+
+
+def _schema_of(contract: RequestContract, content_type: str = "application/json") -> Any:
+    """The loaded document's 200 schema the answer is fitted to (none: the answer as rendered)."""
+    lookup = getattr(contract, "response_schema", None)
+    return lookup(200, content_type) if callable(lookup) else None

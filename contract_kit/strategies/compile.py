@@ -120,11 +120,11 @@ class Compiler:
         schema = self.view.resolve(schema)
         props = self.view.properties(schema)
         if not props and not fixed:
-            return (
-                free_objects(self.text)
-                if schema.get("additionalProperties") is not False
-                else st.builds(dict)
-            )
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, Mapping) and extra:  # a map whose values the schema describes
+                keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
+                return st.dictionaries(keys, self.value(extra, item(location)), max_size=3)
+            return free_objects(self.text) if extra is not False else st.builds(dict)
         fixed, optional = dict(fixed or {}), dict(optional or {})
         required = set(self.view.required(schema)) - set(omit)
         always = {name: self.value(props[name], child(location, name)) for name in props if name in required}

@@ -175,11 +175,16 @@ def number_range(schema: Any) -> NumberRange | None:
 def _bound(schema: Schema, inclusive: str, exclusive: str) -> tuple[float | None, bool]:
     value = schema.get(exclusive)
     if _is_number(value):
-        return float(value), True
+        return _exact(value), True
     bound = schema.get(inclusive)
     if _is_number(bound):
-        return float(bound), value is True
+        return _exact(bound), value is True
     return None, False
+
+
+def _exact(value: float) -> float:
+    """An int bound stays an int: 2**63 - 1 as a float is 2**63, outside the range."""
+    return value if isinstance(value, int) else float(value)
 
 
 def _is_number(value: Any) -> TypeGuard[float]:

