@@ -128,6 +128,11 @@ class Compiler:
         fixed, optional = dict(fixed or {}), dict(optional or {})
         required = set(self.view.required(schema)) - set(omit)
         always = {name: self.value(props[name], child(location, name)) for name in props if name in required}
+        extra = schema.get("additionalProperties")
+        for name in sorted(required - set(props) - set(fixed)):  # required, yet not declared (Azure has one)
+            always[name] = (
+                self.value(extra, child(location, name)) if isinstance(extra, Mapping) else self.text
+            )
         always.update(fixed)
         sometimes = {
             name: optional[name] if name in optional else self.value(sub, child(location, name))

@@ -103,7 +103,8 @@ class SchemaView:
         schema = self.resolve(schema)
         for keyword in COMBINATORS:
             if isinstance(schema.get(keyword), list):
-                return [self.resolve(branch) for branch in schema[keyword]]
+                branches = [self.resolve(branch) for branch in schema[keyword]]
+                return _within_type(branches, types_of(schema))
         return [schema]
 
     def non_null_branches(self, schema: Any) -> list[Schema]:
@@ -132,6 +133,14 @@ class SchemaView:
             for name, sub in self.properties(branch).items():
                 yield prefix + name, sub
                 yield from self.walk_properties(sub, prefix + name + ".")
+
+
+def _within_type(branches: list[Schema], kinds: tuple[str, ...]) -> list[Schema]:
+    """A ``type`` beside the union (an ``allOf`` merge leaves one) rules out branches of other types."""
+    if not kinds:
+        return branches
+    kept = [b for b in branches if not types_of(b) or set(types_of(b)) & set(kinds)]
+    return kept or branches
 
 
 def types_of(schema: Any) -> tuple[str, ...]:

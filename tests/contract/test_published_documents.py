@@ -55,6 +55,20 @@ def _published_validator(path: Path, component: str) -> jsonschema.protocols.Val
     return cls(schema, registry=registry)
 
 
+def _errors(oracle: jsonschema.protocols.Validator, value: Any) -> list[str]:
+    """The oracle's errors, except a null where the schema says 3.0 ``nullable: true``.
+
+    OpenAI's 3.1 document still writes ``nullable: true`` (stream ``finish_reason``,
+    ``logprobs``); strict 2020-12 ignores it, the kit follows the evident intent
+    (and notes it in ``Contract.conversion_notes``), as every OpenAI stream sends null there.
+    """
+    return [
+        f"{list(e.absolute_path)}: {e.message}"
+        for e in oracle.iter_errors(value)
+        if not (e.instance is None and isinstance(e.schema, dict) and e.schema.get("nullable") is True)
+    ]
+
+
 def _send(service: MockService, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
     raw = json.dumps(body).encode()
     merged = {"content-type": "application/json", **headers}
@@ -102,14 +116,6 @@ def test_both_documents_load(openai_contract: Contract, azure_contract: Contract
     assert any("nullable" in pointer for pointer in openai_contract.conversion_notes)
 
 
-KNOWN_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="issue #11 not finished: some generated requests (rare branches) and stream chunks still break "
-    "the published document; the generator needs the validator-filter fallback",
-)
-
-
-@KNOWN_GAP
 @pytest.mark.parametrize("which", ["openai", "azure"])
 def test_generated_requests_are_valid_for_the_published_document(
     which: str, openai_contract: Contract, azure_contract: Contract
@@ -135,12 +141,11 @@ def test_openai_answers_validate_against_the_published_document(openai_contract:
     response = _send(service, "/v1/chat/completions", body, {})
     assert response.status == 200, response.body
     answer = json.loads(response.body or b"")
-    assert list(oracle.iter_errors(answer)) == []
+    assert _errors(oracle, answer) == []
     assert "refusal" in answer["choices"][0]["message"]
     assert "reasoning_content" not in answer["choices"][0]["message"] and "meta" not in answer
 
 
-@KNOWN_GAP
 def test_openai_stream_chunks_validate_against_the_published_document(openai_contract: Contract) -> None:
     service = MockService(openai_contract, require_auth=False)
     oracle = _published_validator(OPENAI, "CreateChatCompletionStreamResponse")
@@ -151,4 +156,4 @@ def test_openai_stream_chunks_validate_against_the_published_document(openai_con
     chunks = [json.loads(e.removeprefix("data: ").strip()) for e in events if "[DONE]" not in e]
     assert chunks
     for chunk in chunks:
-        assert list(oracle.iter_errors(chunk)) == []
+        assert _errors(oracle, chunk) == []
