@@ -90,8 +90,19 @@ def _branch_for(value: Any, branches: list[Any], defs: _Defs) -> Any:
     if not fitting:
         return branches[0]
     if isinstance(value, dict):
+        fitting = [b for b in fitting if not _conflicts(value, defs.resolve(b), defs)] or fitting
         return max(fitting, key=lambda b: len(set(value) & set(defs.resolve(b).get("properties") or {})))
     return fitting[0]
+
+
+def _conflicts(value: dict[str, Any], node: Mapping[str, Any], defs: _Defs) -> bool:
+    """A branch whose tag property (one ``const``/``enum`` value, like ``object``) says otherwise."""
+    for name, sub in (node.get("properties") or {}).items():
+        prop = defs.resolve(sub)
+        allowed = [prop["const"]] if "const" in prop else prop.get("enum")
+        if name in value and isinstance(allowed, list) and len(allowed) == 1 and value[name] != allowed[0]:
+            return True
+    return False
 
 
 def _fit_object(value: dict[str, Any], node: Mapping[str, Any], defs: _Defs, depth: int) -> dict[str, Any]:

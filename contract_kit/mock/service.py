@@ -178,7 +178,7 @@ class MockService:
         try:
             response = self._serve(request, state)
         except _Reject as reject:
-            response = reject.response
+            response = _fitted_error(self.contract, reject.response)
         except Exception as exc:  # a bug in the mock: say so rather than pretend the request was bad
             response = error_response(500, f"the mock failed: {type(exc).__name__}: {exc}", code="mock_error")
         response.headers.append(("x-request-id", f"req_{uuid.uuid4().hex}"))
@@ -431,3 +431,17 @@ def _schema_of(contract: RequestContract, content_type: str = "application/json"
     """The loaded document's 200 schema the answer is fitted to (none: the answer as rendered)."""
     lookup = getattr(contract, "response_schema", None)
     return lookup(200, content_type) if callable(lookup) else None
+
+
+def _fitted_error(contract: RequestContract, response: MockResponse) -> MockResponse:
+    """An error body fitted to the schema the loaded document gives its status (Azure: no null ``code``)."""
+    lookup = getattr(contract, "response_schema", None)
+    schema = lookup(response.status) if callable(lookup) and response.body else None
+    if schema is None or response.body is None:
+        return response
+    try:
+        body = _json.loads(response.body)
+    except ValueError:
+        return response
+    response.body = _json.dumps(fit(body, schema))
+    return response

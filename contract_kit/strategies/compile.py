@@ -36,6 +36,8 @@ Override = Callable[[Schema], "st.SearchStrategy[Any] | None"]
 OPEN_RANGE_WIDTH = 1024
 """How far an open numeric range reaches from its one bound (or from 0 when both are open)."""
 DEFAULT_MAX_ITEMS = 3
+INT64 = (-(2**63), 2**63 - 1)
+"""Integers stay in the signed 64-bit range every JSON stack carries (OpenAI writes ``seed`` bounds past it)."""
 
 
 def child(location: str, name: str) -> str:
@@ -169,11 +171,12 @@ def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:
         bounds = NumberRange(None, None)
     low, high = _closed_range(bounds)
     choices: list[st.SearchStrategy[Any]] = []
-    edges = bounds.inclusive_bounds()
+    edges = [e for e in bounds.inclusive_bounds() if INT64[0] <= e <= INT64[1]]
     if edges:
         choices.append(st.sampled_from(edges))
     first_int = math.floor(low) + 1 if bounds.low_exclusive and float(low).is_integer() else math.ceil(low)
     last_int = math.ceil(high) - 1 if bounds.high_exclusive and float(high).is_integer() else math.floor(high)
+    first_int, last_int = max(first_int, INT64[0]), min(last_int, INT64[1])
     if first_int <= last_int:
         choices.append(st.integers(first_int, last_int))
     if not bounds.integer:

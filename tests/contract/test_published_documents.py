@@ -157,3 +157,22 @@ def test_openai_stream_chunks_validate_against_the_published_document(openai_con
     assert chunks
     for chunk in chunks:
         assert _errors(oracle, chunk) == []
+
+
+# -- the CLI main job, in process (the parse cache keeps the 3 MB document read once) -----------------
+@pytest.mark.parametrize("which", ["openai", "azure"])
+def test_check_exits_0_on_the_published_document(which: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from contract_kit.cli import main
+
+    spec = str(OPENAI if which == "openai" else AZURE)
+    assert main(["check", "--spec", spec, "--examples", "10", "--seed", "1"]) == 0, capsys.readouterr().out
+
+
+def test_lint_on_the_operation_scope_exits_0_or_1(capsys: pytest.CaptureFixture[str]) -> None:
+    from contract_kit.cli import main
+
+    assert main(["lint", "--spec", str(OPENAI), "--scope", "operation", "--format", "json"]) in (0, 1)
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["error"] == 0
+    locations = [f["location"] for f in report["findings"]]
+    assert locations and all(loc.startswith("#/") for loc in locations)
