@@ -101,6 +101,34 @@ class Contract:
         model = (schema.get("properties") or {}).get("model") or {}
         return [m for m in model.get("enum", []) if isinstance(m, str)]
 
+    @property
+    def api_key_locations(self) -> list[tuple[str, str]]:
+        """``(in, name)`` of each ``apiKey`` security scheme the operation accepts (Azure: header ``api-key``)."""
+        requirements = self.document["paths"][self.path]["post"].get(
+            "security", self.document.get("security")
+        )
+        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        names = sorted({name for req in requirements or [] if isinstance(req, dict) for name in req})
+        found = [deref(self.document, schemes.get(name)) for name in names]
+        return [
+            (str(s.get("in")), str(s.get("name")))
+            for s in found
+            if isinstance(s, dict) and s.get("type") == "apiKey" and s.get("in") in ("header", "query")
+        ]
+
+    @property
+    def required_query(self) -> dict[str, str]:
+        """The operation's required query parameters (Azure: ``api-version``) with a value the document
+        suggests (example, default or first enum value), path-level parameters included."""
+        item = self.document["paths"][self.path]
+        declared = [*(item.get("parameters") or []), *(item["post"].get("parameters") or [])]
+        params = [deref(self.document, p) for p in declared]
+        return {
+            str(p["name"]): _suggested_value(deref(self.document, p.get("schema") or {}), p)
+            for p in params
+            if isinstance(p, dict) and p.get("in") == "query" and p.get("required")
+        }
+
     # -- assertions (fail a test with a readable violation list) --------------
     def assert_request(self, body: Any) -> None:
         from contract_kit.contract.assertions import assert_valid_request
@@ -215,6 +243,16 @@ class Contract:
             content_type,
             kind="content-type",
         )
+
+
+def _suggested_value(schema: Any, parameter: Mapping[str, Any]) -> str:
+    for source in (parameter, schema if isinstance(schema, Mapping) else {}):
+        for key in ("example", "default"):
+            if source.get(key) is not None:
+                return str(source[key])
+        if isinstance(source.get("enum"), list) and source["enum"]:
+            return str(source["enum"][0])
+    return "1"
 
 
 def build_contract(

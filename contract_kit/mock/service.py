@@ -193,6 +193,7 @@ class MockService:
         self._check_size(request)
         body = state["body"] = _parse_body(request.body)
         self._check_auth(request)
+        _check_query(self.contract, request)
         self._check_model(body)
         self._check_schema(body)
         plan = self._plan(request)
@@ -233,7 +234,7 @@ class MockService:
             )
 
     def _check_auth(self, request: MockRequest) -> None:
-        if not self.require_auth:
+        if not self.require_auth or _has_document_api_key(self.contract, request):
             return
         value = request.headers.get("authorization")
         if value is None:
@@ -445,3 +446,30 @@ def _fitted_error(contract: RequestContract, response: MockResponse) -> MockResp
         return response
     response.body = _json.dumps(fit(body, schema))
     return response
+
+
+def _has_document_api_key(contract: RequestContract, request: MockRequest) -> bool:
+    """A non-empty key where one of the document's ``apiKey`` schemes puts it (header or query)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    locations = getattr(contract, "api_key_locations", [])
+    query = parse_qs(urlsplit(request.url).query) if any(where == "query" for where, _ in locations) else {}
+    for where, name in locations:
+        value = request.headers.get(name.lower()) if where == "header" else (query.get(name) or [""])[0]
+        if value and value.strip():
+            return True
+    return False
+
+
+def _check_query(contract: RequestContract, request: MockRequest) -> None:
+    """A required query parameter (Azure's ``api-version``) missing is a 400, as the live service answers."""
+    from urllib.parse import parse_qs, urlsplit
+
+    required = getattr(contract, "required_query", [])
+    if not required:
+        return
+    present = parse_qs(urlsplit(request.url).query)
+    for name in required:
+        if not present.get(name):
+            message = f"Missing required query parameter '{name}'."
+            raise _Reject(error_response(400, message, param=name, code="missing_required_parameter"))

@@ -75,7 +75,7 @@ class MockTarget:
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=False)
         self.name = f"mock (in-process, profile {contract.profile}, seed {seed})"
-        self._url = f"https://api.aimlapi.com{contract.path}"
+        self._url = f"https://api.aimlapi.com{contract.path}{query_string(contract)}"
 
     def send(self, body: bytes, content_type: str) -> TargetResponse:
         from contract_kit.mock import MockRequest
@@ -105,7 +105,7 @@ class URLTarget:
     ) -> None:
         import httpx
 
-        self.url = endpoint_url(base_url, contract)
+        self.url = endpoint_url(base_url, contract) + query_string(contract)
         host = urlsplit(self.url).hostname or ""
         self.deterministic = host in _LOOPBACK
         self.name = self.url
@@ -130,6 +130,13 @@ class URLTarget:
 
     def __repr__(self) -> str:  # never shows the key
         return f"URLTarget({self.url!r})"
+
+
+def query_string(contract: Contract) -> str:
+    """The required query parameters the document names (Azure's ``api-version``), as ``?a=b``."""
+    from urllib.parse import urlencode
+
+    return f"?{urlencode(contract.required_query)}" if contract.required_query else ""
 
 
 def endpoint_url(base_url: str, contract: Contract) -> str:

