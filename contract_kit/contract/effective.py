@@ -98,8 +98,8 @@ class Contract:
         schema = self.request_schema
         if not isinstance(schema, dict):
             return []
-        model = (schema.get("properties") or {}).get("model") or {}
-        return [m for m in model.get("enum", []) if isinstance(m, str)]
+        model = _property_schema(schema, schema, "model")
+        return [m for m in _allowed_values(schema, model) or [] if isinstance(m, str)]
 
     @property
     def api_key_locations(self) -> list[tuple[str, str]]:
@@ -243,6 +243,50 @@ class Contract:
             content_type,
             kind="content-type",
         )
+
+
+def _follow(root: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+    """Follow ``#/$defs/`` references (the converted schema's only kind) to the schema they name."""
+    from contract_kit.contract.oas30 import resolve_pointer
+    from contract_kit.errors import SpecError
+
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and depth < 32:
+        try:
+            schema = resolve_pointer(root, schema["$ref"])
+        except SpecError:
+            return {}
+        depth += 1
+    return schema
+
+
+def _property_schema(root: dict[str, Any], schema: Any, name: str, depth: int = 0) -> Any:
+    """The schema of property ``name``, through references and ``allOf`` parts (the last that names it)."""
+    schema = _follow(root, schema)
+    if not isinstance(schema, dict) or depth > 32:
+        return None
+    found = (schema.get("properties") or {}).get(name)
+    for part in schema.get("allOf") or []:
+        found = _property_schema(root, part, name, depth + 1) or found
+    return found
+
+
+def _allowed_values(root: dict[str, Any], schema: Any, depth: int = 0) -> list[Any] | None:
+    """The closed set of values a schema allows, or ``None`` when it is open (any string)."""
+    schema = _follow(root, schema)
+    if not isinstance(schema, dict) or depth > 32:
+        return None
+    if isinstance(schema.get("enum"), list):
+        return list(schema["enum"])
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if not isinstance(branches, list):
+        return None
+    values: list[Any] = []
+    for branch in branches:
+        allowed = _allowed_values(root, branch, depth + 1)
+        if allowed is None:
+            return None
+        values += allowed
+    return values
 
 
 def _suggested_value(schema: Any, parameter: Mapping[str, Any]) -> str:
