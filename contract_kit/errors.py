@@ -141,3 +141,7 @@ class UnmockedRequestError(ContractKitError, AssertionError):
 
 class ServerStartError(ContractKitError, RuntimeError):
     """The background server did not come up; the message says why."""
+
+
+class GenerationFallbackWarning(UserWarning):
+    """The document uses a keyword the generator does not build: its cases are filtered by the validator."""

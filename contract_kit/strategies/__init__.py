@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 
 from contract_kit.strategies.coherence import coherence_problems
+from contract_kit.strategies.fallback import guarded
 from contract_kit.strategies.invalid import INVALID_KINDS, InvalidBuilder, InvalidCase, raw_request_violations
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
 from contract_kit.strategies.responses import Completion, ResponseBuilder, ToolCall
@@ -83,7 +84,7 @@ def chat_requests(
     if key not in _BUILDERS:
         _BUILDERS[key] = (
             resolved.request_schema,
-            RequestBuilder(resolved.request_schema, options).requests(),
+            guarded(RequestBuilder(resolved.request_schema, options).requests(), resolved),
         )
     strategy: st.SearchStrategy[dict[str, Any]] = _BUILDERS[key][1]
     return strategy
