@@ -284,10 +284,10 @@ class MockService:
         except EngineRequestError as exc:
             raise _Reject(error_response(400, str(exc), param=exc.param)) from None
         if body.get("stream") is True:
-            chunk_schema = _schema_of(self.contract, "text/event-stream")
-            chunks = [fit(chunk, chunk_schema) for chunk in render_chunks(completion, body, options)]
+            rendered = render_chunks(completion, body, options)
+            chunks = [_conformed(self.contract, chunk, "text/event-stream") for chunk in rendered]
             return MockResponse(200, list(_STREAM_HEADERS), chunks=sse_events(chunks))
-        return json_response(200, fit(render_json(completion, body, options), _schema_of(self.contract)))
+        return json_response(200, _conformed(self.contract, render_json(completion, body, options)))
 
     # --- control routes ---------------------------------------------------------------------------
 
@@ -428,23 +428,27 @@ def _json_or_none(raw: bytes | None) -> Any:
         return None
 
 
-def _schema_of(contract: RequestContract, content_type: str = "application/json") -> Any:
-    """The loaded document's 200 schema the answer is fitted to (none: the answer as rendered)."""
-    lookup = getattr(contract, "response_schema", None)
-    return lookup(200, content_type) if callable(lookup) else None
+def _conformed(
+    contract: RequestContract, answer: Any, content_type: str = "application/json", status: int = 200
+) -> Any:
+    """The answer checked against the loaded contract before it leaves (one compiled-validator call);
+    one that does not conform is fitted to the document's schema (``mock/fit.py``)."""
+    lookup = getattr(contract, "response_check", None)
+    check = lookup(status, content_type) if callable(lookup) else None
+    if check is None or check.is_valid(answer):
+        return answer
+    return fit(answer, contract.response_schema(status, content_type))  # type: ignore[attr-defined]
 
 
 def _fitted_error(contract: RequestContract, response: MockResponse) -> MockResponse:
     """An error body fitted to the schema the loaded document gives its status (Azure: no null ``code``)."""
-    lookup = getattr(contract, "response_schema", None)
-    schema = lookup(response.status) if callable(lookup) and response.body else None
-    if schema is None or response.body is None:
+    if response.body is None or not callable(getattr(contract, "response_check", None)):
         return response
     try:
         body = _json.loads(response.body)
     except ValueError:
         return response
-    response.body = _json.dumps(fit(body, schema))
+    response.body = _json.dumps(_conformed(contract, body, status=response.status))
     return response
 
 
