@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from contract_kit.contract.oas30 import resolve_pointer
 from contract_kit.errors import SpecError
@@ -188,6 +189,4 @@ def _escape(token: str) -> str:
 
 
 def _unescape(token: str) -> str:
-    from urllib.parse import unquote
-
     return unquote(token).replace("~1", "/").replace("~0", "~")

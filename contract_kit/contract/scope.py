@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 from contract_kit.contract.oas30 import resolve_pointer
 from contract_kit.errors import SpecError
@@ -32,8 +33,6 @@ def pointer(parts: tuple[str | int, ...] | list[str | int]) -> str:
 
 def split_pointer(ref: str) -> tuple[str, ...]:
     """``#/components/schemas/A`` -> ``("components", "schemas", "A")``."""
-    from urllib.parse import unquote
-
     path = unquote(ref[1:]) if ref.startswith("#") else ref
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:])
 

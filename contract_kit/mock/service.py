@@ -47,6 +47,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 from contract_kit import _json
 from contract_kit.errors import ConfigError
@@ -454,8 +455,6 @@ def _fitted_error(contract: RequestContract, response: MockResponse) -> MockResp
 
 def _has_document_api_key(contract: RequestContract, request: MockRequest) -> bool:
     """A non-empty key where one of the document's ``apiKey`` schemes puts it (header or query)."""
-    from urllib.parse import parse_qs, urlsplit
-
     locations = getattr(contract, "api_key_locations", [])
     query = parse_qs(urlsplit(request.url).query) if any(where == "query" for where, _ in locations) else {}
     for where, name in locations:
@@ -467,8 +466,6 @@ def _has_document_api_key(contract: RequestContract, request: MockRequest) -> bo
 
 def _check_query(contract: RequestContract, request: MockRequest) -> None:
     """A required query parameter (Azure's ``api-version``) missing is a 400, as the live service answers."""
-    from urllib.parse import parse_qs, urlsplit
-
     required = getattr(contract, "required_query", [])
     if not required:
         return
