@@ -173,3 +173,7 @@ class ServerStartError(ContractKitError, RuntimeError):
 
 class NoRuleMatchedError(ConfigError):
     """Strict reply rules and a request none of them matches; the message names the closest rule."""
+
+
+class GenerationFallbackWarning(UserWarning):
+    """The document uses a keyword the generator does not build: its cases are filtered by the validator."""

@@ -16,6 +16,12 @@ def add_parser(sub: Any) -> None:
         "--examples", default=None, metavar="DIR", help="folder of the page's example JSON files"
     )
     parser.add_argument("--format", default="text", choices=("text", "json"))
+    parser.add_argument(
+        "--scope",
+        default="document",
+        choices=("document", "operation"),
+        help="check the whole document (the rest as warnings) or only what the chat operation reaches (faster)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
         render_lint,
     )  # start-up cost
 
-    report = lint(args.spec, args.profile, args.examples, overlays=args.overlays)
+    report = lint(
+        args.spec, args.profile, args.examples, overlays=args.overlays, whole=args.scope == "document"
+    )
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -97,14 +97,16 @@ def run(args: argparse.Namespace) -> int:
         return _run_proxy(args)
     contract = load_contract(args.profile, args.spec, overlays=args.overlays)
     handler = _handler(args, contract)
-    where = f"http://{args.host}:{args.port}/v1"
+    where = (
+        f"http://{args.host}:{args.port}{contract.base_path}"  # the document's server path (Azure: /openai)
+    )
     source = (
         f"cassettes in {args.cassette_dir}" + (f" with the {args.fault} fault" if args.fault else "")
         if args.cassette_dir
         else f"the mock (profile {args.profile}, seed {args.seed})"
     )
     print(
-        f"contract-kit serve: {source} at {where}/chat/completions (Ctrl+C stops)",
+        f"contract-kit serve: {source} at {where}{contract.path} (Ctrl+C stops)",
         file=sys.stderr,
         flush=True,
     )

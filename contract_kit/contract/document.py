@@ -17,6 +17,7 @@ given this vendor's error bodies or security scheme.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -24,18 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft4Validator, Draft202012Validator
-from openapi_spec_validator.schemas import schema_v30, schema_v31
-from openapi_spec_validator.validation import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-from openapi_spec_validator.versions.shortcuts import get_spec_version
-
-from contract_kit import _resources
+from contract_kit import _json, _resources
 from contract_kit._files import parse_text
 from contract_kit.contract.oas30 import resolve_pointer
 from contract_kit.contract.overlay import action_matches, apply_overlay, load_overlay
 from contract_kit.defaults import DEFAULT_PROFILE, PROFILES
 from contract_kit.errors import OperationNotFoundError, ProfileError, SpecError
-from contract_kit.validation import json_path
 
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "EffectiveDocument", "OverlayRef", "SpecFiles", "spec_files"]
 
@@ -164,14 +159,34 @@ def _server_host(document: Path, mtime: float) -> str | None:
 
 
 def read_document(path: Path) -> Any:
-    """Parse a JSON or YAML file; a syntax error names the file, line and column."""
+    """Parse a JSON or YAML file; a syntax error names the file, line and column.
+
+    A published document can be 3 MB of YAML (seconds to parse), and lint, the
+    contract and the folder scan each read it: the parse is cached per file
+    version as compact JSON, and every caller gets its own fresh copy.
+    """
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SpecError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
+    cached = _parsed(path, stat.st_mtime_ns, stat.st_size)
+    return _json.loads(cached) if isinstance(cached, bytes) else copy.deepcopy(cached)
+
+
+@lru_cache(maxsize=16)
+def _parsed(path: Path, mtime_ns: int, size: int) -> Any:
+    """The parsed document as JSON bytes (cheap to copy), or as is when JSON cannot carry it (huge ints)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"the file is not UTF-8 ({exc.reason})", source=str(path)) from None
-    return stringify_keys(parse_text(text, str(path)))
+    parsed = stringify_keys(parse_text(text, str(path)))
+    try:
+        return _json.dumps(parsed)
+    except TypeError:
+        return parsed
 
 
 def stringify_keys(value: Any) -> Any:
@@ -213,160 +228,6 @@ def _apply_leniently(document: dict[str, Any], overlay: Any, skipped: list[str])
         else:
             skipped.append(f"{Path(overlay.source).name} action #{action.index}: {action.target}")
     return document
-
-
-@dataclass(frozen=True)
-class SpecProblem:
-    """One reason the document is not valid OpenAPI, compressed to its leaf cause."""
-
-    path: str
-    message: str
-
-
-def validity_problems(document: dict[str, Any]) -> list[SpecProblem]:
-    """OpenAPI validity errors, each compressed to a readable leaf cause.
-
-    openapi-spec-validator (the openapi-core family) gives the verdict, but it
-    reports a ``oneOf`` failure with the whole offending object as its message
-    and no sub-errors. For those we re-check the node against the same OAS
-    meta-schema with ``jsonschema`` and descend into the branch that was meant
-    (a node without ``$ref`` is not a Reference Object).
-    """
-
-    try:
-        version = get_spec_version(document)
-    except Exception:
-        return [
-            SpecProblem(
-                "$.openapi", "not an OpenAPI 3.x document: the 'openapi' version field is missing or unknown"
-            )
-        ]
-    loops = ref_loops(document)
-    if loops:  # the validator would follow them until Python's recursion limit
-        return loops
-    minor = str(getattr(version, "minor", "0"))
-    leaves = {problem.path: problem for problem in _meta_schema_problems(document, minor)}
-    problems: list[SpecProblem] = []
-    try:
-        for error in _validator_class(minor)(document).iter_errors():
-            path = _document_path(document, list(error.absolute_path))
-            problem = leaves.get(path) or SpecProblem(path, _clip(str(error.message)))
-            if problem not in problems:
-                problems.append(problem)
-    except RecursionError:
-        problems.append(SpecProblem("$", "the document nests or refers too deeply to be checked"))
-    return problems
-
-
-def ref_loops(document: Any) -> list[SpecProblem]:
-    """Every ``$ref`` that only leads to other ``$ref``s and back to itself, with its place.
-
-    A schema that refers to itself *inside* a property is fine (recursion);
-    ``A: {$ref: B}``, ``B: {$ref: A}`` names nothing at all.
-    """
-    problems: list[SpecProblem] = []
-    reported: set[str] = set()
-    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#"):
-                chain = _ref_chain(document, ref)
-                if chain is not None and chain[-1] not in reported:
-                    reported.update(chain)
-                    problems.append(
-                        SpecProblem(
-                            json_path(where),
-                            f"a $ref loop: {' -> '.join(chain)}; make one of them a schema",
-                        )
-                    )
-            stack.extend((value, [*where, str(key)]) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend((value, [*where, index]) for index, value in enumerate(node))
-    return problems
-
-
-def _ref_chain(document: Any, ref: str, limit: int = 64) -> list[str] | None:
-    """The chain of references from ``ref`` when it loops, else ``None``."""
-    chain = [ref]
-    while len(chain) <= limit:
-        try:
-            target = resolve_pointer(document, chain[-1])
-        except SpecError:
-            return None
-        nxt = target.get("$ref") if isinstance(target, dict) else None
-        if not isinstance(nxt, str) or not nxt.startswith("#"):
-            return None
-        if nxt in chain:
-            return [*chain[chain.index(nxt) :], nxt]
-        chain.append(nxt)
-    return None
-
-
-def _meta_schema_problems(document: dict[str, Any], minor: str) -> list[SpecProblem]:
-
-    schema = dict(schema_v31 if minor == "1" else schema_v30)
-    validator = (Draft202012Validator if minor == "1" else Draft4Validator)(schema)
-    problems = []
-    for error in validator.iter_errors(document):
-        leaf = _intended_leaf(error)
-        path = _document_path(document, list(error.absolute_path))
-        problems.append(SpecProblem(path, _clip(str(leaf.message))))
-    return problems
-
-
-def _intended_leaf(error: Any) -> Any:
-    while error.context and error.validator in ("oneOf", "anyOf"):
-        branches: dict[Any, list[Any]] = {}
-        for sub in error.context:
-            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-        meant = [errs for errs in branches.values() if not _only_missing_ref(errs)]
-        if len(meant) != 1:
-            return error
-        error = meant[0][0]
-    return error
-
-
-def _only_missing_ref(errors: list[Any]) -> bool:
-    return all(e.validator == "required" and "'$ref'" in str(e.message) for e in errors)
-
-
-def _document_path(document: Any, parts: list[Any]) -> str:
-    """Render a validator path, keeping keys as keys (the validator turns '200' into 200)."""
-
-    rendered: list[str | int] = []
-    node = document
-    for part in parts:
-        if isinstance(node, list) and isinstance(part, int):
-            rendered.append(part)
-            node = node[part] if part < len(node) else None
-        else:
-            key = str(part)
-            rendered.append(key)
-            node = node.get(key) if isinstance(node, dict) else None
-    return json_path(rendered)
-
-
-def _clip(message: str, limit: int = 300) -> str:
-    return message if len(message) <= limit else message[: limit - 3] + "..."
-
-
-def _validator_class(minor: str) -> Any:
-
-    return OpenAPIV31SpecValidator if minor == "1" else OpenAPIV30SpecValidator
-
-
-def ensure_valid(effective: EffectiveDocument) -> None:
-    """Refuse to build a contract on an invalid document, naming each problem."""
-    problems = validity_problems(effective.document)
-    if problems:
-        listing = "; ".join(f"{p.path}: {p.message}" for p in problems[:5])
-        raise SpecError(
-            f"the {effective.profile!r} document is not valid OpenAPI ({listing}); "
-            "add an overlay action that repairs it (see `contract-kit lint`)",
-            source=str(effective.files.document),
-        )
 
 
 def deref(document: Any, node: Any, *, limit: int = 32) -> Any:

@@ -9,7 +9,7 @@ Everything downstream reads schemas from here and nowhere else.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,14 +22,15 @@ from contract_kit.contract.document import (
     check_profile,
     deref,
     effective_document,
-    ensure_valid,
     operation_path,
     server_path_prefix,
     spec_files,
 )
 from contract_kit.contract.oas30 import resolve_pointer, to_json_schema
+from contract_kit.contract.oas31 import Oas31Conversion, is_oas31
+from contract_kit.contract.validity import ensure_valid
 from contract_kit.defaults import JSON_TYPE, SSE_TYPE
-from contract_kit.errors import ContractViolationError
+from contract_kit.errors import ContractViolationError, SpecError
 from contract_kit.validation import (
     SchemaCheck,
     StreamReport,
@@ -61,6 +62,7 @@ class Contract:
     request_schema: dict[str, Any] | bool
     responses: dict[str, dict[str, dict[str, Any] | bool]]
     skipped_actions: list[str] = field(default_factory=list)
+    conversion_notes: dict[str, str] = field(default_factory=dict)  # pointer -> 3.0 syntax read by intent
     _checks: dict[tuple[str, str], SchemaCheck] = field(default_factory=dict, repr=False)
     _request_check: SchemaCheck | None = field(default=None, repr=False)
     # (status, content type) exactly as callers pass them -> check: one dict lookup per validated response.
@@ -83,11 +85,19 @@ class Contract:
         key = self.status_key(status)
         if key is None:
             return None
-        return self.responses[key].get(media_type(content_type))
+        return self.responses[key].get(self._stream_media(key, media_type(content_type)))
 
     @property
     def chunk_schema(self) -> dict[str, Any] | bool | None:
         return self.response_schema(200, EVENT_STREAM)
+
+    def _stream_media(self, key: str | None, mtype: str) -> str:
+        """Chunks are checked against ``text/event-stream``; a document that declares none but whose
+        JSON 200 schema is a union of the answer and the chunk (Azure's) has its chunks checked there."""
+        if mtype != EVENT_STREAM or key is None or EVENT_STREAM in self.responses[key]:
+            return mtype
+        schema = self.responses[key].get(JSON)
+        return JSON if isinstance(schema, dict) and ("oneOf" in schema or "anyOf" in schema) else mtype
 
     def status_key(self, status: int | str) -> str | None:
         """Exact code, then its range (``5XX``), then ``default``, as OpenAPI resolves them."""
@@ -103,8 +113,36 @@ class Contract:
         schema = self.request_schema
         if not isinstance(schema, dict):
             return []
-        model = (schema.get("properties") or {}).get("model") or {}
-        return [m for m in model.get("enum", []) if isinstance(m, str)]
+        model = _property_schema(schema, schema, "model")
+        return [m for m in _allowed_values(schema, model) or [] if isinstance(m, str)]
+
+    @property
+    def api_key_locations(self) -> list[tuple[str, str]]:
+        """``(in, name)`` of each ``apiKey`` security scheme the operation accepts (Azure: header ``api-key``)."""
+        requirements = self.document["paths"][self.path]["post"].get(
+            "security", self.document.get("security")
+        )
+        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        names = sorted({name for req in requirements or [] if isinstance(req, dict) for name in req})
+        found = [deref(self.document, schemes.get(name)) for name in names]
+        return [
+            (str(s.get("in")), str(s.get("name")))
+            for s in found
+            if isinstance(s, dict) and s.get("type") == "apiKey" and s.get("in") in ("header", "query")
+        ]
+
+    @property
+    def required_query(self) -> dict[str, str]:
+        """The operation's required query parameters (Azure: ``api-version``) with a value the document
+        suggests (example, default or first enum value), path-level parameters included."""
+        item = self.document["paths"][self.path]
+        declared = [*(item.get("parameters") or []), *(item["post"].get("parameters") or [])]
+        params = [deref(self.document, p) for p in declared]
+        return {
+            str(p["name"]): _suggested_value(deref(self.document, p.get("schema") or {}), p)
+            for p in params
+            if isinstance(p, dict) and p.get("in") == "query" and p.get("required")
+        }
 
     # -- assertions (fail a test with a readable violation list) --------------
     def assert_request(self, body: Any) -> None:
@@ -144,7 +182,7 @@ class Contract:
 
     def _resolve_response_check(self, status: int | str, content_type: str) -> SchemaCheck | None:
         key = self.status_key(status)
-        mtype = media_type(content_type)
+        mtype = self._stream_media(key, media_type(content_type))
         if key is None or mtype not in self.responses[key]:
             return None
         check = self._checks.get((key, mtype))
@@ -254,22 +292,68 @@ def _fail_on_errors(violations: list[Violation], title: str) -> None:
         raise ContractViolationError(violations, title=title)
 
 
+def _follow(root: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+    """Follow ``#/$defs/`` references (the converted schema's only kind) to the schema they name."""
+
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and depth < 32:
+        try:
+            schema = resolve_pointer(root, schema["$ref"])
+        except SpecError:
+            return {}
+        depth += 1
+    return schema
+
+
+def _property_schema(root: dict[str, Any], schema: Any, name: str, depth: int = 0) -> Any:
+    """The schema of property ``name``, through references and ``allOf`` parts (the last that names it)."""
+    schema = _follow(root, schema)
+    if not isinstance(schema, dict) or depth > 32:
+        return None
+    found = (schema.get("properties") or {}).get(name)
+    for part in schema.get("allOf") or []:
+        found = _property_schema(root, part, name, depth + 1) or found
+    return found
+
+
+def _allowed_values(root: dict[str, Any], schema: Any, depth: int = 0) -> list[Any] | None:
+    """The closed set of values a schema allows, or ``None`` when it is open (any string)."""
+    schema = _follow(root, schema)
+    if not isinstance(schema, dict) or depth > 32:
+        return None
+    if isinstance(schema.get("enum"), list):
+        return list(schema["enum"])
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if not isinstance(branches, list):
+        return None
+    values: list[Any] = []
+    for branch in branches:
+        allowed = _allowed_values(root, branch, depth + 1)
+        if allowed is None:
+            return None
+        values += allowed
+    return values
+
+
+def _suggested_value(schema: Any, parameter: Mapping[str, Any]) -> str:
+    for source in (parameter, schema if isinstance(schema, Mapping) else {}):
+        for key in ("example", "default"):
+            if source.get(key) is not None:
+                return str(source[key])
+        if isinstance(source.get("enum"), list) and source["enum"]:
+            return str(source["enum"][0])
+    return "1"
+
+
 def build_contract(
     effective: EffectiveDocument, *, operation: str | None = None, validate_spec: bool = True
 ) -> Contract:
-    """Turn an effective document into a Contract (schemas converted once)."""
-
+    """Turn an effective document into a Contract (schemas converted once, by the document's version)."""
     if validate_spec:
         ensure_valid(effective)
     document = effective.document
     path = operation_path(document, operation)
     op = document["paths"][path]["post"]
-    components = (document.get("components") or {}).get("schemas") or {}
-
-    def convert(schema: Any) -> dict[str, Any] | bool:
-        return to_json_schema(
-            schema, components=components, resolver=lambda ref: resolve_pointer(document, ref)
-        )
+    convert, notes = _converter(document)
 
     body = deref(document, op.get("requestBody") or {})
     request_media = deref(document, (body.get("content") or {}).get(JSON) or {})
@@ -291,7 +375,24 @@ def build_contract(
         request_schema=request_schema,
         responses=responses,
         skipped_actions=list(effective.skipped_actions),
+        conversion_notes=dict(sorted(notes.items())),
     )
+
+
+def _converter(document: dict[str, Any]) -> tuple[Callable[[Any], dict[str, Any] | bool], dict[str, str]]:
+    """3.1 documents are JSON Schema 2020-12 already (``oas31``); 3.0 ones go through ``oas30``."""
+
+    if is_oas31(document):
+        conversion = Oas31Conversion(document)
+        return conversion.convert, conversion.notes
+    components = (document.get("components") or {}).get("schemas") or {}
+
+    def convert(schema: Any) -> dict[str, Any] | bool:
+        return to_json_schema(
+            schema, components=components, resolver=lambda ref: resolve_pointer(document, ref)
+        )
+
+    return convert, {}
 
 
 _CACHE: dict[tuple[Any, ...], Contract] = {}

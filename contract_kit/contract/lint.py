@@ -25,12 +25,13 @@ from typing import Any
 import jsonschema_rs
 
 from contract_kit import _resources
-from contract_kit.contract.document import SpecProblem, effective_document, spec_files, validity_problems
+from contract_kit.contract.document import effective_document, spec_files
 from contract_kit.contract.effective import Contract, build_contract, load_contract
 from contract_kit.contract.jsonpath import compile_path
 from contract_kit.contract.overlay import load_overlay
+from contract_kit.contract.scope import pointer
+from contract_kit.contract.validity import SpecProblem, validity_problems
 from contract_kit.errors import OperationNotFoundError, SpecError
-from contract_kit.validation import json_path
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -78,9 +79,11 @@ def lint(
     examples: str | Path | None = None,
     *,
     overlays: Iterable[str | Path] = (),
+    whole: bool = True,
 ) -> LintReport:
+    """Lint the document; ``whole=False`` checks only what the chat-completions operation reaches."""
     contract = _contract_for_lint(profile, spec, tuple(overlays))
-    findings = validity_findings(contract)
+    findings = validity_findings(contract, whole=whole)
     examples_dir = _examples_dir(contract.files.document, examples)
     if examples_dir is not None:
         findings += example_findings(contract, examples_dir)
@@ -106,18 +109,23 @@ def _contract_for_lint(profile: str, spec: str | Path | None, overlays: tuple[st
 
 
 # -- validity ------------------------------------------------------------------
-def validity_findings(contract: Contract) -> list[LintFinding]:
-    """Problems of the published document, each with the repair action that fixes it."""
+def validity_findings(contract: Contract, *, whole: bool = True) -> list[LintFinding]:
+    """Problems of the published document, each with the repair action that fixes it.
+
+    In the chat-completions operation's scope they are errors; elsewhere in the
+    document, warnings (``whole=False`` skips those, which is much faster on a
+    large document). Locations are document-absolute JSON pointers, sorted.
+    """
     repaired = effective_document(contract.files, "documented").document
-    still_broken = {(p.path, p.message) for p in validity_problems(repaired)}
+    still_broken = {(p.path, p.message) for p in validity_problems(repaired, whole=whole)}
     findings = []
-    for problem in validity_problems(contract.original):
+    for problem in validity_problems(contract.original, whole=whole):
         fixed = (problem.path, problem.message) not in still_broken
         findings.append(
             LintFinding(
                 "validity",
-                "openapi-invalid",
-                "error",
+                "openapi-invalid" if problem.severity == "error" else "openapi-invalid-elsewhere",
+                problem.severity,
                 problem.path,
                 problem.message,
                 _repair_for(contract, problem) if fixed else None,
@@ -132,19 +140,14 @@ def _repair_for(contract: Contract, problem: SpecProblem) -> str:
         overlay = load_overlay(ref.path)
         for action in overlay.actions:
             for match in compile_path(action.target).find(contract.original):
-                if _within(problem.path, _render(match.path)):
+                if _within(problem.path, "#" + pointer(match.path)):
                     return f"repaired by {ref.path.name} action #{action.index} ({action.target})"
     return "repaired by the repairs overlay"
 
 
 def _within(path: str, prefix: str) -> bool:
-    """``$.a.post`` contains ``$.a.post.x`` and ``$.a.post[0]``, not ``$.a.posted``."""
-    return path == prefix or (path.startswith(prefix) and path[len(prefix)] in ".[")
-
-
-def _render(parts: tuple[str | int, ...]) -> str:
-
-    return json_path(parts)
+    """``#/a/post`` contains ``#/a/post/x``, not ``#/a/posted``."""
+    return path == prefix or (path.startswith(prefix) and path[len(prefix)] == "/")
 
 
 # -- examples ------------------------------------------------------------------
@@ -315,9 +318,15 @@ def smell_findings(contract: Contract) -> list[LintFinding]:
         fixed = contract.profile != "documented" and not smell.present(contract)
         resolution = f"addressed in the {contract.profile!r} profile by its overlays" if fixed else None
         findings.append(
-            LintFinding("smells", smell.code, "warning", contract.path, smell.message, resolution)
+            LintFinding(
+                "smells", smell.code, "warning", _operation_pointer(contract), smell.message, resolution
+            )
         )
     return findings
+
+
+def _operation_pointer(contract: Contract) -> str:
+    return "#" + pointer(("paths", contract.path, "post"))
 
 
 def _documented_twin(contract: Contract) -> Contract:
@@ -336,7 +345,7 @@ def render_text(report: LintReport) -> str:
         items = [f for f in report.findings if f.family == family]
         lines.append("")
         lines.append(f"{title}: {len(items) or 'no'} finding{'s' if len(items) != 1 else ''}")
-        for f in sorted(items, key=lambda f: SEVERITY_ORDER[f.severity]):
+        for f in sorted(items, key=lambda f: (SEVERITY_ORDER[f.severity], f.location, f.message)):
             lines.append(f"  {f.severity:<8}{f.location}: {f.message}")
             if f.resolution:
                 lines.append(f"  {'':<8}-> {f.resolution}")

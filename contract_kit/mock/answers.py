@@ -178,7 +178,7 @@ def called_functions(request: Mapping[str, Any], rng: random.Random) -> list[tup
     declared = declared_functions(request)
     choice = request.get("tool_choice")
     if not declared:
-        if choice == "required" or isinstance(choice, Mapping):
+        if not request.get("tools") and (choice == "required" or isinstance(choice, Mapping)):
             raise EngineRequestError(
                 "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
                 param="tool_choice",
@@ -186,8 +186,9 @@ def called_functions(request: Mapping[str, Any], rng: random.Random) -> list[tup
         return []
     if choice == "none":
         return []
-    if isinstance(choice, Mapping):
+    if isinstance(choice, Mapping) and choice.get("type", "function") == "function":
         return [_named_function(choice, declared)]
+    # other object choices (OpenAI's allowed_tools, custom) answer as "auto" would
     if choice != "required" and rng.random() < AUTO_TEXT_CHANCE:
         return []
     most = len(declared) if request.get("parallel_tool_calls", True) is not False else 1

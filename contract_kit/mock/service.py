@@ -52,6 +52,7 @@ from contract_kit import _json
 from contract_kit.contract import load_contract
 from contract_kit.errors import ConfigError, ControlRequestError, NoRuleMatchedError
 from contract_kit.mock.calls import Call, CallLog, call_size, excerpt, safe_headers
+from contract_kit.mock.conform import conformed, fitted_error, has_document_api_key, missing_query
 from contract_kit.mock.control import CONTROL_PREFIX, ControlPlane, ScenarioSessions, session_name
 from contract_kit.mock.conversation import tool_message_problem
 from contract_kit.mock.engine import (
@@ -159,7 +160,7 @@ class MockService:
         try:
             return answer(request)
         except _Reject as reject:
-            return reject.response
+            return fitted_error(self.contract, reject.response)
         except Exception as exc:  # a bug in the mock: say so rather than pretend the request was bad
             logger.exception("the mock failed on %s %s", request.method, request.path)
             return error_response(500, f"the mock failed: {type(exc).__name__}: {exc}", code="mock_error")
@@ -178,6 +179,7 @@ class MockService:
         body = _parse_body(request.body)
         self._check_auth(request)
         state["body"], state["rejected"] = body, False
+        self._check_query(request)
         self._check_model(body)
         self._check_schema(body)
         self._check_conversation(body)
@@ -219,8 +221,15 @@ class MockService:
                 )
             )
 
+    def _check_query(self, request: MockRequest) -> None:
+        """A required query parameter (Azure's ``api-version``) missing is a 400, as the live service answers."""
+        name = missing_query(self.contract, request)
+        if name is not None:
+            message = f"Missing required query parameter '{name}'."
+            raise _Reject(error_response(400, message, param=name, code="missing_required_parameter"))
+
     def _check_auth(self, request: MockRequest) -> None:
-        if not self.require_auth:
+        if not self.require_auth or has_document_api_key(self.contract, request):
             return
         value = request.headers.get("authorization")
         if value is None:
@@ -298,9 +307,10 @@ class MockService:
         except EngineRequestError as exc:
             raise _Reject(error_response(400, str(exc), param=exc.param)) from None
         if body.get("stream") is True:
-            events = sse_events(render_chunks(completion, body, options))
-            return MockResponse(200, list(_STREAM_HEADERS), chunks=events)
-        return json_response(200, render_json(completion, body, options))
+            rendered = render_chunks(completion, body, options)
+            chunks = [conformed(self.contract, chunk, "text/event-stream") for chunk in rendered]
+            return MockResponse(200, list(_STREAM_HEADERS), chunks=sse_events(chunks))
+        return json_response(200, conformed(self.contract, render_json(completion, body, options)))
 
     # --- recording ------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from contract_kit.contract import active_contract
 from contract_kit.errors import SpecError
 from contract_kit.strategies.coherence import coherence_problems
 from contract_kit.strategies.compile import warmed
+from contract_kit.strategies.fallback import guarded
 from contract_kit.strategies.invalid import INVALID_KINDS, InvalidBuilder, InvalidCase, raw_request_violations
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
 from contract_kit.strategies.responses import Completion, ResponseBuilder, ToolCall
@@ -106,7 +107,8 @@ def chat_requests(
     options = RequestOptions(stream=stream, tools=tools, images=images, parts=parts, max_turns=max_turns)
 
     def make(resolved: Contract) -> tuple[Any, st.SearchStrategy[Any]]:
-        return resolved.request_schema, RequestBuilder(resolved.request_schema, options).requests()
+        requests = RequestBuilder(resolved.request_schema, options).requests()
+        return resolved.request_schema, guarded(requests, resolved)
 
     return _for_contract(contract, profile, ("requests", profile, options), make)
 

@@ -39,6 +39,8 @@ OPEN_RANGE_WIDTH = 1024
 DEFAULT_MAX_ITEMS = 3
 MAX_OPTIONAL_KEYS = 4
 """At most this many optional keys per object: the values, not the key choices, cost the draws."""
+INT64 = (-(2**63), 2**63 - 1)
+"""Integers stay in the signed 64-bit range every JSON stack carries (OpenAI writes ``seed`` bounds past it)."""
 
 
 def child(location: str, name: str) -> str:
@@ -84,8 +86,6 @@ class Compiler:
         branches = self.view.branches(schema)
         if len(branches) > 1 or branches[0] is not schema:
             return st.one_of([self.value(branch, location) for branch in branches])
-        if "allOf" in schema:
-            return self.value(merge_all_of(self.view, schema), location)
         kinds = types_of(schema) or _implied_types(schema)
         return st.one_of([self._typed(schema, kind, location) for kind in kinds])
 
@@ -125,14 +125,19 @@ class Compiler:
         schema = self.view.resolve(schema)
         props = self.view.properties(schema)
         if not props and not fixed:
-            return (
-                free_objects(self.text)
-                if schema.get("additionalProperties") is not False
-                else st.builds(dict)
-            )
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, Mapping) and extra:  # a map whose values the schema describes
+                keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
+                return st.dictionaries(keys, self.value(extra, item(location)), max_size=3)
+            return free_objects(self.text) if extra is not False else st.builds(dict)
         fixed, optional = dict(fixed or {}), dict(optional or {})
         required = set(self.view.required(schema)) - set(omit)
         always = {name: self.value(props[name], child(location, name)) for name in props if name in required}
+        extra = schema.get("additionalProperties")
+        for name in sorted(required - set(props) - set(fixed)):  # required, yet not declared (Azure has one)
+            always[name] = (
+                self.value(extra, child(location, name)) if isinstance(extra, Mapping) else self.text
+            )
         always.update(fixed)
         sometimes = {
             name: optional[name] if name in optional else self.value(sub, child(location, name))
@@ -201,11 +206,12 @@ def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:
         bounds = NumberRange(None, None)
     low, high = _closed_range(bounds)
     choices: list[st.SearchStrategy[Any]] = []
-    edges = bounds.inclusive_bounds()
+    edges = [e for e in bounds.inclusive_bounds() if INT64[0] <= e <= INT64[1]]
     if edges:
         choices.append(st.sampled_from(edges))
     first_int = math.floor(low) + 1 if bounds.low_exclusive and float(low).is_integer() else math.ceil(low)
     last_int = math.ceil(high) - 1 if bounds.high_exclusive and float(high).is_integer() else math.floor(high)
+    first_int, last_int = max(first_int, INT64[0]), min(last_int, INT64[1])
     if first_int <= last_int:
         choices.append(st.integers(first_int, last_int))
     if not bounds.integer:
@@ -242,17 +248,6 @@ def free_objects(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, An
     """A small JSON object, for an object schema that declares no properties."""
     keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
     return st.dictionaries(keys, json_scalars(text), max_size=3)
-
-
-def merge_all_of(view: SchemaView, schema: Schema) -> dict[str, Any]:
-    """A flat schema for ``allOf`` (properties and required merged; other keywords, last wins)."""
-    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema.get("allOf", []):
-        part = view.resolve(part)
-        merged.setdefault("properties", {}).update(part.get("properties") or {})
-        merged["required"] = sorted({*merged.get("required", []), *part.get("required", [])})
-        merged.update({k: v for k, v in part.items() if k not in ("properties", "required")})
-    return merged
 
 
 def _implied_types(schema: Schema) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract_kit.strategies.compile import INT64
 from contract_kit.strategies.schema import (
     COMBINATORS,
     Schema,
@@ -206,7 +207,7 @@ class SiteFinder:
         if bounds is None:
             return
         step = 1
-        if bounds.low is not None:
+        if bounds.low is not None and bounds.low - step >= INT64[0]:  # past int64 no JSON stack carries it
             value = bounds.low if bounds.low_exclusive else bounds.low - step
             rule = "exclusiveMinimum" if bounds.low_exclusive else "minimum"
             yield Site(
@@ -217,7 +218,7 @@ class SiteFinder:
                 rule,
                 f"{json_path(path)} = {value} is below the {rule} {bounds.low}",
             )
-        if bounds.high is not None:
+        if bounds.high is not None and bounds.high + step <= INT64[1]:
             value = bounds.high if bounds.high_exclusive else bounds.high + step
             rule = "exclusiveMaximum" if bounds.high_exclusive else "maximum"
             yield Site(

@@ -275,7 +275,9 @@ class ConversationBuilder:
     # -- tool calls and their results ------------------------------------------------------------
     def _prepare_tool_exchange(self) -> None:
         assistant, tool = self.shapes[kb.ASSISTANT], self.shapes[kb.TOOL]
-        call_schema = self.view.items(self.view.prop(assistant, "tool_calls") or {}) or {}
+        call_schema = self._function_call_branch(
+            self.view.items(self.view.prop(assistant, "tool_calls") or {}) or {}
+        )
         function_schema = self.view.prop(call_schema, "function") or {}
         refusal = self.view.prop(assistant, "refusal")
         null_refusal = refusal is not None and "null" in branch_types(self.view, refusal)
@@ -299,6 +301,13 @@ class ConversationBuilder:
         self.result = self.compiler.object(
             tool, "messages[]", fixed={"role": st.just(kb.TOOL)}, omit={"tool_call_id", "name"}
         )
+
+    def _function_call_branch(self, call_schema: Schema) -> Schema:
+        """A tool call is a union in some documents (function | custom): the branch with ``function``."""
+        for branch in self.view.branches(call_schema):
+            if "function" in self.view.properties(branch):
+                return branch
+        return call_schema
 
     def _draw_tool_exchange(self, draw: st.DrawFn, tools: Sequence[Tool], position: int) -> list[Message]:
         """An assistant message calling declared tools, then one ``tool`` answer per call id, in order."""

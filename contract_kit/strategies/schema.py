@@ -17,6 +17,7 @@ from typing import Any, TypeGuard
 
 Schema = Mapping[str, Any]
 COMBINATORS = ("anyOf", "oneOf")
+ANNOTATIONS = frozenset({"title", "description", "examples", "example", "deprecated", "$comment", "default"})
 _EMPTY: dict[str, Any] = {}
 
 
@@ -49,14 +50,35 @@ class SchemaView:
 
     def __init__(self, root: Mapping[str, Any] | bool) -> None:
         self.root: Schema = root if isinstance(root, Mapping) else _EMPTY
+        self._resolved: dict[int, tuple[Any, Schema]] = {}
 
     def resolve(self, schema: Any) -> Schema:
-        """Follow local ``$ref``s; ``true`` and anything unreadable become the empty schema."""
-        seen = 0
-        while isinstance(schema, Mapping) and "$ref" in schema and seen < 32:
-            schema = self._target(str(schema["$ref"]))
-            seen += 1
-        return schema if isinstance(schema, Mapping) else _EMPTY
+        """Follow local ``$ref`` chains and flatten ``allOf`` (at any depth); unreadable -> empty schema.
+
+        ``$ref`` siblings apply (2020-12), so they join the target like an
+        ``allOf`` branch. Results are memoised per node (and the node kept
+        alive), so callers can key caches on the returned object's id.
+        """
+        if not isinstance(schema, Mapping):
+            return _EMPTY
+        cached = self._resolved.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            return cached[1]
+        self._resolved[id(schema)] = (schema, _EMPTY)  # a reference cycle resolves to the empty schema
+        result = self._flatten(schema)
+        self._resolved[id(schema)] = (schema, result)
+        return result
+
+    def _flatten(self, schema: Schema) -> Schema:
+        if "$ref" in schema:
+            target = self.resolve(self._target(str(schema["$ref"])))
+            siblings = {k: v for k, v in schema.items() if k != "$ref" and k not in ANNOTATIONS}
+            if not siblings:
+                return target
+            return merge_parts(self, {k: v for k, v in schema.items() if k != "$ref"}, [target])
+        if isinstance(schema.get("allOf"), list):
+            return merge_parts(self, schema, [self.resolve(part) for part in schema["allOf"]])
+        return schema
 
     def _target(self, ref: str) -> Any:
         if not ref.startswith("#/"):
@@ -81,7 +103,8 @@ class SchemaView:
         schema = self.resolve(schema)
         for keyword in COMBINATORS:
             if isinstance(schema.get(keyword), list):
-                return [self.resolve(branch) for branch in schema[keyword]]
+                branches = [self.resolve(branch) for branch in schema[keyword]]
+                return _within_type(branches, types_of(schema))
         return [schema]
 
     def non_null_branches(self, schema: Any) -> list[Schema]:
@@ -110,6 +133,14 @@ class SchemaView:
             for name, sub in self.properties(branch).items():
                 yield prefix + name, sub
                 yield from self.walk_properties(sub, prefix + name + ".")
+
+
+def _within_type(branches: list[Schema], kinds: tuple[str, ...]) -> list[Schema]:
+    """A ``type`` beside the union (an ``allOf`` merge leaves one) rules out branches of other types."""
+    if not kinds:
+        return branches
+    kept = [b for b in branches if not types_of(b) or set(types_of(b)) & set(kinds)]
+    return kept or branches
 
 
 def types_of(schema: Any) -> tuple[str, ...]:
@@ -153,11 +184,16 @@ def number_range(schema: Any) -> NumberRange | None:
 def _bound(schema: Schema, inclusive: str, exclusive: str) -> tuple[float | None, bool]:
     value = schema.get(exclusive)
     if _is_number(value):
-        return float(value), True
+        return _exact(value), True
     bound = schema.get(inclusive)
     if _is_number(bound):
-        return float(bound), value is True
+        return _exact(bound), value is True
     return None, False
+
+
+def _exact(value: float) -> float:
+    """An int bound stays an int: 2**63 - 1 as a float is 2**63, outside the range."""
+    return value if isinstance(value, int) else float(value)
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
@@ -167,3 +203,35 @@ def _is_number(value: Any) -> TypeGuard[float]:
 def is_free_object(schema: Any) -> bool:
     """An object that says nothing about its keys (``parameters``, ``json_schema.schema``)."""
     return isinstance(schema, Mapping) and "object" in types_of(schema) and not schema.get("properties")
+
+
+def merge_parts(view: SchemaView, schema: Schema, parts: list[Schema]) -> dict[str, Any]:
+    """One flat schema for ``schema`` and its (resolved) ``allOf`` parts.
+
+    Properties are merged (a property two parts declare gets both schemas as
+    an ``allOf``), ``required`` is the union, ``type`` the intersection,
+    ``enum`` the intersection; a ``oneOf``/``anyOf`` of one part is kept, and
+    any other keyword takes the last part's value.
+    """
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    for part in parts:
+        for key, value in part.items():
+            if key == "properties" and isinstance(value, Mapping):
+                props = dict(merged.get("properties") or {})
+                for name, sub in value.items():
+                    props[name] = {"allOf": [props[name], sub]} if name in props else sub
+                merged["properties"] = props
+            elif key == "required" and isinstance(value, list):
+                merged["required"] = list(dict.fromkeys([*(merged.get("required") or []), *value]))
+            elif key == "type" and "type" in merged:
+                both = [t for t in types_of(merged) if t in types_of(part)] or list(types_of(part))
+                merged["type"] = both[0] if len(both) == 1 else both
+            elif key == "enum" and isinstance(merged.get("enum"), list) and isinstance(value, list):
+                merged["enum"] = [v for v in merged["enum"] if v in value]
+            elif key in COMBINATORS and key in merged and merged[key] != value:
+                merged.setdefault("allOf", []).append({key: value})
+            elif key not in ANNOTATIONS or key not in merged:
+                merged[key] = value
+    if "allOf" in merged:  # two parts with their own anyOf/oneOf: both must hold; generation keeps the first
+        merged["x-unmerged"] = merged.pop("allOf")
+    return merged

@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -78,7 +78,7 @@ class MockTarget:
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=False)
         self.name = f"mock (in-process, profile {contract.profile}, seed {seed})"
-        self._url = f"{_origin(DEFAULT_BASE_URL)}{contract.path}"
+        self._url = f"{_origin(DEFAULT_BASE_URL)}{contract.path}{query_string(contract)}"
 
     def send(self, body: bytes, content_type: str) -> TargetResponse:
 
@@ -107,7 +107,7 @@ class URLTarget:
         auth: bool = True,
     ) -> None:
 
-        self.url = endpoint_url(base_url, contract)
+        self.url = endpoint_url(base_url, contract) + query_string(contract)
         host = urlsplit(self.url).hostname or ""
         self.deterministic = host in _LOOPBACK
         self.name = self.url
@@ -132,6 +132,12 @@ class URLTarget:
 
     def __repr__(self) -> str:  # never shows the key
         return f"URLTarget({self.url!r})"
+
+
+def query_string(contract: Contract) -> str:
+    """The required query parameters the document names (Azure's ``api-version``), as ``?a=b``."""
+
+    return f"?{urlencode(contract.required_query)}" if contract.required_query else ""
 
 
 def endpoint_url(base_url: str, contract: Contract) -> str:

@@ -79,7 +79,9 @@ def _tool_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[s
         problems.append(f"tool_choice is 'none' but the answer calls {called}")
     if choice == "required" and not called:
         problems.append("tool_choice is 'required' but the answer calls no tool")
-    if isinstance(choice, Mapping):
+    if (
+        isinstance(choice, Mapping) and choice.get("type", "function") == "function"
+    ):  # not allowed_tools/custom
         wanted = choice.get("function", {}).get("name")
         if wanted not in called:
             problems.append(f"tool_choice names {wanted!r} but the answer calls {called or 'no tool'}")

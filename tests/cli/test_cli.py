@@ -14,7 +14,8 @@ import yaml
 from contract_kit import _resources, load_contract
 from contract_kit.cli import main
 
-RESPONSE_200 = '$.paths["/v1/chat/completions"].post.responses["200"]'
+OPERATION = "#/paths/~1v1~1chat~1completions/post"  # lint locations are document-absolute JSON pointers
+RESPONSE_200 = f"{OPERATION}/responses/200"
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -62,10 +63,10 @@ def test_lint_json_format(profile: str) -> None:
     assert errors_and_warnings == {
         ("openapi-invalid", RESPONSE_200, True),
         ("example-schema", "python_request.json $.messages[0]", False),
-        ("chunk-finish-reason-not-nullable", "/v1/chat/completions", smells_resolved),
-        ("message-content-not-nullable", "/v1/chat/completions", smells_resolved),
-        ("no-error-responses", "/v1/chat/completions", smells_resolved),
-        ("no-security-scheme", "/v1/chat/completions", smells_resolved),
+        ("chunk-finish-reason-not-nullable", OPERATION, smells_resolved),
+        ("message-content-not-nullable", OPERATION, smells_resolved),
+        ("no-error-responses", OPERATION, smells_resolved),
+        ("no-security-scheme", OPERATION, smells_resolved),
     }
     infos = [f for f in data["findings"] if f["severity"] == "info"]
     assert len(infos) == (5 if profile == "documented" else 0)

@@ -466,7 +466,7 @@ def test_invalid_document_without_repairs_points_to_lint(tmp_path: Path, profile
     message = str(info.value)
     assert "contract-kit lint" in message
     assert "not valid OpenAPI" in message
-    assert '$.paths["/chat/completions"].post.responses["200"]' in message
+    assert "#/paths/~1chat~1completions/post/responses/200" in message
     assert info.value.source == str(spec)
 
 

@@ -14,8 +14,8 @@ from contract_kit import _resources
 from contract_kit.contract.lint import LintReport, lint, render_text
 from contract_kit.errors import OverlayError, SpecError
 
-OPERATION = "/v1/chat/completions"
-RESPONSE_200 = '$.paths["/v1/chat/completions"].post.responses["200"]'
+OPERATION = "#/paths/~1v1~1chat~1completions/post"  # document-absolute JSON pointers
+RESPONSE_200 = "#/paths/~1v1~1chat~1completions/post/responses/200"
 SMELLS = (
     "chunk-finish-reason-not-nullable",
     "message-content-not-nullable",
@@ -266,7 +266,7 @@ def test_invalid_document_is_reported_not_refused(tmp_path: Path) -> None:
     spec.write_text(json.dumps(document), encoding="utf-8")
     report = lint(spec, "documented")
     assert [(f.code, f.location, f.resolution) for f in report.findings] == [
-        ("openapi-invalid", '$.paths["/chat/completions"].post.responses["200"]', None)
+        ("openapi-invalid", "#/paths/~1chat~1completions/post/responses/200", None)
     ]
     assert report.exit_code == 1
 
