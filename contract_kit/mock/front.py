@@ -60,6 +60,9 @@ class Front:
         self.cors = None if cors is None else frozenset(cors)
         self.log = log
         self.describe = describe
+        # Front keeps no state of its own, so it is as safe to call from worker threads as what it wraps:
+        # the ASGI app then still answers heavy requests off the event loop.
+        self.thread_safe = bool(getattr(handler, "thread_safe", False))
 
     def __call__(self, request: MockRequest) -> MockResponse:
         started = time.perf_counter()

@@ -9,13 +9,13 @@ report it the same way:
 =====================  ==============================================================
 rule                   the answer breaks it when
 =====================  ==============================================================
-json-object-content    ``json_object``, ``finish_reason`` stop, content is not JSON
+json-object-content    ``json_object``, finish ``stop``, content not JSON (no ``stop`` string cut it)
 json-schema-content    ``json_schema`` with ``strict: true``: content not valid for it
 tool-choice-required   ``tool_choice: required`` but no tool call (unless cut short)
 tool-choice-named      a named function but no call of it (unless cut short)
 tool-call-undeclared   a call names a function the request's ``tools`` do not declare
 tool-call-arguments    a call's arguments are not JSON valid for its ``parameters``
-max-tokens-length      ``completion_tokens`` reached ``max_tokens`` (no ``stop`` set) but finish is not length
+max-tokens-length      ``completion_tokens`` went past ``max_tokens`` but finish is not length
 stop-in-content        a ``stop`` string appears in content finished with ``stop``
 =====================  ==============================================================
 
@@ -87,6 +87,8 @@ def _format_rules(
         try:
             value = json.loads(text)
         except ValueError:
+            if stop_sequences(request):
+                return []  # the API stops at a stop string even inside JSON; stop-in-content checks the cut
             return [
                 _violation(
                     path, rule, f"response_format {kind!r} but the content is not JSON", where, "JSON", text
@@ -201,8 +203,8 @@ def _max_tokens_rules(
     used = usage.get("completion_tokens") if isinstance(usage, Mapping) else None
     if limit is None or not isinstance(used, int) or isinstance(used, bool) or calls:
         return []
-    # Reaching the limit exactly is fair when a stop sequence ended the answer on that token.
-    reached = used > limit or (used == limit and not stop_sequences(request))
+    # Only going past the limit is a contradiction: an answer may end on its last allowed token.
+    reached = used > limit
     if reached and finish not in CUT_SHORT:
         return [
             _violation(

@@ -248,7 +248,9 @@ def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=60, check=False)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/drift_html.sh installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (.ci/run installs it: apt-get install chromium)"
+)
 def test_html_report_renders_in_headless_chromium(deviant: tuple[Path, int, str], tmp_path: Path) -> None:
     tmp, _, _ = deviant
     page = (tmp / "r.html").read_text()
