@@ -66,9 +66,11 @@ sed 's#alibaba/qwen3-vl-32b-thinking#alibaba/qwen3-vl-8b-thinking#g' \
 
 # Stand-ins for the live API: the served mock of the bundled document, and of the team's.
 PORT="$(free_port)"
-contract-kit serve --port "$PORT" 2> serve.log & pids+=("$!")
+# Only these keys are valid, as on the live API: the wrong-key probe of `drift --live` must get 401.
+contract-kit serve --port "$PORT" --api-key "$SMOKE_KEY" --api-key sk-test 2> serve.log & pids+=("$!")
 TEAM_PORT="$(free_port)"
-contract-kit serve --port "$TEAM_PORT" --spec "$work/project/contract/aimlapi-qwen3-vl-8b-thinking.json" \
+contract-kit serve --port "$TEAM_PORT" --api-key "$SMOKE_KEY" --api-key sk-test \
+  --spec "$work/project/contract/aimlapi-qwen3-vl-8b-thinking.json" \
   2> serve-team.log & pids+=("$!")
 wait_ready "$PORT"
 wait_ready "$TEAM_PORT"
