@@ -25,6 +25,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from contract_kit._json import json_type
+
 MAX_DEPTH = 4
 MAX_VALUES = 20
 MAX_PROPERTIES = 30
@@ -33,24 +35,10 @@ ENUM_MAX = 10
 Shape = dict[str, Any]
 
 
-def _type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "string"
-
-
 def observe(shape: Shape | None, value: Any, depth: int = 0) -> Shape:
     """Fold one value into ``shape`` (a new shape when ``None``); returns it."""
     shape = shape if shape is not None else {"n": 0, "types": {}}
-    kind = _type(value)
+    kind = json_type(value)
     shape["n"] += 1
     shape["types"][kind] = shape["types"].get(kind, 0) + 1
     if kind == "string":

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contract_kit._json import json_type
+
 __all__ = ["fit", "smallest"]
 
 _MAX_DEPTH = 48
@@ -85,7 +87,7 @@ def _fit(value: Any, schema: Any, defs: _Defs, depth: int) -> Any:
 
 def _branch_for(value: Any, branches: list[Any], defs: _Defs) -> Any:
     """The branch whose type takes the value; for objects, the one declaring the most of its keys."""
-    kind = _json_type(value)
+    kind = json_type(value)
     fitting = [b for b in branches if kind in _types(defs.resolve(b)) or not _types(defs.resolve(b))]
     if not fitting:
         return branches[0]
@@ -171,17 +173,3 @@ def _types(node: Mapping[str, Any]) -> tuple[str, ...]:
     if isinstance(kind, str):
         return (kind,)
     return tuple(t for t in kind if isinstance(t, str)) if isinstance(kind, list) else ()
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
