@@ -51,11 +51,10 @@ from typing import TYPE_CHECKING, Any
 from contract_kit.cassettes import Cassette, Interaction, cassette_path, write_cassette
 from contract_kit.defaults import DEFAULT_MODEL
 from contract_kit.drift.collector import answer_kind
-from contract_kit.drift.findings import Finding, fault_finding
+from contract_kit.drift.findings import Finding
 from contract_kit.drift.live import LiveBudget, public_url
-from contract_kit.drift.probes import LiveProbeSettings, live_client
+from contract_kit.drift.probes import LiveProbeSettings, live_client, send_probe
 from contract_kit.drift.recording import RecordingHandler, max_tokens_guard
-from contract_kit.errors import ContractKitError
 from contract_kit.mock import MockRequest
 from contract_kit.mock.transports import parse_base_urls
 from contract_kit.redact import Redactor, Secret
@@ -380,13 +379,9 @@ def _send(
     request = MockRequest(
         "POST", f"{base_url}/chat/completions", f"{prefix}/chat/completions", headers, probe.body
     )
-    try:
-        handler(request)
-    except ContractKitError as exc:
-        fault = getattr(exc, "fault", None)
-        if fault:
-            collector.add([fault_finding(fault)], test, response=False)
-        return f"{test}: {exc}"
+    failed = send_probe(handler, request, collector, test)
+    if failed is not None:
+        return failed
     interaction = handler.interactions[0]
     expected = " or ".join(str(s) for s in probe.expect)
     line = f"{test}: status {interaction.response.status} (expected {expected})"

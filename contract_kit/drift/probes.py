@@ -301,13 +301,9 @@ def _run_probe(
         guard=max_tokens_guard(settings.max_tokens),
         test=test,
     )
-    try:
-        handler(_probe_request(probe, base_url, bases[0].path))
-    except ContractKitError as exc:
-        fault = getattr(exc, "fault", None)
-        if fault:
-            collector.add([fault_finding(fault)], test, response=False)
-        return f"{test}: {exc}"
+    failed = send_probe(handler, _probe_request(probe, base_url, bases[0].path), collector, test)
+    if failed is not None:
+        return failed
     interaction = handler.interactions[0]
     missed = expectation_finding(probe, interaction)
     if missed is not None:
@@ -323,6 +319,20 @@ def _run_probe(
         redactor,
     ).path
     return f"{test}: status {interaction.response.status}, recorded to {path}"
+
+
+def send_probe(
+    handler: RecordingHandler, request: MockRequest, collector: DriftCollector, test: str
+) -> str | None:
+    """Send one probe; on a live fault that survived the retries, record it as a finding and say so."""
+    try:
+        handler(request)
+    except ContractKitError as exc:
+        fault = getattr(exc, "fault", None)
+        if fault:
+            collector.add([fault_finding(fault)], test, response=False)
+        return f"{test}: {exc}"
+    return None
 
 
 def _probe_request(probe: Probe, base_url: str, path_prefix: str) -> MockRequest:

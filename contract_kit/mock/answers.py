@@ -29,6 +29,7 @@ from contract_kit.errors import EngineRequestError
 from contract_kit.mock.content import count_tokens, cut_at_stop, truncate_tokens, words, write_prose
 from contract_kit.mock.instances import generate_instance, generation_deadline
 from contract_kit.mock.scenarios import FixedReply, Refusal, Reply, Thinking
+from contract_kit.validation import stop_sequences
 
 AUTO_TEXT_CHANCE = 0.4
 """Under ``tool_choice: auto`` the seed answers in text this often instead of calling."""
@@ -89,7 +90,7 @@ def generate_answer(
     if response_format_type(request) in ("json_object", "json_schema"):
         return _json_answer(request, rng, topic, budget)
     text = write_prose(rng, topic, rng.randint(20, 140), about_image=has_image)
-    text, _stopped = cut_at_stop(text, stop_strings(request))
+    text, _stopped = cut_at_stop(text, stop_sequences(request))
     return _fit(text, budget)
 
 
@@ -98,13 +99,6 @@ def _fit(text: str, budget: int | None) -> AnswerPlan:
     if budget is None or count_tokens(text) <= budget:
         return AnswerPlan(content=text)
     return AnswerPlan(content=truncate_tokens(text, budget), finish_reason="length")
-
-
-def stop_strings(request: Mapping[str, Any]) -> list[str]:
-    stop = request.get("stop")
-    if isinstance(stop, str):
-        return [stop]
-    return [item for item in stop if isinstance(item, str)] if isinstance(stop, list) else []
 
 
 def response_format_type(request: Mapping[str, Any]) -> str | None:
@@ -121,7 +115,7 @@ def _json_answer(
 ) -> AnswerPlan:
     """JSON content; the smallest valid instance when the full one is over budget or hits a stop."""
     schema = response_schema(request)
-    stops = stop_strings(request)
+    stops = stop_sequences(request)
     text = ""
     deadline = generation_deadline()
     for minimal in (False, True):

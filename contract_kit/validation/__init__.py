@@ -6,7 +6,7 @@ format of a chat completion, but not OpenAPI documents or overlays.
 
 from contract_kit.validation.exchange import ObservedAnswer, answer_problems, excused
 from contract_kit.validation.request_rules import RULES as REQUEST_RULES
-from contract_kit.validation.request_rules import check_request_rules
+from contract_kit.validation.request_rules import check_request_rules, stop_sequences
 from contract_kit.validation.schema import SchemaCheck, SubschemaValidators, schema_errors_first
 from contract_kit.validation.semantics import check_choice, check_completion, check_usage
 from contract_kit.validation.sse import (
@@ -58,5 +58,6 @@ __all__ = [
     "normalize",
     "rechunk",
     "schema_errors_first",
+    "stop_sequences",
     "truncate",
 ]

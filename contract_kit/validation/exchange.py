@@ -30,6 +30,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from contract_kit.validation.request_rules import stop_sequences
+
 JSON_FORMATS = ("json_object", "json_schema")
 CUT_SHORT = ("length", "content_filter")
 EMPTY_MESSAGE_RULE = "message-not-empty"
@@ -95,7 +97,7 @@ def _format_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list
     try:
         value = json.loads(answer.content)
     except ValueError:
-        if _stop_sequences(request):
+        if stop_sequences(request):
             return []  # cut at a stop string, as the API does (the stop rule still checks the cut)
         return [
             f"response_format {response_format['type']!r} but the content is not JSON: {answer.content[:80]!r}"
@@ -119,7 +121,7 @@ def _stop_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[s
         return []
     return [
         f"the content contains the stop sequence {s!r}"
-        for s in _stop_sequences(request)
+        for s in stop_sequences(request)
         if s and s in answer.content
     ]
 
@@ -135,9 +137,4 @@ def _call_pairs(calls: Sequence[Any]) -> list[tuple[str, str]]:
 
 def excused(rule: str, request: Mapping[str, Any]) -> bool:
     """A violation the request explains: an empty message when the request set ``stop`` sequences."""
-    return rule == EMPTY_MESSAGE_RULE and bool(_stop_sequences(request))
-
-
-def _stop_sequences(request: Mapping[str, Any]) -> list[str]:
-    stop = request.get("stop")
-    return [stop] if isinstance(stop, str) else [s for s in stop or [] if isinstance(s, str)]
+    return rule == EMPTY_MESSAGE_RULE and bool(stop_sequences(request))

@@ -232,6 +232,7 @@ def _stop_rules(request: Mapping[str, Any], text: str, finish: Any, where: str, 
 
 
 def stop_sequences(request: Mapping[str, Any]) -> list[str]:
+    """The request's ``stop`` as a list of strings (one string, a list, or nothing)."""
     stop = request.get("stop")
     if isinstance(stop, str):
         return [stop]
