@@ -237,6 +237,7 @@ def _finish(
 ) -> int:
     from contract_kit.drift import (  # start-up cost
         apply_baseline,
+        dump_baseline,
         dump_overlay,
         load_baseline,
         propose,
@@ -273,7 +274,7 @@ def _finish(
     overlay = propose(collector.sorted(), checker.observed, responses=collector.responses)
     overlay_text = dump_overlay(overlay) if overlay is not None else None
     proposed = propose_baseline(collector.sorted())
-    baseline_text = _yaml(proposed) if proposed["entries"] else None
+    baseline_text = dump_baseline(proposed) if proposed["entries"] else None
     if args.overlay:
         if overlay is None:
             lines.append(
@@ -293,12 +294,6 @@ def _finish(
     else:
         print(scrub(redactor.text("\n".join([*lines, *render_table(collector)]))))
     return EXIT_FINDINGS if collector.new_breaking() else EXIT_OK
-
-
-def _yaml(data: Any) -> str:
-    import yaml  # start-up cost
-
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
 
 
 def _write_reports(

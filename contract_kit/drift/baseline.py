@@ -144,9 +144,14 @@ def propose_baseline(findings: Iterable[Finding], today: datetime.date | None = 
     return {"version": BASELINE_VERSION, "entries": entries}
 
 
+def dump_baseline(baseline: Mapping[str, Any]) -> str:
+    """The baseline as the YAML a team commits (and the HTML report shows)."""
+    return yaml.safe_dump(dict(baseline), sort_keys=False, allow_unicode=True, width=110)
+
+
 def write_baseline(path: str | Path, baseline: Mapping[str, Any], redactor: Redactor | None = None) -> Path:
     target = Path(path)
-    text = yaml.safe_dump(dict(baseline), sort_keys=False, allow_unicode=True, width=110)
+    text = dump_baseline(baseline)
     if redactor is not None:
         redactor.check_text(text, what="proposed baseline", source=str(target))
     atomic_write_text(target, text)
