@@ -1,20 +1,10 @@
-"""What an answer must do given its request: the rules that need both sides.
+"""The suite's view of an answer: the request rules, held to the exacting stance.
 
-The response schema cannot say that ``tool_choice: "none"`` forbids tool
-calls or that a ``json_schema`` response format makes the content JSON valid
-for that schema; the request schema's own descriptions do. The suite applies
-these to every 200 it gets, whether a JSON body or a reassembled stream:
-
-- tool calls name declared tools, and only come when tools were declared;
-- ``tool_choice``: ``none`` forbids calls, ``required`` demands one, a named
-  function demands a call of that function (unless the answer was cut short:
-  ``finish_reason`` ``length`` or ``content_filter``);
-- ``response_format`` ``json_object``/``json_schema``: content finished with
-  ``stop`` is JSON (valid for the schema, when one is given), unless the
-  request's own ``stop`` strings cut it: the API stops at a stop string even
-  inside JSON, so ``{"city": "Par`` with ``stop: ["i"]`` is a fair answer;
-- ``stop``: content finished with ``stop`` contains no stop sequence
-  ("The returned text will not contain the stop sequence").
+The rules themselves live once, in :mod:`contract_kit.validation.request_rules`
+(``tool_choice``, declared tools and their arguments, ``response_format``
+content, ``stop`` strings). This module adapts an answer reassembled from a
+JSON body or a stream (:class:`ObservedAnswer`) to them, with
+``exacting=True``: the suite holds a server to what a well-behaved one does.
 
 One rule of :mod:`contract_kit.validation.semantics` needs the request to be fair: a
 message may be empty when the request's ``stop`` sequence ended it at once,
@@ -23,17 +13,12 @@ which OpenAI-compatible servers do (:func:`excused`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from contract_kit.validation.request_rules import check_request_rules, stop_sequences
 
-from contract_kit.validation.request_rules import stop_sequences
-
-JSON_FORMATS = ("json_object", "json_schema")
-CUT_SHORT = ("length", "content_filter")
 EMPTY_MESSAGE_RULE = "message-not-empty"
 
 
@@ -58,72 +43,15 @@ class ObservedAnswer:
 
 
 def answer_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[str]:
-    """Every rule above that the answer breaks, one line each; empty when it keeps them all."""
-    return [
-        *_tool_problems(request, answer),
-        *_format_problems(request, answer),
-        *_stop_problems(request, answer),
-    ]
-
-
-def _tool_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[str]:
-    declared = {tool.get("function", {}).get("name") for tool in request.get("tools") or []}
-    called = [name for name, _ in answer.tool_calls]
-    problems = [
-        f"the answer calls {name!r}, which the request did not declare"
-        for name in called
-        if name not in declared
-    ]
-    choice = request.get("tool_choice")
-    if answer.finish_reason in CUT_SHORT:
-        return problems
-    if choice == "none" and called:
-        problems.append(f"tool_choice is 'none' but the answer calls {called}")
-    if choice == "required" and not called:
-        problems.append("tool_choice is 'required' but the answer calls no tool")
-    if (
-        isinstance(choice, Mapping) and choice.get("type", "function") == "function"
-    ):  # not allowed_tools/custom
-        wanted = choice.get("function", {}).get("name")
-        if wanted not in called:
-            problems.append(f"tool_choice names {wanted!r} but the answer calls {called or 'no tool'}")
-    return problems
-
-
-def _format_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[str]:
-    response_format = request.get("response_format") or {}
-    if response_format.get("type") not in JSON_FORMATS or answer.finish_reason != "stop" or answer.tool_calls:
-        return []
-    try:
-        value = json.loads(answer.content)
-    except ValueError:
-        if stop_sequences(request):
-            return []  # cut at a stop string, as the API does (the stop rule still checks the cut)
-        return [
-            f"response_format {response_format['type']!r} but the content is not JSON: {answer.content[:80]!r}"
-        ]
-    schema = (response_format.get("json_schema") or {}).get("schema")
-    return _schema_problems(schema, value) if isinstance(schema, Mapping) else []
-
-
-def _schema_problems(schema: Mapping[str, Any], value: Any) -> list[str]:
-
-    error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
-    return (
-        []
-        if error is None
-        else [f"the JSON content does not match response_format's schema: {error.message}"]
+    """Every rule the answer breaks, held to the suite's exacting stance; one line each."""
+    message = {
+        "content": answer.content,
+        "tool_calls": [{"function": {"name": name, "arguments": args}} for name, args in answer.tool_calls],
+    }
+    found = check_request_rules(
+        request, message, answer.finish_reason, where="answer", path="$.message", exacting=True
     )
-
-
-def _stop_problems(request: Mapping[str, Any], answer: ObservedAnswer) -> list[str]:
-    if answer.finish_reason != "stop":
-        return []
-    return [
-        f"the content contains the stop sequence {s!r}"
-        for s in stop_sequences(request)
-        if s and s in answer.content
-    ]
+    return [violation.message for violation in found]
 
 
 def _call_pairs(calls: Sequence[Any]) -> list[tuple[str, str]]:

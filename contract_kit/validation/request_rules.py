@@ -11,6 +11,7 @@ rule                   the answer breaks it when
 =====================  ==============================================================
 json-object-content    ``json_object``, finish ``stop``, content not JSON (no ``stop`` string cut it)
 json-schema-content    ``json_schema`` with ``strict: true``: content not valid for it
+tool-choice-none       ``tool_choice: none`` but the answer calls a tool (unless cut short)
 tool-choice-required   ``tool_choice: required`` but no tool call (unless cut short)
 tool-choice-named      a named function but no call of it (unless cut short)
 tool-call-undeclared   a call names a function the request's ``tools`` do not declare
@@ -20,6 +21,12 @@ stop-in-content        a ``stop`` string appears in content finished with ``stop
 =====================  ==============================================================
 
 (``include_usage`` without a usage chunk is a stream invariant: ``usage-chunk``.)
+
+``exacting=True`` is the stance of the suite, which holds a server to what a
+well-behaved one does rather than to what the document guarantees: a
+``json_schema`` answer must match the schema without ``strict``, and a tool
+call with no ``tools`` declared is undeclared. Drift and the mock's own
+answer check stay lenient, since the live API promises neither.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ CUT_SHORT = ("length", "content_filter")
 RULES = (
     "json-object-content",
     "json-schema-content",
+    "tool-choice-none",
     "tool-choice-required",
     "tool-choice-named",
     "tool-call-undeclared",
@@ -59,29 +67,31 @@ def check_request_rules(
     usage: Any = None,
     where: str,
     path: str,
+    exacting: bool = False,
 ) -> list[Violation]:
     """Every rule of the table the answer (``message`` at ``path``) breaks."""
     calls = [c for c in message.get("tool_calls") or [] if isinstance(c, Mapping)]
     content = message.get("content")
     text = content if isinstance(content, str) else ""
     return [
-        *_format_rules(request, text, bool(calls), finish_reason, where, f"{path}.content"),
+        *_format_rules(request, text, bool(calls), finish_reason, where, f"{path}.content", exacting),
         *_tool_choice_rules(request, calls, finish_reason, where, f"{path}.tool_calls"),
-        *_tool_call_rules(request, calls, where, f"{path}.tool_calls"),
+        *_tool_call_rules(request, calls, where, f"{path}.tool_calls", exacting),
         *_max_tokens_rules(request, usage, finish_reason, calls, where),
         *_stop_rules(request, text, finish_reason, where, f"{path}.content"),
     ]
 
 
 def _format_rules(
-    request: Mapping[str, Any], text: str, has_calls: bool, finish: Any, where: str, path: str
+    request: Mapping[str, Any], text: str, has_calls: bool, finish: Any, where: str, path: str, exacting: bool
 ) -> list[Violation]:
     response_format = request.get("response_format")
     if not isinstance(response_format, Mapping) or finish != "stop" or has_calls:
         return []
     kind = response_format.get("type")
     spec = response_format.get("json_schema")
-    strict_schema = spec.get("schema") if isinstance(spec, Mapping) and spec.get("strict") is True else None
+    binding = isinstance(spec, Mapping) and (exacting or spec.get("strict") is True)
+    strict_schema = spec.get("schema") if binding and isinstance(spec, Mapping) else None
     if kind == "json_object" or (kind == "json_schema" and isinstance(strict_schema, Mapping)):
         rule = "json-object-content" if kind == "json_object" else "json-schema-content"
         try:
@@ -91,7 +101,12 @@ def _format_rules(
                 return []  # the API stops at a stop string even inside JSON; stop-in-content checks the cut
             return [
                 _violation(
-                    path, rule, f"response_format {kind!r} but the content is not JSON", where, "JSON", text
+                    path,
+                    rule,
+                    f"response_format {kind!r} but the content is not JSON: {text[:80]!r}",
+                    where,
+                    "JSON",
+                    text,
                 )
             ]
         if isinstance(strict_schema, Mapping):
@@ -116,6 +131,17 @@ def _tool_choice_rules(
     if finish in CUT_SHORT:
         return []
     names = [_name(call) for call in calls]
+    if choice == "none" and calls:
+        return [
+            _violation(
+                path,
+                "tool-choice-none",
+                f"tool_choice is 'none' but the answer calls {names}",
+                where,
+                "no tool call",
+                names,
+            )
+        ]
     if choice == "required" and not calls:
         return [
             _violation(
@@ -145,10 +171,10 @@ def _tool_choice_rules(
 
 
 def _tool_call_rules(
-    request: Mapping[str, Any], calls: Sequence[Mapping[str, Any]], where: str, path: str
+    request: Mapping[str, Any], calls: Sequence[Mapping[str, Any]], where: str, path: str, exacting: bool
 ) -> list[Violation]:
     declared = _declared(request)
-    if not declared:  # no tools declared: a scenario's fixed call is the test's choice, not drift
+    if not declared and not exacting:  # no tools declared: a scenario's fixed call is the test's choice
         return []
     found = []
     for index, call in enumerate(calls):
