@@ -5,6 +5,7 @@ schemas to JSON Schema, ``effective`` builds the :class:`Contract` every
 other layer uses, and ``lint`` reports what the document gets wrong.
 """
 
+from contract_kit._json import resolve_pointer
 from contract_kit.contract.active import (
     ContractSettings,
     active_contract,
@@ -18,7 +19,7 @@ from contract_kit.contract.effective import Contract, build_contract, load_contr
 from contract_kit.contract.jsonpath import compile_path, find
 from contract_kit.contract.lint import LintFinding, LintReport, lint
 from contract_kit.contract.lint import render_text as render_lint
-from contract_kit.contract.oas30 import document_schema, resolve_pointer, to_json_schema
+from contract_kit.contract.oas30 import document_schema, to_json_schema
 from contract_kit.contract.overlay import (
     Action,
     Overlay,

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from contract_kit import _json, _resources
 from contract_kit._files import parse_text
-from contract_kit.contract.oas30 import resolve_pointer
+from contract_kit._json import resolve_pointer
 from contract_kit.contract.overlay import action_matches, apply_overlay, load_overlay
 from contract_kit.defaults import DEFAULT_PROFILE, PROFILES
 from contract_kit.errors import OperationNotFoundError, ProfileError, SpecError

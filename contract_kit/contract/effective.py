@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from contract_kit import _json
+from contract_kit._json import resolve_pointer
 from contract_kit.contract.document import (
     DEFAULT_PROFILE,
     EffectiveDocument,
@@ -26,7 +27,7 @@ from contract_kit.contract.document import (
     server_path_prefix,
     spec_files,
 )
-from contract_kit.contract.oas30 import resolve_pointer, to_json_schema
+from contract_kit.contract.oas30 import to_json_schema
 from contract_kit.contract.oas31 import Oas31Conversion, is_oas31
 from contract_kit.contract.validity import ensure_valid
 from contract_kit.defaults import JSON_TYPE, SSE_TYPE

@@ -64,8 +64,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import unquote
 
+from contract_kit._json import escape_token, resolve_pointer, unescape_token
 from contract_kit.errors import SpecError
 
 __all__ = ["document_schema", "resolve_pointer", "to_json_schema"]
@@ -140,23 +140,6 @@ def document_schema(document: Mapping[str, Any], pointer: str) -> dict[str, Any]
     return to_json_schema(resolve_pointer(document, pointer), components=components, resolver=resolver)
 
 
-def resolve_pointer(document: Any, pointer: str) -> Any:
-    """Follow a JSON pointer (``/a/b`` or URI fragment ``#/a/b``) into ``document``."""
-    path = unquote(pointer[1:]) if pointer.startswith("#") else pointer
-    if path and not path.startswith("/"):
-        raise SpecError(f"{pointer!r} is not a JSON pointer; write it like '#/paths/~1v1~1chat~1completions'")
-    node = document
-    for raw in path.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise SpecError(f"the reference points to nothing: no {token!r} there", location=pointer)
-    return node
-
-
 # --- the recursive walk -------------------------------------------------------------------------
 
 
@@ -223,7 +206,7 @@ def _convert_keywords(schema: Mapping[str, Any], ctx: _Context, at: str) -> dict
     """Convert every keyword of a non-ref schema (rules 5-9)."""
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        where = f"{at}/{_escape(key)}"
+        where = f"{at}/{escape_token(key)}"
         if key == "nullable" or _is_dropped(key):
             continue
         if key in ("properties", "patternProperties"):
@@ -250,7 +233,7 @@ def _convert_keywords(schema: Mapping[str, Any], ctx: _Context, at: str) -> dict
 def _convert_map(value: Any, ctx: _Context, at: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise _error("expected a map from names to schemas", at)
-    return {name: _convert(sub, ctx, "other", f"{at}/{_escape(name)}") for name, sub in value.items()}
+    return {name: _convert(sub, ctx, "other", f"{at}/{escape_token(name)}") for name, sub in value.items()}
 
 
 def _convert_union(key: str, value: Any, ctx: _Context, at: str) -> list[Any]:
@@ -276,10 +259,6 @@ def _exclusive_bound(out: dict[str, Any], schema: Mapping[str, Any], key: str, v
 def _error(message: str, at: str) -> SpecError:
     """A ``SpecError`` naming the place inside the document."""
     return SpecError(message, location=at)
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 # --- nullability helpers (rules 1, 2, 3d, 4) -----------------------------------------------------
@@ -349,7 +328,7 @@ def _keyword_admits_null(key: str, value: Any, ctx: _Context, seen: frozenset[st
 def _ref_accepts_null(ref: Any, ctx: _Context, seen: frozenset[str]) -> bool:
     if not isinstance(ref, str) or not ref.startswith(DEFS_PREFIX):
         return False
-    name = unquote(ref[len(DEFS_PREFIX) :]).replace("~1", "/").replace("~0", "~")
+    name = unescape_token(ref[len(DEFS_PREFIX) :])
     if name in seen or name not in ctx.defs:
         return False
     return _accepts_null(ctx.defs[name], ctx, seen | {name})
@@ -402,7 +381,7 @@ def _convert_ref(schema: Mapping[str, Any], ctx: _Context, at: str) -> dict[str,
 
 def _define_component(segment: str, ctx: _Context, ref: str, at: str) -> None:
     """Convert a component once, on first use; recursion meets ``in_progress``."""
-    name = unquote(segment).replace("~1", "/").replace("~0", "~")
+    name = unescape_token(segment)
     if name in ctx.defs or name in ctx.in_progress:
         return
     if name not in ctx.components:
@@ -418,7 +397,7 @@ def _inline(ref: str, ctx: _Context, at: str) -> dict[str, Any] | bool:
     if ref in ctx.inline_stack and ref not in ctx.hoisted:
         ctx.hoisted[ref] = _hoist_name(ref, ctx)
     if ref in ctx.hoisted:
-        return {"$ref": DEFS_PREFIX + _escape(ctx.hoisted[ref])}
+        return {"$ref": DEFS_PREFIX + escape_token(ctx.hoisted[ref])}
     target = _lookup(ref, ctx, at)
     ctx.inline_stack.append(ref)
     try:
@@ -428,7 +407,7 @@ def _inline(ref: str, ctx: _Context, at: str) -> dict[str, Any] | bool:
     if ref not in ctx.hoisted:
         return out
     ctx.defs[ctx.hoisted[ref]] = out
-    return {"$ref": DEFS_PREFIX + _escape(ctx.hoisted[ref])}
+    return {"$ref": DEFS_PREFIX + escape_token(ctx.hoisted[ref])}
 
 
 def _lookup(ref: str, ctx: _Context, at: str) -> Any:

@@ -30,9 +30,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
-from contract_kit.contract.oas30 import resolve_pointer
+from contract_kit._json import escape_token, resolve_pointer, unescape_token
 from contract_kit.errors import SpecError
 
 __all__ = ["Oas31Conversion", "is_oas31", "to_json_schema_31"]
@@ -95,7 +94,7 @@ class Oas31Conversion:
         out: dict[str, Any] = {}
         folded: set[str] = set()
         for key, value in schema.items():
-            where = f"{at}/{_escape(key)}"
+            where = f"{at}/{escape_token(key)}"
             if key in DROPPED or key.startswith("x-"):
                 continue
             if key == "$ref":
@@ -105,7 +104,7 @@ class Oas31Conversion:
             elif key == "example":
                 out["examples"] = [copy.deepcopy(value), *out.get("examples", [])]
             elif key in SCHEMA_MAPS and isinstance(value, Mapping):
-                out[key] = {n: self._node(s, f"{where}/{_escape(n)}", used) for n, s in value.items()}
+                out[key] = {n: self._node(s, f"{where}/{escape_token(n)}", used) for n, s in value.items()}
             elif key in SCHEMA_LISTS and isinstance(value, list):
                 out[key] = [self._node(s, f"{where}/{i}", used) for i, s in enumerate(value)]
             elif key in SCHEMA_VALUES:
@@ -139,7 +138,7 @@ class Oas31Conversion:
             )
         segment = ref[len(COMPONENT_PREFIX) :]
         name = (
-            _unescape(segment)
+            unescape_token(segment)
             if ref.startswith(COMPONENT_PREFIX) and "/" not in segment
             else _hoist_name(ref)
         )
@@ -150,7 +149,7 @@ class Oas31Conversion:
             inner: set[str] = set()
             self.defs[name] = _Deps(self._node(target, ref, inner), inner)
             self.in_progress.discard(name)
-        return DEFS_PREFIX + _escape(name)
+        return DEFS_PREFIX + escape_token(name)
 
     def _closure(self, used: set[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -182,11 +181,3 @@ def _with_null(out: dict[str, Any]) -> dict[str, Any]:
 
 def _hoist_name(ref: str) -> str:
     return "inline." + (re.sub(r"[^A-Za-z0-9._-]+", "_", ref.lstrip("#/")) or "root")
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(token: str) -> str:
-    return unquote(token).replace("~1", "/").replace("~0", "~")

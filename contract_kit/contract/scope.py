@@ -14,27 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import unquote
 
-from contract_kit.contract.oas30 import resolve_pointer
+from contract_kit._json import resolve_pointer, split_pointer
 from contract_kit.errors import SpecError
 
-__all__ = ["pointer", "ref_closure", "scoped_document", "split_pointer"]
+__all__ = ["ref_closure", "scoped_document"]
 
 # Keywords whose values are always data: a "$ref" key inside is not a reference.
 DATA_KEYWORDS = frozenset({"const", "enum", "example"})
 TOP_LEVEL_KEPT = ("openapi", "info", "jsonSchemaDialect", "servers", "security", "tags")
-
-
-def pointer(parts: tuple[str | int, ...] | list[str | int]) -> str:
-    """``("paths", "/chat/completions")`` -> ``/paths/~1chat~1completions`` (RFC 6901)."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def split_pointer(ref: str) -> tuple[str, ...]:
-    """``#/components/schemas/A`` -> ``("components", "schemas", "A")``."""
-    path = unquote(ref[1:]) if ref.startswith("#") else ref
-    return tuple(t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:])
 
 
 def local_refs(node: Any) -> Iterator[str]:

@@ -33,9 +33,9 @@ from openapi_spec_validator.versions.shortcuts import get_spec_version
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from contract_kit._json import pointer, resolve_pointer
 from contract_kit.contract.document import EffectiveDocument, operation_path
-from contract_kit.contract.oas30 import resolve_pointer
-from contract_kit.contract.scope import pointer, scoped_document
+from contract_kit.contract.scope import scoped_document
 from contract_kit.errors import OperationNotFoundError, SpecError
 
 __all__ = ["SpecProblem", "ensure_valid", "ref_loops", "validity_problems"]

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from contract_kit import _resources
+from contract_kit._json import split_pointer
 from contract_kit.cassettes import atomic_write_text
 from contract_kit.contract import parse_overlay
 from contract_kit.drift.findings import Finding
@@ -83,8 +84,7 @@ class _Walker:
             if not ref.startswith("#/"):
                 raise _Unmappable(f"external $ref {ref!r}")
             node, target = self.document, "$"
-            for part in ref[2:].split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
+            for part in split_pointer(ref):
                 node, target = node[part], target + _member(part)
         return target, node
 

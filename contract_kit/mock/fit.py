@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract_kit._json import json_type
+from contract_kit._json import json_type, resolve_pointer
+from contract_kit.errors import SpecError
 
 __all__ = ["fit", "smallest"]
 
@@ -45,10 +46,10 @@ class _Defs:
         return schema
 
     def _target(self, ref: str) -> Any:
-        node: Any = self.root
-        for part in ref.lstrip("#/").split("/") if ref.startswith("#/") else ["\0"]:
-            node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, Mapping) else None
-        return node
+        try:
+            return resolve_pointer(self.root, ref) if ref.startswith("#/") else None
+        except SpecError:
+            return None
 
     @staticmethod
     def _merge(parts: list[Mapping[str, Any]]) -> dict[str, Any]:

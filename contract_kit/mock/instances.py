@@ -43,7 +43,8 @@ import jsonschema
 import jsonschema_rs
 from jsonschema.exceptions import best_match
 
-from contract_kit.errors import InstanceError, WorkBudgetError
+from contract_kit._json import resolve_pointer
+from contract_kit.errors import InstanceError, SpecError, WorkBudgetError
 from contract_kit.mock.content import words
 from contract_kit.mock.limits import GENERATION_TIME_BUDGET, MAX_GENERATED_NODES
 from contract_kit.mock.schema_merge import merge_schemas, numbers
@@ -230,16 +231,10 @@ class _Walker:
         """Follow a local JSON Pointer (``#/$defs/Name``); other refs cannot be followed offline."""
         if not isinstance(ref, str) or not ref.startswith("#"):
             raise Unsatisfiable(f"only local $ref into the schema itself is supported, got {ref!r}")
-        node = self.root
-        for raw in filter(None, ref[1:].split("/")):
-            part = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                raise Unsatisfiable(f"$ref {ref!r} points nowhere in the schema")
-        return node
+        try:
+            return resolve_pointer(self.root, ref)
+        except SpecError:
+            raise Unsatisfiable(f"$ref {ref!r} points nowhere in the schema") from None
 
     def _pick_type(self, schema: dict[str, Any], depth: int) -> str:
         declared = schema.get("type")

@@ -15,6 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from contract_kit._json import resolve_pointer
+from contract_kit.errors import SpecError
+
 Schema = Mapping[str, Any]
 COMBINATORS = ("anyOf", "oneOf")
 ANNOTATIONS = frozenset({"title", "description", "examples", "example", "deprecated", "$comment", "default"})
@@ -81,12 +84,10 @@ class SchemaView:
         return schema
 
     def _target(self, ref: str) -> Any:
-        if not ref.startswith("#/"):
-            return _EMPTY
-        node: Any = self.root
-        for part in ref[2:].split("/"):
-            node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, Mapping) else None
-        return node
+        try:
+            return resolve_pointer(self.root, ref) if ref.startswith("#/") else _EMPTY
+        except SpecError:
+            return None
 
     def properties(self, schema: Any) -> dict[str, Schema]:
         schema = self.resolve(schema)
