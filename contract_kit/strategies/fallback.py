@@ -2,8 +2,9 @@
 
 The compiler builds values to satisfy ``type``, ``enum``/``const``, bounds,
 lengths, ``pattern``, ``required``, ``properties``, ``items``, ``anyOf``/
-``oneOf`` and ``allOf``. A document using other assertions (``not``,
-``if``/``then``/``else``, ``contains``, ``uniqueItems``...) still gets valid
+``oneOf``, ``allOf`` and the ``format`` values of ``knowledge.formats``. A
+document using other assertions (``not``, ``if``/``then``/``else``,
+``contains``, ``uniqueItems``, a ``format`` such as ``idn-email``...) still gets valid
 cases: each generated request is checked by the contract's validator and a
 failing one is discarded, so nothing invalid is ever produced silently.
 """
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from contract_kit.contract import Contract
 from contract_kit.errors import GenerationFallbackWarning
+from contract_kit.strategies.knowledge import formats
 
 __all__ = ["UNBUILT_KEYWORDS", "guarded", "unbuilt_keywords"]
 
@@ -28,7 +30,17 @@ UNBUILT_KEYWORDS = frozenset(
         "propertyNames", "prefixItems", "uniqueItems", "multipleOf", "minProperties", "maxProperties", "x-unmerged",
     }
 )  # fmt: skip
+ASSERTED_FORMATS = frozenset(
+    {
+        "date", "date-time", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
+        "iri", "iri-reference", "uri", "uri-reference", "uri-template", "uuid", "json-pointer",
+        "relative-json-pointer", "regex",
+    }
+)  # fmt: skip
+"""The formats the request validator asserts (JSON Schema 2020-12's defined formats); others are notes."""
+BUILT_FORMATS = frozenset(formats())
 DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "description"})
+NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 _WARNED: set[int] = set()
 
 
@@ -38,18 +50,28 @@ def unbuilt_keywords(schema: Any) -> list[str]:
 
 
 def _keywords(node: Any) -> Iterator[str]:
+    """Walk schemas only: the names in a ``properties`` map are data, so a property called
+    ``format`` or ``not`` is not mistaken for the keyword."""
     stack = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, dict):
-            for key, value in item.items():
-                if key in DATA_KEYWORDS:
-                    continue
-                if key in UNBUILT_KEYWORDS and not (key == "not" and value == {"type": "null"}):
-                    yield key
-                stack.append(value)
-        elif isinstance(item, list):
+        if isinstance(item, list):
             stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        for key, value in item.items():
+            if key in DATA_KEYWORDS:
+                continue
+            if key in UNBUILT_KEYWORDS and not (key == "not" and value == {"type": "null"}):
+                yield key
+            if key == "format" and isinstance(value, str):
+                if value in ASSERTED_FORMATS and value not in BUILT_FORMATS:
+                    yield f"format {value}"
+            elif key in NAME_MAPS and isinstance(value, dict):
+                stack.extend(value.values())
+            else:
+                stack.append(value)
 
 
 def guarded(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime
 import json
 import struct
 import zlib
@@ -414,4 +415,22 @@ def overrides() -> dict[str, Override]:
 
 
 def formats() -> dict[str, st.SearchStrategy[str]]:
-    return {"uri": image_links(), "url": image_links()}
+    """A builder for each ``format`` the validator asserts on requests and the compiler builds.
+
+    Any other asserted format is not built: :mod:`.fallback` filters by the validator and says so.
+    """
+    utc = st.just(datetime.timezone.utc)
+    return {
+        "uri": image_links(),
+        "url": image_links(),
+        "uuid": st.uuids().map(str),
+        "date-time": st.datetimes(timezones=utc).map(lambda moment: moment.isoformat()),
+        "date": st.dates().map(lambda day: day.isoformat()),
+        "time": st.times(timezones=utc).map(lambda clock: clock.isoformat()),
+        "email": st.from_regex(r"[a-z0-9]{1,8}(\.[a-z0-9]{1,8})?", fullmatch=True).map(
+            lambda name: f"{name}@example.com"
+        ),
+        "ipv4": st.ip_addresses(v=4).map(str),
+        "ipv6": st.ip_addresses(v=6).map(str),
+        "hostname": st.sampled_from(("example.com", "api.example.org", "localhost")),
+    }

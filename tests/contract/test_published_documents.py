@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from published import AZURE, OPENAI, _errors, _published_validator
+from published import AZURE, AZURE_PREVIEW, OPENAI, _errors, _published_validator
 
 from contract_kit.contract import Contract, load_contract
 from contract_kit.contract.document import read_document
@@ -130,11 +130,11 @@ def test_openai_stream_chunks_validate_against_the_published_document(openai_con
 
 
 # -- the CLI main job, in process (the parse cache keeps the 3 MB document read once) -----------------
-@pytest.mark.parametrize("which", ["openai", "azure"])
+@pytest.mark.parametrize("which", ["openai", "azure", "azure-preview"])
 def test_check_exits_0_on_the_published_document(which: str, capsys: pytest.CaptureFixture[str]) -> None:
     from contract_kit.cli import main
 
-    spec = str(OPENAI if which == "openai" else AZURE)
+    spec = str({"openai": OPENAI, "azure": AZURE, "azure-preview": AZURE_PREVIEW}[which])
     assert main(["check", "--spec", spec, "--examples", "10", "--seed", "1"]) == 0, capsys.readouterr().out
 
 
@@ -146,3 +146,18 @@ def test_lint_on_the_operation_scope_exits_0_or_1(capsys: pytest.CaptureFixture[
     assert report["summary"]["error"] == 0
     locations = [f["location"] for f in report["findings"]]
     assert locations and all(loc.startswith("#/") for loc in locations)
+
+
+def test_requests_for_a_document_no_issue_named_are_valid_for_it() -> None:
+    """Azure's preview document asks for ``format: uuid``; the published schema, formats asserted, agrees."""
+    oracle = _published_validator(AZURE_PREVIEW, "createChatCompletionRequest", formats=True)
+    seen: list[dict[str, Any]] = []
+
+    @FAST
+    @given(chat_requests(load_contract("observed", AZURE_PREVIEW)))
+    def check(request: dict[str, Any]) -> None:
+        seen.append(request)
+        assert _errors(oracle, request) == []
+
+    check()
+    assert any("user_security_context" in request for request in seen) or len(seen) >= 10

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
+import uuid
 import warnings
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +20,7 @@ from contract_kit.contract import load_contract
 from contract_kit.errors import GenerationFallbackWarning
 from contract_kit.strategies import chat_requests
 from contract_kit.strategies.fallback import unbuilt_keywords
+from contract_kit.strategies.knowledge import formats
 
 
 def test_unbuilt_keywords_are_found_but_a_null_exclusion_is_built() -> None:
@@ -55,3 +61,41 @@ def test_requests_stay_valid_and_the_fallback_is_announced_once(tmp_path: Path) 
 
     check()
     assert seen and all(value % 7 == 0 for value in seen)
+
+
+def test_an_asserted_format_the_compiler_cannot_build_is_unbuilt_and_property_names_are_not_keywords() -> (
+    None
+):
+    schema = {
+        "type": "object",
+        "properties": {
+            "format": {"type": "string", "format": "idn-email"},  # a property named like a keyword
+            "not": {"type": "string", "format": "uuid"},  # uuid is built
+            "size": {"type": "integer", "format": "int64"},  # an OpenAPI note, not asserted
+        },
+    }
+    assert unbuilt_keywords(schema) == ["format idn-email"]
+
+
+@pytest.mark.parametrize("name", sorted(formats()))
+def test_every_built_format_is_one_the_standard_library_parses(name: str) -> None:
+    """The oracle is the standard library's own parser for each format, not the kit's validator."""
+    parse = {
+        "uuid": uuid.UUID,
+        "date-time": datetime.datetime.fromisoformat,
+        "date": datetime.date.fromisoformat,
+        "time": datetime.time.fromisoformat,
+        "ipv4": ipaddress.IPv4Address,
+        "ipv6": ipaddress.IPv6Address,
+        "email": lambda text: parseaddr(text)[1] == text and text.count("@") == 1,
+        "hostname": lambda text: all(part.isalnum() for part in text.split(".")),
+        "uri": lambda text: urlsplit(text).scheme in ("http", "https", "data"),
+        "url": lambda text: urlsplit(text).scheme in ("http", "https", "data"),
+    }[name]
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(formats()[name])
+    def check(text: str) -> None:
+        assert parse(text) is not False, text
+
+    check()
