@@ -38,6 +38,11 @@ class ServerVariable:
     default: str | None
     enum: tuple[str, ...] = ()
 
+    @property
+    def value(self) -> str | None:
+        """What the URL takes when nothing else is said: the default, else the first enum value."""
+        return self.default if self.default is not None else next(iter(self.enum), None)
+
 
 @dataclass(frozen=True)
 class Server:
@@ -59,8 +64,8 @@ class Server:
 
     def _value(self, name: str) -> str:
         variable = self.variables.get(name)
-        if variable is not None and variable.default is not None:
-            return variable.default
+        if variable is not None and variable.value is not None:
+            return variable.value
         label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "server"
         return label + PLACEHOLDER_SUFFIX
 
@@ -100,7 +105,7 @@ def _variable(spec: Mapping[str, Any]) -> ServerVariable:
     values: Sequence[Any] = enum if isinstance(enum, list) else []
     choices = tuple(str(v) for v in values)
     default = spec.get("default")
-    return ServerVariable(str(default) if default is not None else next(iter(choices), None), choices)
+    return ServerVariable(None if default is None else str(default), choices)
 
 
 def _path_part(template: str) -> str:

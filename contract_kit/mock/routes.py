@@ -69,7 +69,7 @@ def _variable_regex(variable: ServerVariable | None) -> str:
         return _SEGMENT
     if variable.enum:
         return _alternatives(re.escape(value) for value in variable.enum)
-    default = [] if variable.default is None else [re.escape(variable.default)]
+    default = [] if variable.value is None else [re.escape(variable.value)]
     return _alternatives([*default, _SEGMENT])
 
 
