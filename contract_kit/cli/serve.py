@@ -14,7 +14,8 @@ from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_option
 
 def add_parser(sub: Any) -> None:
     serve = sub.add_parser(
-        "serve", help="serve POST /v1/chat/completions (the mock, or a cassette replay) over HTTP"
+        "serve",
+        help="serve the document's POST .../chat/completions (the mock, or a cassette replay) over HTTP",
     )
     add_contract_options(serve)
     serve.add_argument(
