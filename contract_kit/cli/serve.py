@@ -7,13 +7,15 @@ import contextlib
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
 
 
 def add_parser(sub: Any) -> None:
     serve = sub.add_parser(
-        "serve", help="serve POST /v1/chat/completions (the mock, or a cassette replay) over HTTP"
+        "serve",
+        help="serve the document's POST .../chat/completions (the mock, or a cassette replay) over HTTP",
     )
     add_contract_options(serve)
     serve.add_argument(
@@ -97,24 +99,31 @@ def run(args: argparse.Namespace) -> int:
         return _run_proxy(args)
     contract = load_contract(args.profile, args.spec, overlays=args.overlays)
     handler = _handler(args, contract)
-    where = (
-        f"http://{args.host}:{args.port}{contract.base_path}"  # the document's server path (Azure: /openai)
-    )
     source = (
         f"cassettes in {args.cassette_dir}" + (f" with the {args.fault} fault" if args.fault else "")
         if args.cassette_dir
         else f"the mock (profile {args.profile}, seed {args.seed})"
     )
     print(
-        f"contract-kit serve: {source} at {where}{contract.path} (Ctrl+C stops)",
-        file=sys.stderr,
-        flush=True,
+        f"contract-kit serve: {source}; {_where(args, contract)} (Ctrl+C stops)", file=sys.stderr, flush=True
     )
     app = make_app(
         _front(args, handler), max_body_bytes=args.max_body_bytes, allow_hosts=_control_hosts(args)
     )
     serve(app, host=args.host, port=args.port)
     return EXIT_OK
+
+
+def _where(args: argparse.Namespace, contract: Any) -> str:
+    """Where the document puts the operation, on this host: each server path, then the base URL to give clients.
+
+    ``POST http://127.0.0.1:4010/openai/deployments/{deployment-id}/chat/completions (base URL
+    http://127.0.0.1:4010/openai)`` for Azure's document; ``/v1/chat/completions`` for the bundled one.
+    """
+    origin = f"http://{args.host}:{args.port}"
+    paths = [urlsplit(url).path for url in contract.server_urls]
+    routes = " and ".join(f"{origin}{path}{contract.path}" for path in dict.fromkeys(paths))
+    return f"POST {routes} (base URL {origin}{contract.api_root_path})"
 
 
 def _control_hosts(args: argparse.Namespace) -> tuple[str, ...]:

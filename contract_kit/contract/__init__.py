@@ -30,6 +30,7 @@ from contract_kit.contract.overlay import (
     parse_overlay,
 )
 from contract_kit.contract.page import PageExtract, extract_page
+from contract_kit.contract.servers import Server, ServerVariable, api_root_suffix
 from contract_kit.contract.sse_style import chunk_schema_of, event_schema, with_sse_style
 from contract_kit.contract.wire import tool_call_json, whole_delta
 
@@ -42,9 +43,12 @@ __all__ = [
     "LintReport",
     "Overlay",
     "PageExtract",
+    "Server",
+    "ServerVariable",
     "action_matches",
     "active_contract",
     "active_settings",
+    "api_root_suffix",
     "apply_overlay",
     "apply_overlays",
     "assert_valid_request",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from contract_kit import _json
 from contract_kit._json import resolve_pointer
@@ -29,6 +30,7 @@ from contract_kit.contract.document import (
 )
 from contract_kit.contract.oas30 import to_json_schema
 from contract_kit.contract.oas31 import Oas31Conversion, is_oas31
+from contract_kit.contract.servers import Server, api_root_suffix, fill_path, operation_servers
 from contract_kit.contract.validity import ensure_valid
 from contract_kit.defaults import JSON_TYPE, SSE_TYPE
 from contract_kit.errors import ContractViolationError, SpecError
@@ -64,6 +66,9 @@ class Contract:
     responses: dict[str, dict[str, dict[str, Any] | bool]]
     skipped_actions: list[str] = field(default_factory=list)
     conversion_notes: dict[str, str] = field(default_factory=dict)  # pointer -> 3.0 syntax read by intent
+    servers: tuple[Server, ...] = field(
+        default_factory=lambda: (Server("/"),)
+    )  # the operation's (servers.py)
     _checks: dict[tuple[str, str], SchemaCheck] = field(default_factory=dict, repr=False)
     _request_check: SchemaCheck | None = field(default=None, repr=False)
     # (status, content type) exactly as callers pass them -> check: one dict lookup per validated response.
@@ -134,16 +139,44 @@ class Contract:
 
     @property
     def required_query(self) -> dict[str, str]:
-        """The operation's required query parameters (Azure: ``api-version``) with a value the document
-        suggests (example, default or first enum value), path-level parameters included."""
+        """The operation's required query parameters (Azure: ``api-version``) with suggested values."""
+        return self._suggested_parameters("query")
+
+    def _suggested_parameters(self, location: str) -> dict[str, str]:
+        """Each required parameter ``in: location`` (path-level ones included) with a value the document
+        suggests: its example, default or first enum value."""
         item = self.document["paths"][self.path]
         declared = [*(item.get("parameters") or []), *(item["post"].get("parameters") or [])]
         params = [deref(self.document, p) for p in declared]
         return {
             str(p["name"]): _suggested_value(deref(self.document, p.get("schema") or {}), p)
             for p in params
-            if isinstance(p, dict) and p.get("in") == "query" and p.get("required")
+            if isinstance(p, dict) and p.get("in") == location and p.get("required")
         }
+
+    # -- where it is served (``servers.py``) ------------------------------
+    @property
+    def server_urls(self) -> list[str]:
+        """Each server URL of the operation, variables at their defaults (Azure's ``https://{endpoint}/openai``
+        gives ``https://your-resource-name.openai.azure.com/openai``)."""
+        return list(dict.fromkeys(server.url for server in self.servers))
+
+    @property
+    def api_roots(self) -> list[str]:
+        """Each server's base URL for an OpenAI-style client (the bundled document's ``https://api.aimlapi.com/v1``)."""
+        suffix = api_root_suffix(self.path)
+        return list(dict.fromkeys(url + suffix for url in self.server_urls))
+
+    @property
+    def api_root_path(self) -> str:
+        """The first API root's path: ``/v1`` (bundled and OpenAI documents), ``/openai`` (Azure)."""
+        return urlsplit(self.api_roots[0]).path
+
+    @property
+    def sample_path(self) -> str:
+        """The operation's path as a client sends it under the first server, each path parameter at its
+        example, default or first enum value (Azure: ``/openai/deployments/1/chat/completions``)."""
+        return urlsplit(self.server_urls[0]).path + fill_path(self.path, self._suggested_parameters("path"))
 
     # -- assertions (fail a test with a readable violation list) --------------
     def assert_request(self, body: Any) -> None:
@@ -377,6 +410,7 @@ def build_contract(
         responses=responses,
         skipped_actions=list(effective.skipped_actions),
         conversion_notes=dict(sorted(notes.items())),
+        servers=operation_servers(document, path),
     )
 
 

@@ -13,7 +13,6 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from contract_kit.defaults import DEFAULT_BASE_URL
 from contract_kit.errors import MarkerError
 from contract_kit.mock import scenarios as sc
 from contract_kit.mock.rules import Rule
@@ -137,7 +136,15 @@ class _Scripted:
 
 
 class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
-    """The completions mock routed in-process for httpx and the ``openai`` SDK (through httpx2)."""
+    """The completions mock routed in-process for httpx and the ``openai`` SDK (through httpx2).
+
+    ``base_urls`` defaults to every server of the document, as an API root
+    (``Contract.api_roots``): ``https://api.aimlapi.com/v1`` for the bundled
+    document, ``https://api.openai.com/v1`` for OpenAI's, and for Azure's
+    ``https://{endpoint}/openai`` its default ``https://your-resource-name.openai.azure.com/openai``.
+    A server variable with no default expands to ``<name>.invalid``; a server
+    without a host (or none) is served under ``https://api.aimlapi.com``.
+    """
 
     def __init__(
         self,
@@ -145,12 +152,14 @@ class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
         *,
         seed: int = 0,
         require_auth: bool = True,
-        base_urls: str | Iterable[str] = (DEFAULT_BASE_URL,),
+        base_urls: str | Iterable[str] | None = None,
         scenarios: Sequence[Any] = (),
         clock: Callable[[], int] | int | None = None,
     ) -> None:
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=require_auth, clock=clock)
+        if base_urls is None:
+            base_urls = contract.api_roots
         self.base_urls = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
         self.routed: RoutedMock | None = None
         self._routing: AbstractContextManager[RoutedMock] | None = None
@@ -203,7 +212,9 @@ class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
 
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=require_auth, clock=clock)
-        self.server: BackgroundServer = BackgroundServer(make_app(self.service), host=host, port=port)
+        self.server: BackgroundServer = BackgroundServer(
+            make_app(self.service), host=host, port=port, base_path=contract.api_root_path
+        )
 
     def __enter__(self) -> ChatServer:
         self.server.start()
@@ -216,7 +227,8 @@ class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT/v1``: what an OpenAI-compatible client takes as its base URL."""
+        """``http://127.0.0.1:PORT`` plus the document's API root path (``/v1``; Azure's ``/openai``):
+        what an OpenAI-compatible client takes as its base URL (``AzureOpenAI`` takes :attr:`url`)."""
         return self.server.base_url
 
     @property

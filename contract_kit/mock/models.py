@@ -37,7 +37,7 @@ def model_entry(model: str, created: int) -> dict[str, Any]:
 
 
 def models_response(request: MockRequest, models: Sequence[str], created: int) -> MockResponse:
-    """The answer to a models route (``models_route`` said yes): list, one model, 404 or 405."""
+    """The answer to a models route (``Routes.is_models`` said yes): list, one model, 404 or 405."""
     if request.method.upper() != "GET":
         response = error_response(
             405,

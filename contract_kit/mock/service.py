@@ -4,8 +4,9 @@ respx, httpx2, ASGI and the loopback server only translate bytes; this class
 decides what the endpoint answers, so all of them answer alike. Checks run in
 the order a client meets them, each with an OpenAI-style error body:
 
-1. route — a path ending in the contract's path or in ``/chat/completions``,
-   else 404 ``not_found``; another method is 405 with ``Allow: POST``;
+1. route — the document's operation path under one of its server paths
+   (:mod:`contract_kit.mock.routes`), else 404 ``not_found``; another method
+   is 405 with ``Allow: POST``;
 2. ``Content-Type`` must be ``application/json`` (parameters allowed), else 415;
 3. a body over ``max_body_bytes`` is 413;
 4. a body that is not JSON, or not a JSON object, is 400;
@@ -66,7 +67,8 @@ from contract_kit.mock.engine import (
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
 from contract_kit.mock.faults import apply_faults
 from contract_kit.mock.limits import MAX_CALLS, MAX_CALLS_BYTES
-from contract_kit.mock.models import models_response, models_route
+from contract_kit.mock.models import models_response
+from contract_kit.mock.routes import Routes
 from contract_kit.mock.rules import RuleBook
 from contract_kit.mock.scenarios import ErrorReply, Plan, ScenarioQueue, parse_plan
 from contract_kit.mock.types import MockRequest, MockResponse
@@ -121,6 +123,7 @@ class MockService:
         if isinstance(contract_or_profile, str):
             contract_or_profile = load_contract(profile=contract_or_profile)
         self.contract: RequestContract = contract_or_profile
+        self.routes = Routes.for_contract(contract_or_profile)  # compiled once (``routes.py``)
         self.seed = seed
         self.require_auth = require_auth
         self.max_body_bytes = max_body_bytes
@@ -169,7 +172,7 @@ class MockService:
 
     def _serve(self, request: MockRequest, state: dict[str, Any]) -> MockResponse:
         state["rejected"] = True  # until the request is known to be a well-formed, authorized one
-        if models_route(request.path)[0]:  # GET /v1/models[/{id}]: auth as for chat, then the list
+        if self.routes.is_models(request.path):  # GET <root>/models[/{id}]: auth as for chat, then the list
             self._check_auth(request)
             state["rejected"] = False
             return models_response(request, self.contract.models, self.clock())
@@ -191,8 +194,7 @@ class MockService:
         return apply_faults(self._generate(body, plan), plan)
 
     def _check_route(self, request: MockRequest) -> None:
-        path = request.path.rstrip("/") or "/"
-        if not (path.endswith(self.contract.path) or path.endswith("/chat/completions")):
+        if not self.routes.is_chat(request.path):
             raise _Reject(
                 error_response(
                     404, f"Unknown request URL: {request.method} {request.path}.", code="not_found"

@@ -181,7 +181,7 @@ def chat_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> It
 
 @pytest.fixture(scope="session")
 def chat_server(pytestconfig: pytest.Config) -> Iterator[ChatServer]:
-    """The completions mock served over real HTTP on a free loopback port; ``.base_url`` ends in ``/v1``."""
+    """The completions mock served over real HTTP on a free loopback port; ``.base_url`` is its document's API root."""
     from contract_kit.mock import ChatServer  # start-up cost
 
     with ChatServer(_load(pytestconfig), seed=int(setting(pytestconfig, "contract_seed"))) as server:

@@ -78,12 +78,13 @@ class MockTarget:
         self.contract = contract
         self.service = MockService(contract, seed=seed, require_auth=False)
         self.name = f"mock (in-process, profile {contract.profile}, seed {seed})"
-        self._url = f"{_origin(DEFAULT_BASE_URL)}{contract.path}{query_string(contract)}"
+        self._path = contract.sample_path  # the document's server path, path parameters filled (Azure's)
+        self._url = f"{_origin(contract.server_urls[0])}{self._path}{query_string(contract)}"
 
     def send(self, body: bytes, content_type: str) -> TargetResponse:
 
         headers = {"content-type": content_type, "accept": "application/json, text/event-stream"}
-        response = self.service(MockRequest("POST", self._url, self.contract.path, headers, body))
+        response = self.service(MockRequest("POST", self._url, self._path, headers, body))
         self.service.clear_calls()  # the suite keeps what it needs; a long run must not grow memory
         reads = list(response.chunks) if response.chunks is not None else [response.body or b""]
         return TargetResponse(response.status, {k.lower(): v for k, v in response.headers}, reads)

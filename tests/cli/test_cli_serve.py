@@ -89,6 +89,27 @@ def test_serve_with_keys_rules_and_a_console_line_per_request(tmp_path: Path) ->
     assert lines[1].startswith("POST /v1/chat/completions 401 ")
     assert lines[2].startswith("GET /v1/models 200 ")
     assert KEY not in err
+    assert f"POST {url}/v1/chat/completions (base URL {url}/v1)" in err  # the bundled document's banner
+
+
+def test_serve_on_azures_document_routes_its_server_path_and_template() -> None:
+    import openai
+    from published import AZURE
+
+    with serving("--spec", str(AZURE), "--quiet") as (url, process):
+        client = openai.AzureOpenAI(api_key="k", azure_endpoint=url, api_version="2024-10-21", max_retries=0)
+        assert client.chat.completions.create(model="team-gpt", messages=[{"role": "user", "content": "Hi"}])
+        calls = httpx.get(url + "/_contract/calls").json()["calls"]
+        assert calls[-1]["path"] == "/openai/deployments/team-gpt/chat/completions"
+        assert calls[-1]["status"] == 200
+        for path in ("/openai/chat/completions", "/v2/chat/completions", "/v1/chat/completions"):
+            wrong = httpx.post(
+                url + path, params={"api-version": "2024-10-21"}, headers={"api-key": "k"}, json={}
+            )
+            assert wrong.status_code == 404 and wrong.json()["error"]["code"] == "not_found", path
+        err = stopped_stderr(process)
+    banner = f"POST {url}/openai/deployments/{{deployment-id}}/chat/completions (base URL {url}/openai)"
+    assert banner in err
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")

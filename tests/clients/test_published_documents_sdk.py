@@ -16,8 +16,7 @@ import pytest
 from published import AZURE, OPENAI, _errors, _published_validator
 
 from contract_kit.contract import Contract, load_contract
-from contract_kit.mock import MockService
-from contract_kit.mock.transports import BackgroundServer, make_app
+from contract_kit.mock import ChatMock, ChatServer
 
 TOOL = {
     "type": "function",
@@ -30,20 +29,20 @@ HI = [{"role": "user", "content": "Hi"}]
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[dict[str, tuple[BackgroundServer, Contract]]]:
+def servers() -> Iterator[dict[str, tuple[ChatServer, Contract]]]:
     started = {}
     for name, spec in (("openai", OPENAI), ("azure", AZURE)):
         contract = load_contract("observed", spec)
-        server = BackgroundServer(make_app(MockService(contract)), base_path="").start()
-        started[name] = (server, contract)
+        started[name] = (ChatServer(contract).__enter__(), contract)
     yield started
     for server, _ in started.values():
-        server.stop()
+        server.__exit__(None, None, None)
 
 
-def test_openai_sdk_sync_stream_and_tools(servers: dict[str, tuple[BackgroundServer, Contract]]) -> None:
+def test_openai_sdk_sync_stream_and_tools(servers: dict[str, tuple[ChatServer, Contract]]) -> None:
     server, _ = servers["openai"]
-    client = openai.OpenAI(api_key="sk-test", base_url=server.url + "/v1", max_retries=0)
+    assert server.base_url == server.url + "/v1"  # the document's server path
+    client = openai.OpenAI(api_key="sk-test", base_url=server.base_url, max_retries=0)
     answers = _published_validator(OPENAI, "CreateChatCompletionResponse")
     reply = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=HI)
     assert _errors(answers, json.loads(reply.http_response.content)) == []
@@ -62,7 +61,7 @@ def test_openai_sdk_sync_stream_and_tools(servers: dict[str, tuple[BackgroundSer
 
 
 def test_azure_sdk_with_api_key_and_api_version(
-    servers: dict[str, tuple[BackgroundServer, Contract]],
+    servers: dict[str, tuple[ChatServer, Contract]],
 ) -> None:
     server, _ = servers["azure"]
     client = openai.AzureOpenAI(
@@ -81,7 +80,7 @@ def test_azure_sdk_with_api_key_and_api_version(
     assert tools.choices[0].message.tool_calls
 
 
-def test_azure_rules_from_the_document(servers: dict[str, tuple[BackgroundServer, Contract]]) -> None:
+def test_azure_rules_from_the_document(servers: dict[str, tuple[ChatServer, Contract]]) -> None:
     server, contract = servers["azure"]
     assert contract.api_key_locations == [("header", "api-key")]
     assert contract.required_query == {"api-version": "2024-10-21"}
@@ -93,3 +92,59 @@ def test_azure_rules_from_the_document(servers: dict[str, tuple[BackgroundServer
     assert no_key.status_code == 401
     ok = httpx.post(url, params={"api-version": "2024-10-21"}, json=body, headers={"api-key": "k"})
     assert ok.status_code == 200
+
+
+def test_azure_client_reaches_the_documents_path_and_other_paths_are_404(
+    servers: dict[str, tuple[ChatServer, Contract]],
+) -> None:
+    server, _ = servers["azure"]
+    assert server.base_url == server.url + "/openai"
+    client = openai.AzureOpenAI(
+        api_key="k", azure_endpoint=server.url, api_version="2024-10-21", max_retries=0
+    )
+    assert client.chat.completions.create(model="team-gpt", messages=HI).choices[0].message.content
+    assert server.last_call.path == "/openai/deployments/team-gpt/chat/completions"
+    assert server.last_call.status == 200
+    params, headers = {"api-version": "2024-10-21"}, {"api-key": "k"}
+    for path in ("/openai/chat/completions", "/v2/chat/completions", "/v1/chat/completions"):
+        wrong = httpx.post(server.url + path, params=params, headers=headers, json={"messages": HI})
+        assert wrong.status_code == 404, path
+        assert wrong.json()["error"]["code"] == "not_found"
+
+
+def test_openai_document_routes_v1_only(servers: dict[str, tuple[ChatServer, Contract]]) -> None:
+    server, _ = servers["openai"]
+    body, headers = {"model": "gpt-4o", "messages": HI}, {"authorization": "Bearer sk-test"}
+    assert httpx.post(server.url + "/v1/chat/completions", json=body, headers=headers).status_code == 200
+    for path in ("/chat/completions", "/v2/chat/completions", "/openai/v1/chat/completions"):
+        assert httpx.post(server.url + path, json=body, headers=headers).status_code == 404, path
+
+
+def test_chat_mock_routes_the_azure_documents_server_without_base_urls() -> None:
+    contract = load_contract("observed", AZURE)
+    with ChatMock(contract) as mock:
+        assert mock.base_urls == ("https://your-resource-name.openai.azure.com/openai",)
+        client = openai.AzureOpenAI(
+            api_key="k",
+            azure_endpoint="https://your-resource-name.openai.azure.com",
+            api_version="2024-10-21",
+            max_retries=0,
+        )
+        reply = client.chat.completions.with_raw_response.create(model="team-gpt", messages=HI)
+        assert (
+            _errors(_published_validator(AZURE, "createChatCompletionResponse"), json.loads(reply.text)) == []
+        )
+        assert mock.last_call.path == "/openai/deployments/team-gpt/chat/completions"
+
+
+def test_chat_mock_on_openais_document_answers_the_sdks_default_base_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with ChatMock(load_contract("observed", OPENAI)) as mock:
+        assert mock.base_url == "https://api.openai.com/v1"
+        reply = openai.OpenAI(api_key="sk-test", max_retries=0).chat.completions.create(
+            model="gpt-4o", messages=HI
+        )
+        assert reply.choices[0].message.content
+        assert mock.last_call.path == "/v1/chat/completions"

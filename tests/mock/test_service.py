@@ -66,7 +66,9 @@ def test_unknown_paths_are_404_and_other_methods_405(service: MockService) -> No
     wrong = send(service, method="GET")
     assert wrong.status == 405 and wrong.header("allow") == "POST"
     assert error_of(wrong)["code"] == "method_not_allowed"
-    assert send(service, path="/api/v1/chat/completions/").status == 200
+    assert send(service, path="/v1/chat/completions/").status == 200
+    for elsewhere in ("/api/v1/chat/completions", "/anything/chat/completions", "/chat/completions"):
+        assert error_of(send(service, path=elsewhere))["code"] == "not_found"
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])

@@ -26,10 +26,12 @@ import threading
 import time
 from importlib.util import find_spec
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from contract_kit.defaults import DEFAULT_BASE_URL
 from contract_kit.errors import ServerStartError
 from contract_kit.mock.limits import (
     FD_RESERVE,
@@ -47,6 +49,7 @@ except ImportError:  # pragma: no cover - Windows
 
 DEFAULT_PORT = 4010
 _LOOPBACK = "127.0.0.1"
+_DEFAULT_ROOT_PATH = urlsplit(DEFAULT_BASE_URL).path  # /v1
 
 
 class HeadTimeoutProtocol(HttpToolsProtocol):
@@ -159,7 +162,9 @@ class BackgroundServer:
     >>> with BackgroundServer(make_app(handler)) as server:  # doctest: +SKIP
     ...     openai.OpenAI(api_key="sk-test", base_url=server.base_url)
 
-    ``start()`` / ``stop()`` are there for session-scoped fixtures.
+    ``start()`` / ``stop()`` are there for session-scoped fixtures. ``base_path``
+    defaults to the API root path of the document the app's mock serves
+    (``/v1``; Azure's ``/openai``), else ``/v1``.
     """
 
     def __init__(
@@ -168,14 +173,14 @@ class BackgroundServer:
         host: str = _LOOPBACK,
         port: int = 0,
         *,
-        base_path: str = "/v1",
+        base_path: str | None = None,
         log_level: str = "warning",
         startup_timeout: float = 10.0,
     ) -> None:
         self.app = app
         self.host = host
         self.port = port
-        self.base_path = base_path
+        self.base_path = _api_root_path(app) if base_path is None else base_path
         self.log_level = log_level
         self.startup_timeout = startup_timeout
         self._server: uvicorn.Server | None = None
@@ -190,7 +195,7 @@ class BackgroundServer:
 
     @property
     def base_url(self) -> str:
-        """What to give a client as its API root, e.g. ``http://127.0.0.1:53211/v1``."""
+        """What to give a client as its API root, e.g. ``http://127.0.0.1:53211/v1`` (Azure's: ``.../openai``)."""
         return f"{self.url}{self.base_path}"
 
     def start(self) -> BackgroundServer:
@@ -256,3 +261,10 @@ class BackgroundServer:
     def __repr__(self) -> str:
         state = "running" if self._thread is not None else "stopped"
         return f"<BackgroundServer {self.base_url} {state}>"
+
+
+def _api_root_path(app: object) -> str:
+    """The API root path of the contract behind ``make_app(MockService(contract))``, else ``/v1``."""
+    contract = getattr(getattr(app, "handler", None), "contract", None)
+    path = getattr(contract, "api_root_path", None)
+    return path if isinstance(path, str) else _DEFAULT_ROOT_PATH
