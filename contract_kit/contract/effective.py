@@ -176,7 +176,13 @@ class Contract:
     def sample_path(self) -> str:
         """The operation's path as a client sends it under the first server, each path parameter at its
         example, default or first enum value (Azure: ``/openai/deployments/1/chat/completions``)."""
-        return urlsplit(self.server_urls[0]).path + fill_path(self.path, self._suggested_parameters("path"))
+        return urlsplit(self.server_urls[0]).path + self.filled_path
+
+    @property
+    def filled_path(self) -> str:
+        """The operation's path with each path parameter filled as in :attr:`sample_path`
+        (Azure: ``/deployments/1/chat/completions``)."""
+        return fill_path(self.path, self._suggested_parameters("path"))
 
     # -- assertions (fail a test with a readable violation list) --------------
     def assert_request(self, body: Any) -> None:

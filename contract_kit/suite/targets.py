@@ -154,7 +154,7 @@ def endpoint_url(base_url: str, contract: Contract) -> str:
             f"target {base_url!r} is neither 'mock' nor an http(s) URL; "
             f"e.g. --target mock or --target {DEFAULT_BASE_URL}"
         )
-    base, path = base_url.rstrip("/"), contract.path
+    base, path = base_url.rstrip("/"), contract.filled_path  # Azure's {deployment-id} filled
     base_path = urlsplit(base).path
     for cut in range(len(path), 0, -1):
         if base_path.endswith(path[:cut]) and (cut == len(path) or path[cut] == "/"):

@@ -161,3 +161,17 @@ def test_requests_for_a_document_no_issue_named_are_valid_for_it() -> None:
 
     check()
     assert any("user_security_context" in request for request in seen) or len(seen) >= 10
+
+
+def test_check_against_a_served_azure_document_fills_the_path_template(
+    azure_contract: Contract, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``check --target URL`` sends to ``/openai/deployments/1/chat/completions``, not a literal ``{deployment-id}``."""
+    from contract_kit.cli import main
+    from contract_kit.mock import ChatServer
+
+    with ChatServer(azure_contract, require_auth=False) as server:
+        argv = ["check", "--spec", str(AZURE), "--target", server.base_url, "--no-auth", "--examples", "5"]
+        assert main([*argv, "--seed", "1"]) == 0, capsys.readouterr().out
+        paths = {call.path for call in server.calls}
+    assert paths == {"/openai/deployments/1/chat/completions"}, paths
