@@ -96,7 +96,7 @@ def render_table(collector: DriftCollector) -> list[str]:
     if not findings:
         return lines
     lines.append(" ".join(title.ljust(width) for title, width in _COLUMNS).rstrip())
-    several = len({finding.document for finding in findings}) > 1  # one document: named in the JSON only
+    several = len({f.document for f in findings if f.document}) > 1  # one document: named in the JSON only
     for finding in findings:
         lines.extend(_finding_rows(finding, collector, several))
     if collector.dropped:

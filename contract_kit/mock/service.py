@@ -205,6 +205,7 @@ class MockService:
         answer alike, by a view of this service on the contract of its ``model`` (the first
         document's when none lists it, so an unknown model is still a 404)."""
         if models_route(request.path)[0]:
+            state["rejected"] = True
             self._check_auth(request)
             state["rejected"] = False
             return models_response(request, documents.models, self.clock())
