@@ -129,9 +129,14 @@ def test_drift_names_the_document_of_each_finding(
     )
     write_cassette(tmp_path / "cassettes" / "two.yaml", Cassette("two", [planted, as_b]))
     report = tmp_path / "drift.json"
-    code = main(["drift", str(tmp_path / "cassettes"), "--spec", str(folder), "--report", str(report)])
+    summary, junit = tmp_path / "summary.md", tmp_path / "junit.xml"
+    outputs = ["--report", str(report), "--summary", str(summary), "--junit", str(junit)]
+    code = main(["drift", str(tmp_path / "cassettes"), "--spec", str(folder), *outputs])
     out = capsys.readouterr().out
     assert code == 0, out  # an additive finding
     assert f"document: {PAGE_A}" in out and f"document: {PAGE_B}" in out
     mood = [f for f in json.loads(report.read_text())["findings"] if f["path"] == "$.choices[*].message.mood"]
     assert sorted(f["document"] for f in mood) == [PAGE_A, PAGE_B]
+    mood_rows = [line for line in summary.read_text().splitlines() if "message.mood" in line]
+    assert sorted(row.rstrip(" |").rsplit("| ", 1)[-1] for row in mood_rows) == [PAGE_A, PAGE_B]
+    assert f"in {PAGE_B}" in junit.read_text()
