@@ -14,6 +14,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Contract": "contract_kit.contract",
     "load_contract": "contract_kit.contract",
+    "ContractSet": "contract_kit.contract",
+    "load_contracts": "contract_kit.contract",
     "PROFILES": "contract_kit.defaults",
     "DEFAULT_PROFILE": "contract_kit.defaults",
     "Violation": "contract_kit.validation",
@@ -31,6 +33,7 @@ __all__ = [
     "PROFILES",
     "Contract",
     "ContractKitError",
+    "ContractSet",
     "ContractViolationError",
     "SpecError",
     "StreamReport",
@@ -39,15 +42,18 @@ __all__ = [
     "assert_valid_response",
     "assert_valid_stream",
     "load_contract",
+    "load_contracts",
 ]
 
 if TYPE_CHECKING:
     from contract_kit.contract import (
         Contract,
+        ContractSet,
         assert_valid_request,
         assert_valid_response,
         assert_valid_stream,
         load_contract,
+        load_contracts,
     )
     from contract_kit.defaults import DEFAULT_PROFILE, PROFILES
     from contract_kit.errors import ContractKitError, ContractViolationError, SpecError

@@ -64,6 +64,10 @@ class ConfigError(ContractKitError, ValueError):
     """A setting (option, ini key, marker, environment variable) has a bad value."""
 
 
+class DuplicateModelError(ConfigError):
+    """Two documents of a contract set list the same model; the message names both files."""
+
+
 class ControlRequestError(ConfigError):
     """A request to the mock's control plane (``/_contract/...``) it refuses; ``status`` is the 4xx sent."""
 

@@ -21,7 +21,7 @@ import os
 import random
 from typing import Any
 
-from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
+from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options, load_documents, spec_words
 from contract_kit.cli._progress import Progress
 from contract_kit.defaults import API_KEY_ENV, DEFAULT_BASE_URL
 from contract_kit.errors import LiveConfigError
@@ -80,17 +80,34 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from contract_kit.contract import load_contract  # start-up cost
-    from contract_kit.suite import ContractSuite, format_report, make_target  # start-up cost
-
+    """The suite once per document ``--spec`` names; each report is headed by its document, and the run
+    fails when one document's does. The mock target serves every document (each model by its own)."""
+    documents = load_documents(args)
     seed = args.seed if args.seed is not None else random.randrange(2**31)
     _require_key(args)
-    contract = load_contract(args.profile, args.spec, overlays=args.overlays)
-    options = {} if args.target == "mock" else {"auth": not args.no_auth}
+    several = len(documents) > 1
+    failed = [
+        contract.files.document.name
+        for contract in documents
+        if not _check_document(args, contract, documents if several else None, seed)
+    ]
+    if several:
+        verdict = f"FAILED: {', '.join(failed)}" if failed else "ok"
+        print(f"contract-kit check: {len(documents)} documents, {verdict}")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _check_document(args: argparse.Namespace, contract: Any, documents: Any, seed: int) -> bool:
+    """Run the suite for one document's contract and print its report; ``True`` when every property holds."""
+    from contract_kit.suite import ContractSuite, format_report, make_target  # start-up cost
+
+    options = {"documents": documents} if args.target == "mock" else {"auth": not args.no_auth}
     target = make_target(args.target, contract, seed=seed, **options)
     properties = tuple(args.properties or PROPERTY_CHOICES)
+    about = f"document {contract.files.document.name}, " if documents is not None else ""
     print(
-        f"contract-kit check: profile {contract.profile}, {args.examples} examples per property, seed {seed}",
+        f"contract-kit check: {about}profile {contract.profile}, {args.examples} examples per property, "
+        f"seed {seed}",
         flush=True,
     )
     progress = Progress()
@@ -109,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         target.close()
         progress.clear()
     print(format_report(report, reproduce=_reproduce(args, seed)))
-    return EXIT_OK if report.ok else EXIT_FINDINGS
+    return bool(report.ok)
 
 
 def _require_key(args: argparse.Namespace) -> None:
@@ -133,8 +150,7 @@ def _reproduce(args: argparse.Namespace, seed: int) -> str:
         f"--seed {seed}",
         f"--profile {args.profile}",
     ]
-    if args.spec:
-        parts.append(f"--spec {args.spec}")
+    parts += spec_words(args)
     parts += [f"--contract-overlay {path}" for path in args.overlays]
     if args.no_auth:
         parts.append("--no-auth")

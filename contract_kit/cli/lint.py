@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from contract_kit.cli._common import add_contract_options
@@ -25,16 +26,30 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Each document ``--spec`` names is linted on its own; with several, every text line starts with
+    its document's file name and the JSON is a list of reports (each names its ``document``)."""
     from contract_kit.contract import (  # start-up cost: only when this command runs
         lint,
         render_lint,
+        spec_paths,
     )  # start-up cost
 
-    report = lint(
-        args.spec, args.profile, args.examples, overlays=args.overlays, whole=args.scope == "document"
-    )
+    paths = spec_paths(args.spec)
+    reports = [
+        lint(path, args.profile, args.examples, overlays=args.overlays, whole=args.scope == "document")
+        for path in paths
+    ]
+    several = len(reports) > 1
     if args.format == "json":
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        dicts = [report.to_dict() for report in reports]
+        print(json.dumps(dicts if several else dicts[0], indent=2, ensure_ascii=False))
     else:
-        print(render_lint(report))
-    return report.exit_code
+        for report in reports:
+            print(
+                _prefixed(render_lint(report), Path(report.document).name) if several else render_lint(report)
+            )
+    return max(report.exit_code for report in reports)
+
+
+def _prefixed(text: str, name: str) -> str:
+    return "\n".join(f"{name}: {line}" if line else line for line in text.splitlines())

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options
+from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options, load_documents
 
 
 def add_parser(sub: Any) -> None:
@@ -92,17 +92,18 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from contract_kit.contract import load_contract  # start-up cost
     from contract_kit.mock.transports import make_app, serve  # start-up cost
 
     if args.proxy:
         return _run_proxy(args)
-    contract = load_contract(args.profile, args.spec, overlays=args.overlays)
-    handler = _handler(args, contract)
+    documents = load_documents(args)
+    contract = documents.primary
+    handler = _handler(args, documents)
+    several = f", {len(documents)} documents: {', '.join(documents.documents)}" if len(documents) > 1 else ""
     source = (
         f"cassettes in {args.cassette_dir}" + (f" with the {args.fault} fault" if args.fault else "")
         if args.cassette_dir
-        else f"the mock (profile {args.profile}, seed {args.seed})"
+        else f"the mock (profile {args.profile}, seed {args.seed}{several})"
     )
     print(
         f"contract-kit serve: {source}; {_where(args, contract)} (Ctrl+C stops)", file=sys.stderr, flush=True
@@ -194,7 +195,8 @@ def _scenario_of(handler: Any) -> Any:
     return describe
 
 
-def _handler(args: argparse.Namespace, contract: Any) -> Any:
+def _handler(args: argparse.Namespace, documents: Any) -> Any:
+    """The mock serves every document (each model by its own); a replay is limited to the first's path."""
     if args.cassette_dir:
         from contract_kit.cassettes import (  # start-up cost
             FaultedReplay,
@@ -202,12 +204,12 @@ def _handler(args: argparse.Namespace, contract: Any) -> Any:
             stream_faults,
         )  # start-up cost
 
-        replay = replay_handler_for_dir(args.cassette_dir, contract)
+        replay = replay_handler_for_dir(args.cassette_dir, documents.primary)
         return FaultedReplay(replay, stream_faults(args.fault)[0]) if args.fault else replay
     from contract_kit.mock import MockService  # start-up cost
 
     service = MockService(
-        contract, seed=args.seed, require_auth=not args.no_auth, max_body_bytes=args.max_body_bytes
+        documents, seed=args.seed, require_auth=not args.no_auth, max_body_bytes=args.max_body_bytes
     )
     if args.rules:
         service.rules.load(_read_rules(args.rules))

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from contract_kit.cli._common import EXIT_OK, add_contract_options
+from contract_kit.cli._common import EXIT_OK, add_contract_options, load_documents
 from contract_kit.defaults import SseStyle
 
 
@@ -25,14 +25,23 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from contract_kit.contract import load_contract, with_sse_style  # start-up cost: only when this runs
+    """One document as ever; several: JSON maps each document's file name to its effective document,
+    YAML gives one YAML document per page, each after a ``# <file name>`` comment."""
+    from contract_kit.contract import with_sse_style  # start-up cost: only when this runs
 
-    contract = load_contract(args.profile, args.spec, overlays=args.overlays)
-    document = with_sse_style(contract.document, SseStyle(args.sse_style))
+    documents = {
+        contract.files.document.name: with_sse_style(contract.document, SseStyle(args.sse_style))
+        for contract in load_documents(args)
+    }
+    several = len(documents) > 1
     if args.format == "yaml":
         import yaml  # start-up cost: only for --format yaml
 
-        sys.stdout.write(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120))
+        for name, document in documents.items():
+            if several:
+                sys.stdout.write(f"--- # {name}\n")
+            sys.stdout.write(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120))
     else:
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        shown = documents if several else next(iter(documents.values()))
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
     return EXIT_OK

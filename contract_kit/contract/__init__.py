@@ -9,11 +9,13 @@ from contract_kit._json import resolve_pointer
 from contract_kit.contract.active import (
     ContractSettings,
     active_contract,
+    active_contracts,
     active_settings,
     share_settings,
     unshare_settings,
 )
 from contract_kit.contract.assertions import assert_valid_request, assert_valid_response, assert_valid_stream
+from contract_kit.contract.contract_set import ContractSet, load_contracts, spec_paths
 from contract_kit.contract.document import EffectiveDocument, effective_document, spec_files
 from contract_kit.contract.effective import Contract, build_contract, load_contract, media_type
 from contract_kit.contract.jsonpath import compile_path, find
@@ -37,6 +39,7 @@ from contract_kit.contract.wire import tool_call_json, whole_delta
 __all__ = [
     "Action",
     "Contract",
+    "ContractSet",
     "ContractSettings",
     "EffectiveDocument",
     "LintFinding",
@@ -47,6 +50,7 @@ __all__ = [
     "ServerVariable",
     "action_matches",
     "active_contract",
+    "active_contracts",
     "active_settings",
     "api_root_suffix",
     "apply_overlay",
@@ -64,6 +68,7 @@ __all__ = [
     "find",
     "lint",
     "load_contract",
+    "load_contracts",
     "load_overlay",
     "media_type",
     "parse_overlay",
@@ -71,6 +76,7 @@ __all__ = [
     "resolve_pointer",
     "share_settings",
     "spec_files",
+    "spec_paths",
     "to_json_schema",
     "tool_call_json",
     "unshare_settings",

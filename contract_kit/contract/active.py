@@ -16,8 +16,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from contract_kit.contract.contract_set import ContractSet, load_contracts, spec_paths
 from contract_kit.contract.effective import Contract, load_contract
 from contract_kit.defaults import DEFAULT_PROFILE
+from contract_kit.errors import SpecError
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,28 @@ class ContractSettings:
     """What :func:`~contract_kit.contract.effective.load_contract` needs to load a run's contract."""
 
     profile: str = DEFAULT_PROFILE
-    spec: str | Path | None = None
+    spec: str | Path | tuple[str | Path, ...] | None = None
+    """A file or folder, several joined by ``os.pathsep``, or a tuple of them (see ``spec_paths``)."""
     overlays: tuple[str | Path, ...] = ()
 
     def load(self, profile: str | None = None) -> Contract:
         """This run's contract, under ``profile`` instead of the configured one when given."""
-        return load_contract(profile or self.profile, self.spec, overlays=self.overlays)
+        paths = spec_paths(self.spec)
+        if len(paths) != 1:
+            raise SpecError(
+                f"the run is configured with {len(paths)} documents; load them with load_set() "
+                "(or contract_kit.contract.load_contracts)"
+            )
+        return load_contract(profile or self.profile, paths[0], overlays=self.overlays)
+
+    def load_set(self, profile: str | None = None) -> ContractSet:
+        """Every document of this run (one for a single file), under ``profile`` when given."""
+        return load_contracts(profile or self.profile, self.spec, overlays=self.overlays)
+
+    def load_any(self, profile: str | None = None) -> Contract | ContractSet:
+        """The one contract of a single document (as ever), else the set of every document."""
+        found = self.load_set(profile)
+        return found.primary if len(found) == 1 else found
 
 
 _DEFAULT = ContractSettings()
@@ -64,4 +82,16 @@ def active_contract(profile: str | None = None) -> Contract:
     return active_settings().load(profile)
 
 
-__all__ = ["ContractSettings", "active_contract", "active_settings", "share_settings", "unshare_settings"]
+def active_contracts(profile: str | None = None) -> Contract | ContractSet:
+    """The configured contract, or the set of them when the run names several documents."""
+    return active_settings().load_any(profile)
+
+
+__all__ = [
+    "ContractSettings",
+    "active_contract",
+    "active_contracts",
+    "active_settings",
+    "share_settings",
+    "unshare_settings",
+]

@@ -32,7 +32,15 @@ from contract_kit.contract.overlay import action_matches, apply_overlay, load_ov
 from contract_kit.defaults import DEFAULT_PROFILE, PROFILES
 from contract_kit.errors import OperationNotFoundError, ProfileError, SpecError
 
-__all__ = ["DEFAULT_PROFILE", "PROFILES", "EffectiveDocument", "OverlayRef", "SpecFiles", "spec_files"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "PROFILES",
+    "EffectiveDocument",
+    "OverlayRef",
+    "SpecFiles",
+    "documents_in_folder",
+    "spec_files",
+]
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -103,18 +111,25 @@ def _resolve_document(spec: str | Path | None) -> Path:
 
 
 def _document_in_folder(folder: Path) -> Path:
+    documents = documents_in_folder(folder)
+    if len(documents) != 1:
+        found = ", ".join(p.name for p in documents) or "none"
+        raise SpecError(
+            f"expected exactly one OpenAPI document in the folder, found: {found}; pass the file itself, "
+            "or load every document of the folder with load_contracts() (the CLI's --spec and the "
+            "plugin's --contract-spec do)",
+            source=str(folder),
+        )
+    return documents[0]
+
+
+def documents_in_folder(folder: Path) -> list[Path]:
+    """Every OpenAPI document of a folder, by name; overlays and other JSON/YAML files are not documents."""
     overlay_names = {_resources.REPAIRS_NAME, _resources.OBSERVED_NAME}
     candidates = sorted(
         p for p in folder.iterdir() if p.suffix in SPEC_SUFFIXES and p.name not in overlay_names
     )
-    documents = [p for p in candidates if _looks_like_openapi(p)]
-    if len(documents) != 1:
-        found = ", ".join(p.name for p in documents) or "none"
-        raise SpecError(
-            f"expected exactly one OpenAPI document in the folder, found: {found}; pass the file itself",
-            source=str(folder),
-        )
-    return documents[0]
+    return [p for p in candidates if _looks_like_openapi(p)]
 
 
 def _looks_like_openapi(path: Path) -> bool:

@@ -40,7 +40,7 @@ class DriftCollector:
 
     def __init__(self, max_findings: int = MAX_FINDINGS) -> None:
         self.max_findings = max_findings
-        self.findings: dict[tuple[str, str, str, str], Finding] = {}
+        self.findings: dict[tuple[str, str, str, str, str], Finding] = {}
         self.responses = 0
         self.answers: Counter[str] = Counter()  # responses per kind of answer: json, stream, error
         self.dropped = 0

@@ -36,7 +36,8 @@ are :data:`contract_kit.drift.hypotheses.SEVERITY_RULES`.
 ``where`` is ``json`` (a JSON body), ``chunk`` (one stream chunk), ``stream``
 (across chunks, or framing) or ``status`` (status code, content type, faults).
 Paths are normalized (``$.choices[*].delta``) so one finding stands for every
-index. A finding is counted once per response (``count`` of ``responses``) and
+index. ``document`` is the file name of the document a finding was checked
+against (several documents: each response by its model's). A finding is counted once per response (``count`` of ``responses``) and
 keeps a few truncated ``samples``; the collector keeps at most
 ``max_findings``, so a report stays small however long the run.
 """
@@ -44,12 +45,12 @@ keeps a few truncated ``samples``; the collector keeps at most
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract_kit.contract import load_contract, media_type
+from contract_kit.contract import load_contracts, media_type
 from contract_kit.drift.infer import infer_schema, observe, to_schema
 from contract_kit.validation import Violation, normalize, truncate
 
@@ -99,6 +100,7 @@ class Finding:
     shape: Any = None  # every value seen at the path (drift.infer), so proposals use all samples
     baseline: str = ""  # the reason of the baseline entry that accepted it
     request: Any = None  # an excerpt of the first request that showed it (evidence)
+    document: str = ""  # the file name of the document it was checked against
 
     @property
     def answer(self) -> str:
@@ -108,8 +110,8 @@ class Finding:
         return "error" if self.status[:1] in ("4", "5") else "json"
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return self.kind, self.where, self.status, self.path
+    def key(self) -> tuple[str, str, str, str, str]:
+        return self.kind, self.where, self.status, self.path, self.document
 
     @property
     def is_new_breaking(self) -> bool:
@@ -141,6 +143,8 @@ class Finding:
             data["baseline"] = self.baseline
         if self.request is not None:
             data["request"] = self.request
+        if self.document:
+            data["document"] = self.document
         return data
 
     @classmethod
@@ -163,6 +167,7 @@ class Finding:
             "baseline",
             "request",
             "shape",
+            "document",
         )
         return cls(**{name: data[name] for name in names if name in data})
 
@@ -252,16 +257,39 @@ def _child(path: str, name: str) -> str:
 class DriftChecker:
     """Validate responses against both profiles and turn the differences into findings."""
 
-    def __init__(self, documented: Contract, observed: Contract) -> None:
+    def __init__(
+        self,
+        documented: Contract,
+        observed: Contract,
+        *,
+        by_model: Mapping[str, tuple[Contract, Contract]] | None = None,
+    ) -> None:
+        """``by_model``: with several documents, each model's (documented, observed) pair; a response
+        whose request names none of them is checked against ``documented`` and ``observed``."""
         self.documented = documented
         self.observed = observed
+        self.by_model = dict(by_model or {})
 
     @classmethod
-    def for_spec(cls, spec: str | Path | None = None, overlays: Iterable[str | Path] = ()) -> DriftChecker:
-        """A team's own overlays (accepted drift) join the observed side only, so what they describe is known."""
-        return cls(
-            load_contract("documented", spec), load_contract("observed", spec, overlays=tuple(overlays))
-        )
+    def for_spec(
+        cls, spec: str | Path | Sequence[str | Path] | None = None, overlays: Iterable[str | Path] = ()
+    ) -> DriftChecker:
+        """A team's own overlays (accepted drift) join the observed side only, so what they describe is known.
+
+        ``spec`` may name several documents (a folder, several paths): each response is then checked
+        against the document of its request's model.
+        """
+        documented = load_contracts("documented", spec)
+        observed = load_contracts("observed", spec, overlays=tuple(overlays))
+        pairs = list(zip(documented, observed, strict=True))
+        by_model = {model: pair for pair in pairs for model in pair[1].models} if len(pairs) > 1 else None
+        return cls(pairs[0][0], pairs[0][1], by_model=by_model)
+
+    def pair_for(self, request: Mapping[str, Any] | None) -> tuple[Contract, Contract]:
+        """The (documented, observed) contracts of the request's model."""
+        model = request.get("model") if request is not None else None
+        found = self.by_model.get(model) if isinstance(model, str) else None
+        return found if found is not None else (self.documented, self.observed)
 
     def applies_to(self, interaction: Interaction) -> bool:
         """Only the contract's operation is checked (a test may also call ``/models``, say)."""
@@ -273,11 +301,17 @@ class DriftChecker:
         """The findings of one response, one per key (so ``count`` counts responses)."""
         request = interaction.request.body if isinstance(interaction.request.body, dict) else None
         status = interaction.response.status
+        documented_contract, observed_contract = self.pair_for(request)
+        document = observed_contract.files.document.name
         observed = _dedupe(
-            f for v in self.violations(self.observed, interaction, request) for f in classify(v, status)
+            _named(f, document)
+            for v in self.violations(observed_contract, interaction, request)
+            for f in classify(v, status)
         )
         documented = _dedupe(
-            f for v in self.violations(self.documented, interaction, request) for f in classify(v, status)
+            _named(f, document)
+            for v in self.violations(documented_contract, interaction, request)
+            for f in classify(v, status)
         )
         out = dict(observed)
         for key, finding in documented.items():
@@ -315,6 +349,11 @@ class DriftChecker:
         return contract.validate_response(text, response.status, mtype)
 
 
+def _named(finding: Finding, document: str) -> Finding:
+    finding.document = document
+    return finding
+
+
 def _body_hint(interaction: Interaction) -> dict[str, Any]:
     """What an undocumented response looked like: its media type and a schema inferred from its body."""
 
@@ -325,8 +364,8 @@ def _body_hint(interaction: Interaction) -> dict[str, Any]:
     return {"media_type": mtype, "schema": infer_schema(response.body)}
 
 
-def _dedupe(findings: Iterable[Finding]) -> dict[tuple[str, str, str, str], Finding]:
-    out: dict[tuple[str, str, str, str], Finding] = {}
+def _dedupe(findings: Iterable[Finding]) -> dict[tuple[str, str, str, str, str], Finding]:
+    out: dict[tuple[str, str, str, str, str], Finding] = {}
     for finding in findings:
         existing = out.get(finding.key)
         if existing is None:

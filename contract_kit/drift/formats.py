@@ -34,9 +34,10 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def finding_title(finding: Mapping[str, Any]) -> str:
+    document = f" in {finding['document']}" if finding.get("document") else ""
     return (
         f"{finding.get('kind')} ({finding.get('severity')}) at {finding.get('path')} "
-        f"[{finding.get('where')}, status {finding.get('status')}]"
+        f"[{finding.get('where')}, status {finding.get('status')}]{document}"
     )
 
 
@@ -105,12 +106,13 @@ def to_markdown(report: Report) -> str:
     ]
     if new:
         lines += [
-            "| severity | kind | where | status | path | expected | observed | seen |",
-            "|---|---|---|---|---|---|---|---|",
+            "| severity | kind | where | status | path | expected | observed | seen | document |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {f.get('severity')} | {f.get('kind')} | {f.get('where')} | {f.get('status')} | "
-            f"`{_md(f.get('path'))}` | {_md(f.get('expected'))} | {_md(f.get('observed'))} | {f.get('count')} |"
+            f"`{_md(f.get('path'))}` | {_md(f.get('expected'))} | {_md(f.get('observed'))} | {f.get('count')} | "
+            f"{_md(f.get('document') or '')} |"
             for f in new
         ]
         lines.append("")

@@ -137,8 +137,9 @@ def _evidence(finding: Finding, responses: int) -> str:
         finding.samples[0] if finding.samples else finding.observed, ensure_ascii=False, default=str
     )
     sources = ", ".join(finding.sources) or "unknown"
+    document = f" of {finding.document}" if finding.document else ""
     return (
-        f"Proposed by contract-kit drift: {finding.kind} ({finding.severity}) at {finding.path} "
+        f"Proposed by contract-kit drift: {finding.kind} ({finding.severity}) at {finding.path}{document} "
         f"({finding.where}, status {finding.status}), seen in {finding.count} of {responses} live responses. "
         f"Expected: {json.dumps(finding.expected, ensure_ascii=False, default=str)[:200]}. "
         f"Observed, e.g.: {sample[:200]}. Evidence: {sources}. Review before accepting."
@@ -265,6 +266,7 @@ def propose(findings: Iterable[Finding], contract: Contract, *, responses: int) 
                     "path": finding.path,
                     "where": finding.where,
                     "status": finding.status,
+                    "document": finding.document,
                     "why": str(reason),
                 }
             )

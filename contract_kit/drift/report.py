@@ -96,14 +96,15 @@ def render_table(collector: DriftCollector) -> list[str]:
     if not findings:
         return lines
     lines.append(" ".join(title.ljust(width) for title, width in _COLUMNS).rstrip())
+    several = len({f.document for f in findings if f.document}) > 1  # one document: named in the JSON only
     for finding in findings:
-        lines.extend(_finding_rows(finding, collector))
+        lines.extend(_finding_rows(finding, collector, several))
     if collector.dropped:
         lines.append(f"... {collector.dropped} more finding(s) were dropped to keep the report bounded")
     return lines
 
 
-def _finding_rows(finding: Finding, collector: DriftCollector) -> list[str]:
+def _finding_rows(finding: Finding, collector: DriftCollector, several: bool = False) -> list[str]:
     long_path = len(finding.path) > _COLUMNS[5][1]
     cells = (
         "known" if finding.known else "NEW",
@@ -117,6 +118,8 @@ def _finding_rows(finding: Finding, collector: DriftCollector) -> list[str]:
     rows = [" ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(cells, _COLUMNS, strict=True)).rstrip()]
     if long_path:
         rows += _wrapped("path: ", finding.path)
+    if several:
+        rows += _wrapped("document: ", finding.document)
     rows += _wrapped("expected: ", as_json(finding.expected))
     rows += _wrapped("observed: ", as_json(finding.observed))
     if finding.message:
@@ -130,8 +133,9 @@ def finding_lines(findings: Sequence[Finding]) -> str:
     """Findings as the body of a test failure: one line each, with what was expected."""
     out = []
     for f in findings:
+        document = f" in {f.document}" if f.document else ""
         out.append(
-            f"  - {f.kind} ({f.severity}) at {f.path} [{f.where}, status {f.status}]: {f.message} "
+            f"  - {f.kind} ({f.severity}) at {f.path} [{f.where}, status {f.status}]{document}: {f.message} "
             f"(expected {_cell(f.expected, 60)}, observed {_cell(f.observed, 60)})"
         )
     return "\n".join(out)

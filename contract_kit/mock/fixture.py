@@ -1,6 +1,7 @@
 """The objects behind the ``chat_mock`` and ``chat_server`` fixtures.
 
-Both wrap one :class:`MockService` (the shared engine and HTTP semantics):
+Both wrap one :class:`MockService` (the shared engine and HTTP semantics), for one
+contract or a :class:`~contract_kit.contract.ContractSet` (each model by its own document):
 ``ChatMock`` routes it in-process for httpx (respx) and the ``openai`` SDK
 (httpx2 patch); ``ChatServer`` serves it over real HTTP on a loopback port for
 any client. Scenarios are scripted the same way on both.
@@ -22,7 +23,7 @@ from contract_kit.mock.transports.inprocess import RoutedMock, routed
 from contract_kit.mock.transports.server import BackgroundServer
 
 if TYPE_CHECKING:
-    from contract_kit.contract import Contract
+    from contract_kit.contract import Contract, ContractSet
     from contract_kit.mock.transports.server import BackgroundServer
 
 MARKER_OPTIONS = ("seed", "require_auth", "base_urls", "scenarios", "clock")
@@ -148,7 +149,7 @@ class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
 
     def __init__(
         self,
-        contract: Contract,
+        contract: Contract | ContractSet,
         *,
         seed: int = 0,
         require_auth: bool = True,
@@ -167,7 +168,9 @@ class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
             self.queue(*scenarios)
 
     @classmethod
-    def from_options(cls, contract: Contract, *, default_seed: int = 0, **options: Any) -> ChatMock:
+    def from_options(
+        cls, contract: Contract | ContractSet, *, default_seed: int = 0, **options: Any
+    ) -> ChatMock:
         """Build from marker keyword arguments; an unknown keyword fails at once, naming the valid ones."""
         unknown = sorted(set(options) - set(MARKER_OPTIONS))
         if unknown:
@@ -201,7 +204,7 @@ class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
 
     def __init__(
         self,
-        contract: Contract,
+        contract: Contract | ContractSet,
         *,
         seed: int = 0,
         require_auth: bool = True,

@@ -40,6 +40,7 @@ traceback on the ``contract_kit.mock`` logger.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import logging
@@ -50,7 +51,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from contract_kit import _json
-from contract_kit.contract import load_contract
+from contract_kit.contract import ContractSet, load_contract
 from contract_kit.errors import ConfigError, ControlRequestError, NoRuleMatchedError
 from contract_kit.mock.calls import Call, CallLog, call_size, excerpt, safe_headers
 from contract_kit.mock.conform import conformed, fitted_error, has_document_api_key, missing_query
@@ -110,7 +111,7 @@ class MockService:
 
     def __init__(
         self,
-        contract_or_profile: RequestContract | str = "observed",
+        contract_or_profile: RequestContract | ContractSet | str = "observed",
         *,
         seed: int = 0,
         require_auth: bool = True,
@@ -122,8 +123,16 @@ class MockService:
     ) -> None:
         if isinstance(contract_or_profile, str):
             contract_or_profile = load_contract(profile=contract_or_profile)
+        self.documents: ContractSet | None = None  # several documents: each request by its model's
+        if isinstance(contract_or_profile, ContractSet):
+            several = len(contract_or_profile) > 1
+            self.documents = contract_or_profile if several else None
+            contract_or_profile = contract_or_profile.primary
         self.contract: RequestContract = contract_or_profile
         self.routes = Routes.for_contract(contract_or_profile)  # compiled once (``routes.py``)
+        self._routes_by_contract = {
+            id(contract): Routes.for_contract(contract) for contract in (self.documents or ())
+        }
         self.seed = seed
         self.require_auth = require_auth
         self.max_body_bytes = max_body_bytes
@@ -171,6 +180,8 @@ class MockService:
     # --- the pipeline ---------------------------------------------------------------------------
 
     def _serve(self, request: MockRequest, state: dict[str, Any]) -> MockResponse:
+        if self.documents is not None:
+            return self._serve_by_model(request, state, self.documents)
         state["rejected"] = True  # until the request is known to be a well-formed, authorized one
         if self.routes.is_models(request.path):  # GET <root>/models[/{id}]: auth as for chat, then the list
             self._check_auth(request)
@@ -192,6 +203,27 @@ class MockService:
         if isinstance(plan.outcome, ErrorReply):
             return apply_faults(_scenario_error(plan.outcome), plan)
         return apply_faults(self._generate(body, plan), plan)
+
+    def _serve_by_model(
+        self, request: MockRequest, state: dict[str, Any], documents: ContractSet
+    ) -> MockResponse:
+        """Several documents: the models list is their union; a chat request is served, checks and
+        answer alike, by a view of this service on the contract of its ``model`` (the first
+        document's when none lists it, so an unknown model is still a 404)."""
+        if self.routes.is_models(request.path):
+            state["rejected"] = True
+            self._check_auth(request)
+            state["rejected"] = False
+            return models_response(request, documents.models, self.clock())
+        try:
+            body = _json.loads(request.body) if len(request.body) <= self.max_body_bytes else None
+        except (ValueError, RecursionError):
+            body = None
+        view = copy.copy(self)  # shares the scenarios, rules, call log and counter; per request, so
+        view.documents = None  # a setting changed after construction (require_auth) is seen
+        view.contract = documents.for_request(body)
+        view.routes = self._routes_by_contract[id(view.contract)]
+        return view._guarded(request, lambda r: view._serve(r, state))
 
     def _check_route(self, request: MockRequest) -> None:
         if not self.routes.is_chat(request.path):

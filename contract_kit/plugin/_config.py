@@ -42,7 +42,8 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...] | None, str | None], ...] = 
     (
         "--contract-spec",
         "contract_spec",
-        "OpenAPI JSON/YAML file or folder (default: the bundled vendor document)",
+        "OpenAPI JSON/YAML file, or a folder of them (every document in it); several files joined by "
+        "os.pathsep (':' on POSIX, ';' on Windows); default: the bundled vendor document",
         None,
         None,
     ),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from contract_kit.contract import Contract, ContractSettings
+    from contract_kit.contract import Contract, ContractSet, ContractSettings
     from contract_kit.mock import ChatMock, ChatServer
     from contract_kit.plugin.session import CassetteUse
 
@@ -145,18 +145,20 @@ def _settings(config: pytest.Config) -> ContractSettings:
     )
 
 
-def _load(config: pytest.Config, profile: str | None = None) -> Contract:
+def _load(config: pytest.Config, profile: str | None = None) -> Contract | ContractSet:
+    """The contract of the configured document; a ``ContractSet`` when ``--contract-spec`` names several."""
     from contract_kit.errors import ContractKitError  # start-up cost
 
     try:
-        return _settings(config).load(profile)
+        return _settings(config).load_any(profile)
     except ContractKitError as exc:
         raise pytest.UsageError(f"contract-kit: {exc}") from None
 
 
 @pytest.fixture(scope="session")
-def contract(pytestconfig: pytest.Config) -> Contract:
-    """The effective contract of the configured profile (``--contract-profile``, ``--contract-spec``)."""
+def contract(pytestconfig: pytest.Config) -> Contract | ContractSet:
+    """The effective contract of the configured profile (``--contract-profile``, ``--contract-spec``);
+    a :class:`~contract_kit.contract.ContractSet` when ``--contract-spec`` names several documents."""
     return _load(pytestconfig)
 
 

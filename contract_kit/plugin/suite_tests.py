@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from contract_kit.contract import Contract
+    from contract_kit.contract import Contract, ContractSet
     from contract_kit.suite import ContractSuite
 
 TARGET_ENV, EXAMPLES_ENV = "CONTRACT_KIT_TARGET", "CONTRACT_KIT_EXAMPLES"
@@ -57,20 +57,27 @@ def _setting(config: pytest.Config, name: str, env: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def contract_suite(contract: Contract, pytestconfig: pytest.Config) -> Iterator[ContractSuite]:
-    """The suite for the configured target, built once per module that includes the tests."""
+def contract_suite(contract: Contract | ContractSet, pytestconfig: pytest.Config) -> Iterator[ContractSuite]:
+    """The suite for the configured target, built once per module that includes the tests.
+
+    With several documents the suite checks the first one's contract (``contract-kit check`` checks
+    each); the mock target serves them all.
+    """
     from contract_kit.errors import ContractKitError  # start-up cost
     from contract_kit.suite import ContractSuite, make_target  # start-up cost
 
     examples = _setting(pytestconfig, "contract_examples", EXAMPLES_ENV)
     seed = _setting(pytestconfig, "contract_seed", "CONTRACT_KIT_SEED") or 0
+    from contract_kit.contract import ContractSet  # start-up cost
+
+    checked = contract.primary if isinstance(contract, ContractSet) else contract
+    where = _setting(pytestconfig, "contract_target", TARGET_ENV) or "mock"
+    options = {"documents": contract} if where == "mock" and checked is not contract else {}
     try:
-        target = make_target(
-            _setting(pytestconfig, "contract_target", TARGET_ENV) or "mock", contract, seed=int(seed)
-        )
+        target = make_target(where, checked, seed=int(seed), **options)
     except ContractKitError as exc:
         raise pytest.UsageError(f"contract-kit: {exc}") from None
-    suite = ContractSuite(contract, target, examples=int(examples) if examples else None)
+    suite = ContractSuite(checked, target, examples=int(examples) if examples else None)
     yield suite
     target.close()
 

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from contract_kit.contract import active_contract
+from contract_kit.contract import active_contracts
 from contract_kit.errors import SpecError
 from contract_kit.strategies.coherence import coherence_problems
 from contract_kit.strategies.compile import warmed
+from contract_kit.strategies.documents import across, with_model
 from contract_kit.strategies.fallback import guarded
 from contract_kit.strategies.invalid import INVALID_KINDS, InvalidBuilder, InvalidCase, raw_request_violations
 from contract_kit.strategies.requests import RequestBuilder, RequestOptions
@@ -40,7 +41,7 @@ from contract_kit.strategies.responses import Completion, ResponseBuilder, ToolC
 from contract_kit.strategies.streams import StreamBuilder, StreamCase
 
 if TYPE_CHECKING:
-    from contract_kit.contract import Contract
+    from contract_kit.contract import Contract, ContractSet
 
 __all__ = [
     "INVALID_KINDS",
@@ -62,9 +63,16 @@ Make = Callable[["Contract"], tuple[Any, st.SearchStrategy[Any]]]
 
 
 def _for_contract(
-    contract: Contract | None, profile: str | None, key: tuple[Any, ...], make: Make
+    contract: Contract | ContractSet | None,
+    profile: str | None,
+    key: tuple[Any, ...],
+    make: Make,
+    model: str | None = None,
 ) -> st.SearchStrategy[Any]:
     """The strategy ``make`` builds for ``contract``; without one, for the run's configured contract.
+
+    A :class:`~contract_kit.contract.ContractSet` (or a run configured with several documents)
+    draws from each document's strategy; ``model`` keeps to the document that lists it.
 
     The configured contract (``--contract-spec``, ``--contract-profile``, their ini
     keys; ``load_contract()``'s default outside pytest) is resolved when
@@ -72,9 +80,13 @@ def _for_contract(
     is imported, which is before pytest's settings are known. Either way the
     builder is made once per contract and reused.
     """
+
+    def build(resolved: Contract) -> st.SearchStrategy[Any]:
+        return _built(resolved, key, make)
+
     if contract is not None:
-        return _built(contract, key, make)
-    return st.deferred(lambda: _built(active_contract(profile), key, make))
+        return across(contract, model, build)
+    return st.deferred(lambda: across(active_contracts(profile), model, build))
 
 
 def _built(contract: Contract, key: tuple[Any, ...], make: Make) -> st.SearchStrategy[Any]:
@@ -87,9 +99,10 @@ def _built(contract: Contract, key: tuple[Any, ...], make: Make) -> st.SearchStr
 
 
 def chat_requests(
-    contract: Contract | None = None,
+    contract: Contract | ContractSet | None = None,
     *,
     profile: str | None = None,
+    model: str | None = None,
     stream: bool | None = None,
     tools: bool | None = None,
     images: bool | None = None,
@@ -103,6 +116,8 @@ def chat_requests(
     ``True`` always, ``False`` never, ``None`` (default) either. ``images=True``
     puts at least one image part in the last user message; ``parts=True`` makes
     that message a list of parts. ``max_turns`` bounds the user turns of the conversation.
+    A :class:`~contract_kit.contract.ContractSet` draws across its documents; ``model`` draws only
+    requests for that model, from the document that lists it.
     """
     options = RequestOptions(stream=stream, tools=tools, images=images, parts=parts, max_turns=max_turns)
 
@@ -110,34 +125,41 @@ def chat_requests(
         requests = RequestBuilder(resolved.request_schema, options).requests()
         return resolved.request_schema, guarded(requests, resolved)
 
-    return _for_contract(contract, profile, ("requests", profile, options), make)
+    requests = _for_contract(contract, profile, ("requests", profile, options), make, model)
+    return requests if model is None else requests.map(with_model(model))
 
 
 def invalid_chat_requests(
-    contract: Contract | None = None,
+    contract: Contract | ContractSet | None = None,
     *,
     profile: str | None = None,
+    model: str | None = None,
     kinds: Iterable[str] | None = None,
 ) -> st.SearchStrategy[InvalidCase]:
     """Requests that break exactly one rule; each :class:`InvalidCase` names the violation it must cause.
 
-    ``kinds`` restricts the breaks to some of :data:`INVALID_KINDS` (default: all).
+    ``kinds`` restricts the breaks to some of :data:`INVALID_KINDS` (default: all); ``model``
+    draws from the document that lists that model only.
     """
     chosen = None if kinds is None else tuple(kinds)
 
     def make(resolved: Contract) -> tuple[Any, st.SearchStrategy[Any]]:
         return resolved.request_schema, InvalidBuilder(resolved.request_schema, chosen).cases()
 
-    return _for_contract(contract, profile, ("invalid", profile, chosen), make)
+    return _for_contract(contract, profile, ("invalid", profile, chosen), make, model)
 
 
 def chat_responses(
-    contract: Contract | None = None,
+    contract: Contract | ContractSet | None = None,
     *,
     profile: str | None = None,
+    model: str | None = None,
     max_choices: int = 2,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid ``chat.completion`` bodies for the profile: each passes ``Contract.validate_response``."""
+    """Valid ``chat.completion`` bodies for the profile: each passes ``Contract.validate_response``.
+
+    ``model``: bodies of the document that lists that model only (default: any loaded document).
+    """
 
     def make(resolved: Contract) -> tuple[Any, st.SearchStrategy[Any]]:
         schema = resolved.response_schema(200)
@@ -148,20 +170,22 @@ def chat_responses(
             )
         return schema, ResponseBuilder(schema, max_choices=max_choices).responses()
 
-    return _for_contract(contract, profile, ("responses", profile, max_choices), make)
+    return _for_contract(contract, profile, ("responses", profile, max_choices), make, model)
 
 
 def chat_streams(
-    contract: Contract | None = None,
+    contract: Contract | ContractSet | None = None,
     *,
     profile: str | None = None,
+    model: str | None = None,
     include_usage: bool | None = None,
     hostile: bool = False,
 ) -> st.SearchStrategy[StreamCase]:
     """Valid event streams: chunk objects, their SSE bytes and the reads a client receives.
 
     ``include_usage`` pins whether a usage chunk ends the stream (``None``: either);
-    ``hostile=True`` splits the reads mid-line and mid-UTF-8 and puts several events in one read.
+    ``hostile=True`` splits the reads mid-line and mid-UTF-8 and puts several events in one read;
+    ``model`` keeps to the document that lists that model.
     """
 
     def make(resolved: Contract) -> tuple[Any, st.SearchStrategy[Any]]:
@@ -173,4 +197,4 @@ def chat_streams(
             )
         return schema, StreamBuilder(schema, include_usage=include_usage, hostile=hostile).streams()
 
-    return _for_contract(contract, profile, ("streams", profile, include_usage, hostile), make)
+    return _for_contract(contract, profile, ("streams", profile, include_usage, hostile), make, model)

@@ -29,7 +29,7 @@ from contract_kit.errors import ConfigError
 from contract_kit.mock import MockRequest, MockService
 
 if TYPE_CHECKING:
-    from contract_kit.contract import Contract
+    from contract_kit.contract import Contract, ContractSet
 
 MOCK = "mock"
 DEFAULT_TIMEOUT_S = 60.0
@@ -73,10 +73,10 @@ class MockTarget:
     network = False
     deterministic = True
 
-    def __init__(self, contract: Contract, *, seed: int = 0) -> None:
-
+    def __init__(self, contract: Contract, *, seed: int = 0, documents: ContractSet | None = None) -> None:
+        """``documents``: the mock serves all of them (each model by its own); the suite checks ``contract``."""
         self.contract = contract
-        self.service = MockService(contract, seed=seed, require_auth=False)
+        self.service = MockService(documents or contract, seed=seed, require_auth=False)
         self.name = f"mock (in-process, profile {contract.profile}, seed {seed})"
         self._path = contract.sample_path  # the document's server path, path parameters filled (Azure's)
         self._url = f"{_origin(contract.server_urls[0])}{self._path}{query_string(contract)}"
@@ -164,8 +164,9 @@ def endpoint_url(base_url: str, contract: Contract) -> str:
 
 def make_target(spec: str, contract: Contract, *, seed: int = 0, **options: Any) -> Target:
     """``mock`` or an http(s) URL, as ``contract-kit check --target`` takes it."""
+    documents = options.pop("documents", None)
     if spec == MOCK:
-        return MockTarget(contract, seed=seed)
+        return MockTarget(contract, seed=seed, documents=documents)
     return URLTarget(spec, contract, **options)
 
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from two_pages import write_two_pages
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -49,6 +50,7 @@ RUN_BY = {
     "def test_summary_keeps_the_reasoning_out": "test_the_replay_block_records_once_then_replays_offline",
     "def test_my_client_gets_an_answer_to_any_valid_request": "test_the_given_with_a_fresh_mock_block_passes",
     "def test_the_agent_answers_with_the_tool_result": "test_the_agent_loop_recipe_passes_as_a_users_test_file",
+    "def test_each_model_is_answered_by_its_own_page": "test_the_several_documents_block_passes",
     # run where its cassette is recorded first, against the stand-in
     "def test_my_stream_reader": "tests/cassettes/test_faults.py::test_one_test_id_per_variant_each_ending_as_the_real_failure",
 }
@@ -73,6 +75,13 @@ def _runner_exists(runner: str) -> bool:
     path, name = runner.split("::")
     source = (Path(__file__).resolve().parents[2] / path).read_text(encoding="utf-8")
     return f"def {name}(" in source
+
+
+def test_the_several_documents_block_passes(pytester: pytest.Pytester) -> None:
+    """The block as a user's test file, run with ``--contract-spec`` on a folder of two model pages."""
+    write_two_pages(pytester.path / "openapi-pages")
+    pytester.makepyfile(test_two_models=_block("def test_each_model_is_answered_by_its_own_page"))
+    pytester.runpytest("-p", "no:cacheprovider", "--contract-spec", "openapi-pages").assert_outcomes(passed=2)
 
 
 def test_the_httpx_example_passes(pytester: pytest.Pytester) -> None:

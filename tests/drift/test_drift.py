@@ -110,7 +110,8 @@ def test_the_collector_counts_responses_dedupes_and_stays_bounded(
     for _ in range(3):
         collector.add(checker.check(recorded["baseline-json"]), "test_a")
     collector.add(checker.check(recorded["extra-field"]), "test_b")
-    meta = collector.findings[("undocumented-field", "json", "200", "$.meta")]
+    document = checker.observed.files.document.name  # each finding names the document it was checked against
+    meta = collector.findings[("undocumented-field", "json", "200", "$.meta", document)]
     assert (meta.count, meta.known, collector.responses) == (4, True, 4)
     assert meta.sources == ["test_a", "test_b"]
     for plant in PLANTS:
