@@ -36,6 +36,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract_kit.strategies import pools
 from contract_kit.strategies.compile import Override
 from contract_kit.strategies.schema import Schema, types_of
 
@@ -110,17 +111,22 @@ NAMES = (
 @cache
 def texts() -> st.SearchStrategy[str]:
     """Readable multilingual text, and now and then arbitrary Unicode; never empty."""
-    return st.one_of(
+    strategy = st.one_of(
         st.sampled_from(PHRASES),
         st.text(LETTERS, min_size=1, max_size=40),
         st.text(st.characters(codec="utf-8"), min_size=1, max_size=24),
     )
+    return pools.remember(strategy, TEXT_SAMPLES)
+
+
+TEXT_SAMPLES = ("ok", PHRASES[0], PHRASES[4], PHRASES[7])
+"""The texts a precompiled object carries: short, long, multi-byte, emoji."""
 
 
 @cache
 def names() -> st.SearchStrategy[str]:
     """Identifiers like ``get_weather2``: ``^[a-zA-Z0-9_-]{1,64}$`` (one choice per name: generation stays fast)."""
-    return st.sampled_from(NAMES)
+    return pools.remember(st.sampled_from(NAMES), NAMES[:2])
 
 
 @cache
@@ -148,7 +154,7 @@ def stop_values(schema: Schema) -> st.SearchStrategy[Any] | None:
     if types_of(schema) == ("string",):
         return texts()
     if types_of(schema) == ("array",):
-        return st.lists(texts(), min_size=1, max_size=MAX_STOP_SEQUENCES)
+        return pools.lists(texts(), 1, MAX_STOP_SEQUENCES)
     return None
 
 
@@ -218,11 +224,25 @@ def image_data_uris() -> st.SearchStrategy[str]:
         png_bytes, st.integers(1, 4), st.integers(1, 4), st.sampled_from(sorted(_PNG_CHANNELS)), colors
     )
     gifs = st.builds(gif_bytes, colors.map(lambda color: color[:3]))
-    return st.one_of(
+    strategy = st.one_of(
         pngs.map(lambda data: data_uri("image/png", data)),
         st.sampled_from(JPEG_IMAGES).map(lambda b64: f"data:image/jpeg;base64,{b64}"),
         gifs.map(lambda data: data_uri("image/gif", data)),
         st.sampled_from(WEBP_IMAGES).map(lambda b64: f"data:image/webp;base64,{b64}"),
+    )
+    return pools.remember(strategy, _image_data_samples())
+
+
+def _image_data_samples() -> tuple[str, ...]:
+    """One image of each format, and PNGs of each colour type: what a precompiled part carries."""
+    pngs = [
+        png_bytes(1 + kind % 3, 1 + kind % 2, kind, PALETTE[kind % len(PALETTE)]) for kind in _PNG_CHANNELS
+    ]
+    return (
+        *(data_uri("image/png", data) for data in pngs),
+        f"data:image/jpeg;base64,{JPEG_IMAGES[0]}",
+        data_uri("image/gif", gif_bytes(PALETTE[2][:3])),
+        f"data:image/webp;base64,{WEBP_IMAGES[0]}",
     )
 
 
@@ -231,7 +251,7 @@ def image_links() -> st.SearchStrategy[str]:
     """http(s) URLs of image files on reserved example domains (nothing is ever fetched)."""
     path = st.sampled_from(("cat", "charts/q3", "photos/2024/paris", "a/b/c/d", "img_01"))
     query = st.sampled_from(("", "?v=2", "?size=small&format=raw"))
-    return st.builds(
+    strategy = st.builds(
         "{}://{}/{}.{}{}".format,
         st.sampled_from(("https", "http")),
         st.sampled_from(IMAGE_HOSTS),
@@ -239,11 +259,15 @@ def image_links() -> st.SearchStrategy[str]:
         st.sampled_from(IMAGE_EXTENSIONS),
         query,
     )
+    return pools.remember(
+        strategy, (f"https://{IMAGE_HOSTS[0]}/cat.png", f"http://{IMAGE_HOSTS[1]}/charts/q3.webp?v=2")
+    )
 
 
 @cache
 def image_urls() -> st.SearchStrategy[str]:
-    return st.one_of(image_data_uris(), image_links())
+    """An image, most often one made in advance (a PNG or GIF built per example costs half a dozen choices)."""
+    return pools.pooled(pools.one_of([image_data_uris(), image_links()]))
 
 
 # --- JSON Schemas: function parameters and response formats -------------------------------------
@@ -260,7 +284,8 @@ def json_schemas(*, strict: bool, depth: int = 2) -> st.SearchStrategy[dict[str,
     The smallest one is ``{"type": "object", "properties": {}}``.
     """
     # A copy: the pool is shared, and a test may edit what it was given.
-    return st.sampled_from(schema_pool(strict, depth)).map(copy.deepcopy)
+    pool = schema_pool(strict, depth)
+    return pools.remember(st.sampled_from(pool).map(copy.deepcopy), (pool[0], pool[3], pool[-1]))
 
 
 @cache
@@ -407,7 +432,7 @@ def overrides() -> dict[str, Override]:
         "messages[].content[].image_url.url": _always(image_urls()),
         "messages[].name": _always(names()),
         "tools[].function.name": _always(names()),  # then made distinct per request (distinct_names)
-        "tool_choice.function.name": _always(st.just(DECLARED_TOOL)),
+        "tool_choice.function.name": _always(pools.constant(DECLARED_TOOL)),
         "response_format.json_schema.name": _always(names()),
         "stop": stop_values,
     }

@@ -28,6 +28,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract_kit.strategies import knowledge as kb
+from contract_kit.strategies import pools
 from contract_kit.strategies.compile import Compiler, Override, child, records
 from contract_kit.strategies.schema import Schema, SchemaView, types_of
 
@@ -64,7 +65,7 @@ class RequestBuilder:
                 schema, "response_format.json_schema", kb.FORMAT_SCHEMA_KEY
             ),
         }
-        self.compiler = Compiler(self.view, text=kb.texts(), overrides=hooks, formats=kb.formats())
+        self.compiler = Compiler(self.view, text=kb.texts(), overrides=hooks, formats=kb.formats(), pool=True)
         self.shapes = self.view.tagged_branches(
             self.view.items(self.props.get("messages") or {}) or {}, "role"
         )
@@ -100,7 +101,7 @@ class RequestBuilder:
             for name, schema in self.props.items()
             if name not in kb.COUPLED_FIELDS
         }
-        return records({}, free, most=kb.MAX_FREE_PARAMETERS)
+        return self.compiler.pooled(records({}, free, most=kb.MAX_FREE_PARAMETERS))
 
     def _stream_settings(self) -> st.SearchStrategy[dict[str, Any]]:
         if "stream" not in self.props:
@@ -108,10 +109,10 @@ class RequestBuilder:
         optional = {}
         if "stream_options" in self.props:
             optional["stream_options"] = self.compiler.value(self.props["stream_options"], "stream_options")
-        streaming = records({"stream": st.just(True)}, optional)
-        not_streaming = st.sampled_from([{}, {"stream": False}])
+        streaming = self.compiler.pooled(records({"stream": pools.constant(True)}, optional))
+        not_streaming = pools.choice([{}, {"stream": False}])
         if self.options.stream is None:
-            return st.one_of(not_streaming, streaming)
+            return self.compiler.pooled(pools.one_of([not_streaming, streaming]))
         return streaming if self.options.stream else not_streaming
 
     def _tool_lists(self) -> st.SearchStrategy[list[Tool]]:
@@ -125,8 +126,16 @@ class RequestBuilder:
         def draw_tools(draw: st.DrawFn) -> list[Tool]:
             return [_named(draw(tool), name) for name in draw(names)]
 
-        tools = st.composite(draw_tools)()
-        return tools if self.options.tools else st.one_of(st.just([]), tools)
+        samples = pools.samples_of(tool)
+        tools = self.compiler.pooled(
+            pools.remember(
+                st.composite(draw_tools)(),
+                None if samples is None else [[_named(sample, kb.NAMES[0])] for sample in samples],
+            )
+        )
+        return (
+            tools if self.options.tools else self.compiler.pooled(pools.one_of([pools.constant([]), tools]))
+        )
 
     def _tool_setting_values(self) -> st.SearchStrategy[dict[str, Any]]:
         """``tool_choice`` (names left as :data:`~knowledge.DECLARED_TOOL`) and ``parallel_tool_calls``."""
@@ -135,7 +144,7 @@ class RequestBuilder:
             for name in ("tool_choice", "parallel_tool_calls")
             if name in self.props
         }
-        return records({}, optional)
+        return self.compiler.pooled(records({}, optional))
 
     def _schema_holder(
         self, schema: Schema, location: str, schema_key: str
@@ -157,7 +166,25 @@ class RequestBuilder:
             strict = draw(strict_values)
             return {**draw(holders[strict is True]), kb.STRICT_KEY: strict}
 
-        return st.one_of(holders[False], st.composite(draw_with_strict)())
+        with_strict = pools.remember(
+            st.composite(draw_with_strict)(), self._strict_samples(holders, strict_values)
+        )
+        return self.compiler.pooled(pools.one_of([holders[False], with_strict]))
+
+    @staticmethod
+    def _strict_samples(
+        holders: Mapping[bool, st.SearchStrategy[dict[str, Any]]], strict_values: st.SearchStrategy[Any]
+    ) -> list[dict[str, Any]] | None:
+        """Each ``strict`` value on top of each holder of its kind: what ``draw_with_strict`` makes."""
+        strict_samples = pools.samples_of(strict_values)
+        strict_held, open_held = pools.samples_of(holders[True]), pools.samples_of(holders[False])
+        if strict_samples is None or strict_held is None or open_held is None:
+            return None
+        return [
+            {**holder, kb.STRICT_KEY: strict}
+            for strict in strict_samples
+            for holder in (strict_held if strict is True else open_held)
+        ]
 
 
 class ConversationBuilder:
@@ -172,7 +199,11 @@ class ConversationBuilder:
         self.max_turns = max(1, options.max_turns)
         self.turns = st.integers(1, self.max_turns)
         roles = [role for role in kb.INSTRUCTION_ROLES if role in self.shapes]
-        self.instruction = st.one_of([self._plain_message(role) for role in roles]) if roles else None
+        self.instruction = (
+            self.compiler.pooled(pools.one_of([self._plain_message(role) for role in roles]))
+            if roles
+            else None
+        )
         self.users = {final: self._user_message(final) for final in (False, True)}
         self.can_call = kb.ASSISTANT in self.shapes and kb.TOOL in self.shapes
         if kb.ASSISTANT in self.shapes:
@@ -198,7 +229,7 @@ class ConversationBuilder:
 
     # -- plain messages --------------------------------------------------------------------------
     def _plain_message(self, role: str) -> st.SearchStrategy[Message]:
-        fixed = {"role": st.just(role)}
+        fixed = {"role": pools.constant(role)}
         if self.view.prop(self.shapes[role], "content") is not None:
             fixed["content"] = self._content(role)
         return self.compiler.object(self.shapes[role], "messages[]", fixed=fixed)
@@ -212,13 +243,13 @@ class ConversationBuilder:
             kb.USER, parts_only=final and options.parts is True, image_required=image_required
         )
         return self.compiler.object(
-            self.shapes[kb.USER], "messages[]", fixed={"role": st.just(kb.USER), "content": content}
+            self.shapes[kb.USER], "messages[]", fixed={"role": pools.constant(kb.USER), "content": content}
         )
 
     def _assistant_reply(self) -> st.SearchStrategy[Message]:
         """Text (maybe in parts), or a refusal; never an empty message."""
         shape = self.shapes[kb.ASSISTANT]
-        role = {"role": st.just(kb.ASSISTANT)}
+        role = {"role": pools.constant(kb.ASSISTANT)}
         text = self.compiler.object(
             shape,
             "messages[]",
@@ -230,7 +261,7 @@ class ConversationBuilder:
         refusal = self.compiler.object(
             shape, "messages[]", fixed={**role, "refusal": kb.texts()}, omit={"tool_calls", "content"}
         )
-        return st.one_of(text, refusal)
+        return self.compiler.pooled(pools.one_of([text, refusal]))
 
     # -- content ---------------------------------------------------------------------------------
     def _content(
@@ -246,10 +277,16 @@ class ConversationBuilder:
         parts = self._parts(shapes)
         if image_required and kb.IMAGE_PART in shapes:
             image = self._part(shapes[kb.IMAGE_PART])
-            parts = st.tuples(st.one_of(st.just([]), parts), image).map(lambda pair: [*pair[0], pair[1]])
+            before = pools.one_of([pools.constant([]), parts])
+            parts = self.compiler.pooled(
+                pools.remember(
+                    st.tuples(before, image).map(lambda pair: [*pair[0], pair[1]]),
+                    _ending_with(pools.samples_of(before), pools.samples_of(image)),
+                )
+            )
         if parts_only or image_required or not takes_text:
             return parts
-        return st.one_of(text, parts)
+        return self.compiler.pooled(pools.one_of([text, parts]))
 
     def _part_shapes(self, array: Schema | None) -> dict[str, Schema]:
         if array is None:
@@ -267,10 +304,16 @@ class ConversationBuilder:
         combinable = [self._part(shape) for kind, shape in shapes.items() if kind != kb.REFUSAL_PART]
         choices: list[st.SearchStrategy[list[dict[str, Any]]]] = []
         if combinable:
-            choices.append(st.lists(st.one_of(combinable), min_size=1, max_size=3))
+            choices.append(pools.lists(pools.one_of(combinable), 1, 3))
         if kb.REFUSAL_PART in shapes:
-            choices.append(self._part(shapes[kb.REFUSAL_PART]).map(lambda part: [part]))
-        return st.one_of(choices)
+            refusal = self._part(shapes[kb.REFUSAL_PART])
+            alone = pools.samples_of(refusal)
+            choices.append(
+                pools.remember(
+                    refusal.map(lambda part: [part]), None if alone is None else [[p] for p in alone]
+                )
+            )
+        return self.compiler.pooled(pools.one_of(choices))
 
     # -- tool calls and their results ------------------------------------------------------------
     def _prepare_tool_exchange(self) -> None:
@@ -285,7 +328,7 @@ class ConversationBuilder:
             assistant,
             "messages[]",
             fixed={"role": st.just(kb.ASSISTANT)},
-            optional={"refusal": st.none()} if null_refusal else {},
+            optional={"refusal": pools.constant(None)} if null_refusal else {},
             omit={"tool_calls", *(() if null_refusal else ("refusal",))},
         )
         self.call = self.compiler.object(call_schema, _CALLS, omit={"id", "function"})
@@ -299,7 +342,7 @@ class ConversationBuilder:
             else ["absent", "name"]
         )
         self.result = self.compiler.object(
-            tool, "messages[]", fixed={"role": st.just(kb.TOOL)}, omit={"tool_call_id", "name"}
+            tool, "messages[]", fixed={"role": pools.constant(kb.TOOL)}, omit={"tool_call_id", "name"}
         )
 
     def _function_call_branch(self, call_schema: Schema) -> Schema:
@@ -335,6 +378,13 @@ class ConversationBuilder:
         if naming != "absent":
             result["name"] = call["function"]["name"] if naming == "name" else None
         return result
+
+
+def _ending_with(before: pools.Samples | None, last: pools.Samples | None) -> list[list[Any]] | None:
+    """Part lists that end with an image: each image alone, then each list of parts before the first."""
+    if before is None or last is None:
+        return None
+    return [[*head, last[0]] for head in before] + [[image] for image in last[1:]]
 
 
 def _named(tool: Tool, name: str) -> Tool:
