@@ -211,7 +211,7 @@ def records(
     if not names:
         keys = tuple(always)
         fixed_only = st.tuples(*always.values()).map(lambda drawn: dict(zip(keys, drawn, strict=True)))
-        return pools.remember(fixed_only, samples)
+        return pools.remember(fixed_only, samples, exhaustive=_every_record(always))
     count = st.integers(0, min(most, len(names)))
     index = st.integers(0, len(names) - 1)
     for value in (*always.values(), *values):
@@ -235,6 +235,13 @@ def _record(
         if names[chosen] not in record:
             record[names[chosen]] = draw(values[chosen])
     return record
+
+
+def _every_record(always: Mapping[str, st.SearchStrategy[Any]]) -> bool:
+    """Whether :func:`~pools.record_samples` lists every record: every key lists all its values, one has several."""
+    if not all(pools.is_exhaustive(value) for value in always.values()):
+        return False
+    return sum(len(pools.samples_of(value) or ()) > 1 for value in always.values()) <= 1
 
 
 def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:

@@ -391,8 +391,39 @@ def draw_instance(draw: st.DrawFn, schema: Mapping[str, Any]) -> Any:
 
 
 def arguments(draw: st.DrawFn, parameters: Mapping[str, Any]) -> str:
-    """Tool-call ``arguments``: JSON text of a value the function's own ``parameters`` accept."""
-    return json.dumps(draw_instance(draw, parameters), ensure_ascii=False)
+    """Tool-call ``arguments``: JSON text of a value the function's own ``parameters`` accept.
+
+    One choice most of the time: the smallest or the fullest value, made
+    without drawing; otherwise one drawn field by field.
+    """
+    chosen = draw(_ARGUMENT_CHOICES)
+    value = draw_instance(draw, parameters) if chosen > 1 else _made_instance(parameters, full=chosen == 1)
+    return json.dumps(value, ensure_ascii=False)
+
+
+_ARGUMENT_CHOICES = st.integers(0, 2)
+
+
+def _made_instance(schema: Mapping[str, Any], *, full: bool) -> Any:
+    """The smallest value (required properties, lower bounds) or the fullest one :func:`draw_instance` could draw."""
+    if "enum" in schema:
+        return schema["enum"][-1 if full else 0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        required = set(schema.get("required", ()))
+        properties = schema.get("properties") or {}
+        return {
+            name: _made_instance(sub, full=full)
+            for name, sub in properties.items()
+            if full or name in required
+        }
+    if kind == "array":
+        return [_made_instance(schema.get("items") or {}, full=full)] if full else []
+    if kind in ("integer", "number"):
+        return schema.get("maximum", 1000) if full else schema.get("minimum", -1000)
+    if kind == "boolean":
+        return full
+    return TEXT_SAMPLES[-1 if full else 0]
 
 
 # --- references a schema cannot express -------------------------------------------------------------

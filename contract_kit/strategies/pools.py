@@ -31,17 +31,23 @@ POOL_SHARE = 0.75
 MAX_SAMPLES = 512
 """More samples than this and a node is drawn the general way (they grow with the schema, linearly)."""
 
-_SAMPLES: dict[int, tuple[weakref.ref[st.SearchStrategy[Any]], Samples]] = {}
-"""Samples by strategy identity (strategies compare by value, which is slow to hash and not what we mean)."""
+_SAMPLES: dict[int, tuple[weakref.ref[st.SearchStrategy[Any]], Samples, bool]] = {}
+"""Samples (and whether they are all the values) by strategy identity: strategies compare by value,
+which is slow to hash and not what we mean."""
 
 
-def remember(strategy: st.SearchStrategy[T], samples: Iterable[Any] | None) -> st.SearchStrategy[T]:
-    """``strategy``, known to accept ``samples`` (``None``: values it cannot list, such as a pattern's)."""
+def remember(
+    strategy: st.SearchStrategy[T], samples: Iterable[Any] | None, *, exhaustive: bool = False
+) -> st.SearchStrategy[T]:
+    """``strategy``, known to accept ``samples`` (``None``: values it cannot list, such as a pattern's).
+
+    ``exhaustive``: the samples are every value the strategy makes, so drawing them is drawing it.
+    """
     if samples is not None:
         listed = tuple(samples)
         if 0 < len(listed) <= MAX_SAMPLES:
             key = id(strategy)
-            _SAMPLES[key] = (weakref.ref(strategy, lambda _: _SAMPLES.pop(key, None)), listed)
+            _SAMPLES[key] = (weakref.ref(strategy, lambda _: _SAMPLES.pop(key, None)), listed, exhaustive)
     return strategy
 
 
@@ -50,14 +56,20 @@ def samples_of(strategy: st.SearchStrategy[Any]) -> Samples | None:
     return known[1] if known is not None and known[0]() is strategy else None
 
 
+def is_exhaustive(strategy: st.SearchStrategy[Any]) -> bool:
+    """Whether the samples of ``strategy`` are every value it makes."""
+    known = _SAMPLES.get(id(strategy))
+    return known is not None and known[0]() is strategy and known[2]
+
+
 def constant(value: T) -> st.SearchStrategy[T]:
     """``st.just(value)`` that knows its one sample."""
-    return remember(st.just(value), (value,))
+    return remember(st.just(value), (value,), exhaustive=True)
 
 
 def choice(values: Sequence[T]) -> st.SearchStrategy[T]:
     """``st.sampled_from(values)`` that knows its samples (every value)."""
-    return remember(st.sampled_from(values), values)
+    return remember(st.sampled_from(values), values, exhaustive=True)
 
 
 def pooled(strategy: st.SearchStrategy[T], share: float = POOL_SHARE) -> st.SearchStrategy[T]:
@@ -65,6 +77,8 @@ def pooled(strategy: st.SearchStrategy[T], share: float = POOL_SHARE) -> st.Sear
     samples = samples_of(strategy)
     if samples is None:
         return strategy
+    if is_exhaustive(strategy):  # nothing else to draw: one choice among them, none for a single value
+        return remember(st.sampled_from(samples).map(fresh), samples, exhaustive=True)
     slots = math.ceil(len(samples) / share)
     strategy.validate()  # now, while the strategy is built: a composite's arguments are checked only when drawn
     return remember(_pooled(samples, st.integers(0, slots - 1), strategy), samples)
@@ -83,7 +97,8 @@ def _pooled(
 
 def one_of(strategies: Sequence[st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
     """``st.one_of`` whose samples are every branch's, when every branch lists them."""
-    return remember(st.one_of(strategies), joined(samples_of(s) for s in strategies))
+    exhaustive = all(is_exhaustive(s) for s in strategies)
+    return remember(st.one_of(strategies), joined(samples_of(s) for s in strategies), exhaustive=exhaustive)
 
 
 def lists(elements: st.SearchStrategy[Any], low: int, high: int) -> st.SearchStrategy[list[Any]]:
@@ -157,6 +172,7 @@ __all__ = [
     "choice",
     "constant",
     "fresh",
+    "is_exhaustive",
     "joined",
     "list_samples",
     "lists",

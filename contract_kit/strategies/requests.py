@@ -21,6 +21,7 @@ optional piece shrinks away, so a failing example shrinks toward
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,6 @@ from contract_kit.strategies.schema import Schema, SchemaView, types_of
 Tool = dict[str, Any]
 Message = dict[str, Any]
 _CALLS = "messages[].tool_calls[]"
-_COIN = st.booleans()
 
 
 @dataclass(frozen=True)
@@ -197,13 +197,19 @@ class ConversationBuilder:
         self.shapes = request.shapes
         options = request.options
         self.max_turns = max(1, options.max_turns)
-        self.turns = st.integers(1, self.max_turns)
         roles = [role for role in kb.INSTRUCTION_ROLES if role in self.shapes]
         self.instruction = (
             self.compiler.pooled(pools.one_of([self._plain_message(role) for role in roles]))
             if roles
             else None
         )
+        # Whether an instruction opens, and how many user turns follow: one choice, smallest first.
+        self.openings = st.sampled_from(
+            [(opens, turns) for turns in range(1, self.max_turns + 1) for opens in (False, True)][
+                :: 1 if roles else 2
+            ]
+        )
+        self.call_plans = {count: _call_plans(count) for count in range(1, kb.MAX_TOOLS + 1)}
         self.users = {final: self._user_message(final) for final in (False, True)}
         self.can_call = kb.ASSISTANT in self.shapes and kb.TOOL in self.shapes
         if kb.ASSISTANT in self.shapes:
@@ -213,14 +219,17 @@ class ConversationBuilder:
 
     def draw(self, draw: st.DrawFn, tools: Sequence[Tool]) -> list[Message]:
         messages: list[Message] = []
-        if self.instruction is not None and draw(_COIN):
+        opens, turns = draw(self.openings)
+        if opens and self.instruction is not None:
             messages.append(draw(self.instruction))
-        turns = draw(self.turns)
         for turn in range(turns):
             final = turn == turns - 1
             messages.append(draw(self.users[final]))
-            if tools and self.can_call and draw(_COIN):
-                messages.extend(self._draw_tool_exchange(draw, tools, len(messages)))
+            plan = draw(self._plans(len(tools))) if tools and self.can_call else ()
+            if plan:
+                messages.extend(
+                    self._draw_tool_exchange(draw, [tools[index] for index in plan], len(messages))
+                )
                 if final:
                     break
             if not final and kb.ASSISTANT in self.shapes:
@@ -352,12 +361,14 @@ class ConversationBuilder:
                 return branch
         return call_schema
 
-    def _draw_tool_exchange(self, draw: st.DrawFn, tools: Sequence[Tool], position: int) -> list[Message]:
-        """An assistant message calling declared tools, then one ``tool`` answer per call id, in order."""
-        count = draw(st.integers(1, len(tools)))
+    def _plans(self, count: int) -> st.SearchStrategy[tuple[int, ...]]:
+        plans = self.call_plans.get(count)
+        return plans if plans is not None else _call_plans(count)
+
+    def _draw_tool_exchange(self, draw: st.DrawFn, called: Sequence[Tool], position: int) -> list[Message]:
+        """An assistant message calling ``called`` (declared tools), then one ``tool`` answer per call id, in order."""
         calls = [
-            self._draw_call(draw, draw(st.sampled_from(tools)), f"call_{position}_{index}_")
-            for index in range(count)
+            self._draw_call(draw, tool, f"call_{position}_{index}_") for index, tool in enumerate(called)
         ]
         caller = {**draw(self.caller), "tool_calls": calls}
         return [caller, *[self._draw_result(draw, call) for call in calls]]
@@ -378,6 +389,12 @@ class ConversationBuilder:
         if naming != "absent":
             result["name"] = call["function"]["name"] if naming == "name" else None
         return result
+
+
+def _call_plans(count: int) -> st.SearchStrategy[tuple[int, ...]]:
+    """Which of ``count`` tools a turn calls, in order: none half the time, then one, then several; one choice."""
+    some = [plan for size in range(1, count + 1) for plan in itertools.product(range(count), repeat=size)]
+    return st.sampled_from([(), *some] if len(some) == 1 else [()] * len(some) + some)
 
 
 def _ending_with(before: pools.Samples | None, last: pools.Samples | None) -> list[list[Any]] | None:
