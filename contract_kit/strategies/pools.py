@@ -132,26 +132,33 @@ def record_samples(
 ) -> Samples | None:
     """Few objects that, together, carry every sample of every key; the smallest first.
 
-    The smallest has the ``always`` keys with their first samples. Then come
-    twice as many rows as the longest key has samples: each ``always`` key
-    cycles through its samples, and each ``sometimes`` key is in every other
-    row (odd keys in odd rows), cycling through its own. So the rows grow with
-    the longest key rather than with all of them together, and a pool of them
-    is small enough for every sample to come up within a hundred examples.
+    The smallest has the ``always`` keys with their first samples; then each
+    ``sometimes`` key alone on top of it, with its first sample (so a failure
+    that needs one key shrinks to an object with that key only). Then rows
+    until every sample has been shown: each ``always`` key cycles through its
+    samples, and about half the ``sometimes`` keys (another half every few
+    rows) cycle through theirs. So the rows grow with the longest key rather
+    than with all of them together, and a pool of them is small enough for
+    every sample to come up within a hundred examples.
     """
     if any(samples is None for samples in (*always.values(), *sometimes.values())):
         return None
     fixed = {name: samples for name, samples in always.items() if samples}
     optional = {name: samples for name, samples in sometimes.items() if samples}
     smallest = {name: samples[0] for name, samples in fixed.items()}
-    longest = max((len(samples) for samples in (*fixed.values(), *optional.values())), default=1)
-    rows = [smallest]
-    for row in range(2 * longest if optional else longest - 1):
+    rows = [smallest, *({**smallest, name: samples[0]} for name, samples in optional.items())]
+    shown = dict.fromkeys(optional, 0)
+    row = 0
+    while row < max((len(samples) for samples in fixed.values()), default=1) - 1 or any(
+        shown[name] < len(samples) for name, samples in optional.items()
+    ):
         record = {name: samples[(row + 1) % len(samples)] for name, samples in fixed.items()}
         for place, (name, samples) in enumerate(optional.items()):
-            if row % 2 == place % 2:
-                record[name] = samples[(row // 2) % len(samples)]
+            if (row + place + row // 4) % 2 == 0:  # about half the keys, a different half every few rows
+                record[name] = samples[shown[name] % len(samples)]
+                shown[name] += 1
         rows.append(record)
+        row += 1
     return tuple(rows)
 
 

@@ -34,6 +34,8 @@ from contract_kit.strategies.compile import Compiler, Override, child, records
 from contract_kit.strategies.schema import Schema, SchemaView, types_of
 
 Tool = dict[str, Any]
+_CALLED = kb.DeclaredTool()
+"""Stands for the name of the function a ``tool`` message answers, until the call is drawn."""
 Message = dict[str, Any]
 _CALLS = "messages[].tool_calls[]"
 
@@ -175,15 +177,14 @@ class RequestBuilder:
     def _strict_samples(
         holders: Mapping[bool, st.SearchStrategy[dict[str, Any]]], strict_values: st.SearchStrategy[Any]
     ) -> list[dict[str, Any]] | None:
-        """Each ``strict`` value on top of each holder of its kind: what ``draw_with_strict`` makes."""
+        """Each ``strict`` value on the fullest holder of its kind (the open holders' own samples come first)."""
         strict_samples = pools.samples_of(strict_values)
         strict_held, open_held = pools.samples_of(holders[True]), pools.samples_of(holders[False])
         if strict_samples is None or strict_held is None or open_held is None:
             return None
         return [
-            {**holder, kb.STRICT_KEY: strict}
+            {**(strict_held if strict is True else open_held)[-1], kb.STRICT_KEY: strict}
             for strict in strict_samples
-            for holder in (strict_held if strict is True else open_held)
         ]
 
 
@@ -336,7 +337,7 @@ class ConversationBuilder:
         self.caller = self.compiler.object(
             assistant,
             "messages[]",
-            fixed={"role": st.just(kb.ASSISTANT)},
+            fixed={"role": pools.constant(kb.ASSISTANT)},
             optional={"refusal": pools.constant(None)} if null_refusal else {},
             omit={"tool_calls", *(() if null_refusal else ("refusal",))},
         )
@@ -345,14 +346,17 @@ class ConversationBuilder:
             function_schema, child(_CALLS, "function"), omit={"name", "arguments"}
         )
         name = self.view.prop(tool, "name")
-        self.result_names = st.sampled_from(
-            ["absent", "name", "null"]
-            if name is not None and "null" in branch_types(self.view, name)
-            else ["absent", "name"]
-        )
-        self.result = self.compiler.object(
-            tool, "messages[]", fixed={"role": pools.constant(kb.TOOL)}, omit={"tool_call_id", "name"}
-        )
+        role = {"role": pools.constant(kb.TOOL)}
+        # A declared ``name`` is drawn with the rest of the message (then set to the called name);
+        # an undeclared one is added now and then on its own, as clients do.
+        self.result_names = None if name is not None else st.sampled_from(["absent", "name"])
+        if name is None:
+            self.result = self.compiler.object(tool, "messages[]", fixed=role, omit={"tool_call_id", "name"})
+        else:
+            named = [_CALLED, None] if "null" in branch_types(self.view, name) else [_CALLED]
+            self.result = self.compiler.object(
+                tool, "messages[]", fixed=role, optional={"name": pools.choice(named)}, omit={"tool_call_id"}
+            )
 
     def _function_call_branch(self, call_schema: Schema) -> Schema:
         """A tool call is a union in some documents (function | custom): the branch with ``function``."""
@@ -385,9 +389,10 @@ class ConversationBuilder:
 
     def _draw_result(self, draw: st.DrawFn, call: Mapping[str, Any]) -> Message:
         result = {**draw(self.result), "tool_call_id": call["id"]}
-        naming = draw(self.result_names)
-        if naming != "absent":
-            result["name"] = call["function"]["name"] if naming == "name" else None
+        if (self.result_names is not None and draw(self.result_names) == "name") or result.get(
+            "name"
+        ) is _CALLED:
+            result["name"] = call["function"]["name"]
         return result
 
 
