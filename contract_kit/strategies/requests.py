@@ -33,6 +33,9 @@ from contract_kit.strategies.compile import Compiler, Override, child, records
 from contract_kit.strategies.conversation import ConversationBuilder, Tool
 from contract_kit.strategies.schema import Schema, SchemaView
 
+_STREAMING, _TOOLING = "\x00stream settings", "\x00tool settings"
+"""Placeholder keys of the stream and tool settings inside the one settings draw (no JSON name starts with NUL)."""
+
 
 @dataclass(frozen=True)
 class RequestOptions:
@@ -70,6 +73,7 @@ class RequestBuilder:
         self._params = self._free_parameters()
         self._streaming = self._stream_settings()
         self._tool_settings = self._tool_setting_values()
+        self._settings = self._all_settings()
         self._conversation = ConversationBuilder(self)
 
     def requests(self) -> st.SearchStrategy[dict[str, Any]]:
@@ -81,23 +85,30 @@ class RequestBuilder:
         if self._model is not None:
             body["model"] = draw(self._model)
         body["messages"] = self._conversation.draw(draw, tools)
-        body.update(draw(self._params))
+        settings = draw(self._settings)
+        streaming, tooling = settings.pop(_STREAMING), settings.pop(_TOOLING)
+        body.update(settings)
         if tools:
             body["tools"] = tools
             names = [tool["function"]["name"] for tool in tools]
-            settings = draw(self._tool_settings)
-            body.update(kb.name_declared_tools(settings, lambda: draw(st.sampled_from(names))))
-        body.update(draw(self._streaming))
+            body.update(kb.name_declared_tools(tooling, lambda: draw(st.sampled_from(names))))
+        body.update(streaming)
         return body
+
+    def _all_settings(self) -> st.SearchStrategy[dict[str, Any]]:
+        """The free parameters, the stream settings and the tool settings in one draw (the last two under
+        placeholder keys, always drawn; the tool settings are used only when the request has tools)."""
+        placed = {_STREAMING: self._streaming, _TOOLING: self._tool_settings}
+        return self.compiler.pooled(records(placed, self._free_values, most=kb.MAX_FREE_PARAMETERS))
 
     def _free_parameters(self) -> st.SearchStrategy[dict[str, Any]]:
         """Every declared parameter the builder does not couple to another, each optional."""
-        free = {
+        self._free_values = {
             name: self.compiler.value(schema, name)
             for name, schema in self.props.items()
             if name not in kb.COUPLED_FIELDS
         }
-        return self.compiler.pooled(records({}, free, most=kb.MAX_FREE_PARAMETERS))
+        return self.compiler.pooled(records({}, self._free_values, most=kb.MAX_FREE_PARAMETERS))
 
     def _stream_settings(self) -> st.SearchStrategy[dict[str, Any]]:
         if "stream" not in self.props:

