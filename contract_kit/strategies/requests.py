@@ -33,9 +33,6 @@ from contract_kit.strategies.compile import Compiler, Override, child, records
 from contract_kit.strategies.conversation import ConversationBuilder, Tool
 from contract_kit.strategies.schema import Schema, SchemaView
 
-_STREAMING, _TOOLING = "\x00stream settings", "\x00tool settings"
-"""Placeholder keys of the stream and tool settings inside the one settings draw (no JSON name starts with NUL)."""
-
 
 @dataclass(frozen=True)
 class RequestOptions:
@@ -73,7 +70,6 @@ class RequestBuilder:
         self._params = self._free_parameters()
         self._streaming = self._stream_settings()
         self._tool_settings = self._tool_setting_values()
-        self._settings = self._all_settings()
         self._conversation = ConversationBuilder(self)
 
     def requests(self) -> st.SearchStrategy[dict[str, Any]]:
@@ -85,21 +81,14 @@ class RequestBuilder:
         if self._model is not None:
             body["model"] = draw(self._model)
         body["messages"] = self._conversation.draw(draw, tools)
-        settings = draw(self._settings)
-        streaming, tooling = settings.pop(_STREAMING), settings.pop(_TOOLING)
-        body.update(settings)
+        body.update(draw(self._params))
         if tools:
             body["tools"] = tools
             names = [tool["function"]["name"] for tool in tools]
-            body.update(kb.name_declared_tools(tooling, lambda: draw(st.sampled_from(names))))
-        body.update(streaming)
+            settings = draw(self._tool_settings)
+            body.update(kb.name_declared_tools(settings, lambda: draw(st.sampled_from(names))))
+        body.update(draw(self._streaming))
         return body
-
-    def _all_settings(self) -> st.SearchStrategy[dict[str, Any]]:
-        """The free parameters, the stream settings and the tool settings in one draw (the last two under
-        placeholder keys, always drawn; the tool settings are used only when the request has tools)."""
-        placed = {_STREAMING: self._streaming, _TOOLING: self._tool_settings}
-        return self.compiler.pooled(records(placed, self._free_values, most=kb.MAX_FREE_PARAMETERS))
 
     def _free_parameters(self) -> st.SearchStrategy[dict[str, Any]]:
         """Every declared parameter the builder does not couple to another, each optional."""
