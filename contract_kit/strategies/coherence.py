@@ -14,11 +14,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from contract_kit.strategies.images import IMAGE_EXTENSIONS
 from contract_kit.strategies.knowledge import (
     ASSISTANT,
     FORMAT_SCHEMA_KEY,
     FUNCTION_SCHEMA_KEY,
-    IMAGE_EXTENSIONS,
     IMAGE_PART,
     STRICT_KEY,
     TOOL,

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
+from contract_kit.strategies import pools
 from contract_kit.strategies.schema import (
     NumberRange,
     Schema,
@@ -62,9 +63,11 @@ class Compiler:
         overrides: Mapping[str, Override] | None = None,
         formats: Mapping[str, st.SearchStrategy[str]] | None = None,
         max_items: int = DEFAULT_MAX_ITEMS,
+        pool: bool = False,
     ) -> None:
         self.view = view
-        self.text = text if text is not None else st.text(max_size=20)
+        self.text = text if text is not None else pools.remember(st.text(max_size=20), ("", "a"))
+        self.pool = pool
         self.overrides = dict(overrides or {})
         self.formats = dict(formats or {})
         self.max_items = max_items
@@ -79,15 +82,21 @@ class Compiler:
             self._cache[key] = strategy
         return strategy
 
+    def pooled(self, strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T]:
+        """``strategy`` drawn from its samples most of the time, when this compiler pools (see :mod:`pools`)."""
+        return pools.pooled(strategy) if self.pool else strategy
+
     def _build(self, schema: Schema, location: str) -> st.SearchStrategy[Any]:
         values = enum_values(schema)
         if values is not None:
-            return st.sampled_from(values)
+            return pools.choice(values)
         branches = self.view.branches(schema)
         if len(branches) > 1 or branches[0] is not schema:
-            return st.one_of([self.value(branch, location) for branch in branches])
+            return self.pooled(pools.one_of([self.value(branch, location) for branch in branches]))
         kinds = types_of(schema) or _implied_types(schema)
-        return st.one_of([self._typed(schema, kind, location) for kind in kinds])
+        if len(kinds) == 1:
+            return self._typed(schema, kinds[0], location)
+        return self.pooled(pools.one_of([self._typed(schema, kind, location) for kind in kinds]))
 
     def _typed(self, schema: Schema, kind: str, location: str) -> st.SearchStrategy[Any]:
         override = self.overrides.get(location)
@@ -102,10 +111,10 @@ class Compiler:
         if kind == "string":
             return self.string(schema)
         if kind in ("integer", "number"):
-            return numbers(number_range({**schema, "type": kind}))
+            return self.pooled(numbers(number_range({**schema, "type": kind})))
         if kind == "boolean":
-            return st.booleans()
-        return st.none()
+            return pools.choice((False, True))
+        return pools.constant(None)
 
     def object(
         self,
@@ -128,8 +137,13 @@ class Compiler:
             extra = schema.get("additionalProperties")
             if isinstance(extra, Mapping) and extra:  # a map whose values the schema describes
                 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
-                return st.dictionaries(keys, self.value(extra, item(location)), max_size=3)
-            return free_objects(self.text) if extra is not False else st.builds(dict)
+                values = self.value(extra, item(location))
+                entries = pools.samples_of(values)
+                return pools.remember(
+                    st.dictionaries(keys, values, max_size=3),
+                    None if entries is None else ({}, *({"key": entry} for entry in entries)),
+                )
+            return free_objects(self.text) if extra is not False else pools.constant({})
         fixed, optional = dict(fixed or {}), dict(optional or {})
         required = set(self.view.required(schema)) - set(omit)
         always = {name: self.value(props[name], child(location, name)) for name in props if name in required}
@@ -144,14 +158,14 @@ class Compiler:
             for name, sub in props.items()
             if name not in always and name not in omit
         }
-        return records(always, sometimes)
+        return self.pooled(records(always, sometimes))
 
     def array(self, schema: Schema, location: str) -> st.SearchStrategy[list[Any]]:
         items = self.view.items(schema)
         elements = self.value(items, item(location)) if items is not None else json_scalars(self.text)
         low = int(schema.get("minItems", 0))
         high = int(schema.get("maxItems", max(low, self.max_items)))
-        return st.lists(elements, min_size=low, max_size=max(low, high))
+        return self.pooled(pools.lists(elements, low, high))
 
     def string(self, schema: Schema) -> st.SearchStrategy[str]:
         fmt = schema.get("format")
@@ -162,7 +176,17 @@ class Compiler:
         low, high = schema.get("minLength"), schema.get("maxLength")
         if low is None and high is None:
             return self.text
-        return st.text(min_size=int(low or 0), max_size=None if high is None else int(high))
+        low_size, high_size = int(low or 0), None if high is None else int(high)
+        return pools.remember(
+            st.text(min_size=low_size, max_size=high_size), _sized_texts(low_size, high_size)
+        )
+
+
+def _sized_texts(low: int, high: int | None) -> tuple[str, ...] | None:
+    """One string of a length the bounds allow (``None`` when they allow none)."""
+    if high is not None and low > high:
+        return None
+    return ("x" * (low if high == 0 else max(low, 1)),)
 
 
 def records(
@@ -180,21 +204,44 @@ def records(
     fixed = tuple(always.items())
     names = tuple(sometimes or ())
     values = tuple((sometimes or {}).values())
+    samples = pools.record_samples(
+        {name: pools.samples_of(value) for name, value in always.items()},
+        {name: pools.samples_of(value) for name, value in (sometimes or {}).items()},
+    )
     if not names:
         keys = tuple(always)
-        return st.tuples(*always.values()).map(lambda drawn: dict(zip(keys, drawn, strict=True)))
+        fixed_only = st.tuples(*always.values()).map(lambda drawn: dict(zip(keys, drawn, strict=True)))
+        return pools.remember(fixed_only, samples, exhaustive=_every_record(always))
     count = st.integers(0, min(most, len(names)))
     index = st.integers(0, len(names) - 1)
+    for value in (*always.values(), *values):
+        value.validate()  # now rather than in the first draw: a composite's arguments are checked only when drawn
+    return pools.remember(_record(fixed, names, values, count, index), samples)
 
-    def draw_record(draw: st.DrawFn) -> dict[str, Any]:
-        record = {name: draw(value) for name, value in fixed}
-        for _ in range(draw(count)):
-            chosen = draw(index)
-            if names[chosen] not in record:
-                record[names[chosen]] = draw(values[chosen])
-        return record
 
-    return st.composite(draw_record)()
+@st.composite
+def _record(
+    draw: st.DrawFn,
+    fixed: tuple[tuple[str, st.SearchStrategy[Any]], ...],
+    names: tuple[str, ...],
+    values: tuple[st.SearchStrategy[Any], ...],
+    count: st.SearchStrategy[int],
+    index: st.SearchStrategy[int],
+) -> dict[str, Any]:
+    """The draw of :func:`records`, made once at import (``st.composite`` is slow to make)."""
+    record = {name: draw(value) for name, value in fixed}
+    for _ in range(draw(count)):
+        chosen = draw(index)
+        if names[chosen] not in record:
+            record[names[chosen]] = draw(values[chosen])
+    return record
+
+
+def _every_record(always: Mapping[str, st.SearchStrategy[Any]]) -> bool:
+    """Whether :func:`~pools.record_samples` lists every record: every key lists all its values, one has several."""
+    if not all(pools.is_exhaustive(value) for value in always.values()):
+        return False
+    return sum(len(pools.samples_of(value) or ()) > 1 for value in always.values()) <= 1
 
 
 def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:
@@ -207,6 +254,7 @@ def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:
     low, high = _closed_range(bounds)
     choices: list[st.SearchStrategy[Any]] = []
     edges = [e for e in bounds.inclusive_bounds() if INT64[0] <= e <= INT64[1]]
+    samples: list[Any] = list(edges)
     if edges:
         choices.append(st.sampled_from(edges))
     first_int = math.floor(low) + 1 if bounds.low_exclusive and float(low).is_integer() else math.ceil(low)
@@ -214,6 +262,9 @@ def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:
     first_int, last_int = max(first_int, INT64[0]), min(last_int, INT64[1])
     if first_int <= last_int:
         choices.append(st.integers(first_int, last_int))
+        samples.append((first_int + last_int) // 2)
+    if not bounds.integer and low < high:
+        samples.append(low + (high - low) / 2)
     if not bounds.integer:
         choices.append(
             st.floats(
@@ -225,7 +276,7 @@ def numbers(bounds: NumberRange | None) -> st.SearchStrategy[Any]:
                 allow_infinity=False,
             )
         )
-    return st.one_of(choices)
+    return pools.remember(st.one_of(choices), dict.fromkeys(samples) or None)
 
 
 def _closed_range(bounds: NumberRange) -> tuple[float, float]:
@@ -241,13 +292,15 @@ def _closed_range(bounds: NumberRange) -> tuple[float, float]:
 
 
 def json_scalars(text: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
-    return st.one_of(text, st.integers(-1000, 1000), st.booleans(), st.none())
+    return pools.remember(
+        st.one_of(text, st.integers(-1000, 1000), st.booleans(), st.none()), ("a", 1, True, None)
+    )
 
 
 def free_objects(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
     """A small JSON object, for an object schema that declares no properties."""
     keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
-    return st.dictionaries(keys, json_scalars(text), max_size=3)
+    return pools.remember(st.dictionaries(keys, json_scalars(text), max_size=3), ({}, {"a": "ok", "n": 1}))
 
 
 def _implied_types(schema: Schema) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ place and everything else stays derived from the loaded contract:
   called just before (OpenAI chat-completions conventions);
 - image parts carry real images: ``data:`` URIs of decodable PNG, JPEG, GIF
   and WEBP (the formats the vendor's ``detail`` description lists) or
-  http(s) URLs of such files;
+  http(s) URLs of such files (made in :mod:`~contract_kit.strategies.images`);
 - function, participant and response-format names match
   ``^[a-zA-Z0-9_-]{1,64}$`` (the vendor's ``name`` descriptions);
 - function ``parameters`` and ``json_schema.schema`` are JSON Schemas, and a
@@ -24,12 +24,9 @@ place and everything else stays derived from the loaded contract:
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime
 import json
-import struct
-import zlib
 from collections.abc import Mapping
 from functools import cache
 from itertools import permutations
@@ -37,7 +34,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract_kit.strategies import pools
 from contract_kit.strategies.compile import Override
+from contract_kit.strategies.images import image_links, image_urls
 from contract_kit.strategies.schema import Schema, types_of
 
 # --- roles, parts, request fields ---------------------------------------------------------------
@@ -111,17 +110,22 @@ NAMES = (
 @cache
 def texts() -> st.SearchStrategy[str]:
     """Readable multilingual text, and now and then arbitrary Unicode; never empty."""
-    return st.one_of(
+    strategy = st.one_of(
         st.sampled_from(PHRASES),
         st.text(LETTERS, min_size=1, max_size=40),
         st.text(st.characters(codec="utf-8"), min_size=1, max_size=24),
     )
+    return pools.remember(strategy, TEXT_SAMPLES)
+
+
+TEXT_SAMPLES = ("ok", PHRASES[0], PHRASES[4], PHRASES[7])
+"""The texts a precompiled object carries: short, long, multi-byte, emoji."""
 
 
 @cache
 def names() -> st.SearchStrategy[str]:
     """Identifiers like ``get_weather2``: ``^[a-zA-Z0-9_-]{1,64}$`` (one choice per name: generation stays fast)."""
-    return st.sampled_from(NAMES)
+    return pools.remember(st.sampled_from(NAMES), NAMES[:2])
 
 
 @cache
@@ -149,103 +153,11 @@ def stop_values(schema: Schema) -> st.SearchStrategy[Any] | None:
     if types_of(schema) == ("string",):
         return texts()
     if types_of(schema) == ("array",):
-        return st.lists(texts(), min_size=1, max_size=MAX_STOP_SEQUENCES)
+        return pools.lists(texts(), 1, MAX_STOP_SEQUENCES)
     return None
 
 
-# --- images --------------------------------------------------------------------------------------
-
-# Made once with Pillow and checked to decode in tests/strategies/test_strategies.py.
-# JPEG and WEBP need real encoders, so they are constants; PNG and GIF are built
-# per example below, with the drawn size and colour.
-JPEG_IMAGES = (
-    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABsSFBcUERsXFhceHBsgKEIrKCUlKFE6PTBCYFVlZF9VXVtqeJmBanGQc1tdhbWGkJ6jq62rZ4C8yb"
-    "qmx5moq6T/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAAP/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AP//Z",
-    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDACgcHiMeGSgjISMtKygwPGRBPDc3PHtYXUlkkYCZlo+AjIqgtObDoKrarYqMyP/L2u71////m8H//"
-    "//6/+b9//j/2wBDASstLTw1PHZBQXb4pYyl+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj4+Pj/wAARCAAB"
-    "AAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAT/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAAAgT/xAAU"
-    "EQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCYAF7/2Q==",
-)
-WEBP_IMAGES = (
-    "UklGRhwAAABXRUJQVlA4TBAAAAAvAAAAAAdQwOh//wMR0f8A",
-    "UklGRjQAAABXRUJQVlA4ICgAAABwAQCdASoCAAIAB0CWJaACdAFAAAD+5zD/+Fa/la/lavG4ElaswgAA",
-    "UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAEAdQ5CqUp4CBiOh/AAA=",
-)
-IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp")
-IMAGE_HOSTS = ("example.com", "images.example.org", "cdn.example.net")
-_PNG_CHANNELS = {0: 1, 2: 3, 6: 4}  # grey, RGB, RGBA at 8 bits
-PALETTE = ((0, 0, 0, 255), (255, 255, 255, 0), (200, 30, 60, 128), (0, 128, 255, 255), (250, 200, 0, 64))
-
-
-def png_bytes(width: int, height: int, color_type: int, color: tuple[int, ...]) -> bytes:
-    """A valid PNG of one colour, built with zlib: signature, IHDR, IDAT, IEND."""
-    channels = _PNG_CHANNELS[color_type]
-    pixel = bytes(color[:channels]) if channels > 1 else bytes(color[:1])
-    rows = b"".join(b"\x00" + pixel * width for _ in range(height))  # filter 0 on every row
-    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(rows))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def gif_bytes(color: tuple[int, ...]) -> bytes:
-    """A valid 1x1 GIF89a whose one pixel has ``color``.
-
-    The image data is the LZW code stream clear(4), 0, end(5) at 3 bits per
-    code, packed least significant bit first: ``0x44 0x01``.
-    """
-    screen = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0)  # global table of 2 colours
-    palette = bytes(color) + b"\x00\x00\x00"
-    image = b"," + struct.pack("<HHHHB", 0, 0, 1, 1, 0)
-    return screen + palette + image + b"\x02\x02\x44\x01\x00;"
-
-
-def data_uri(mime: str, data: bytes) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-@cache
-def image_data_uris() -> st.SearchStrategy[str]:
-    """``data:`` URIs of small, decodable PNG, JPEG, GIF and WEBP images."""
-    colors = st.sampled_from(PALETTE)
-    pngs = st.builds(
-        png_bytes, st.integers(1, 4), st.integers(1, 4), st.sampled_from(sorted(_PNG_CHANNELS)), colors
-    )
-    gifs = st.builds(gif_bytes, colors.map(lambda color: color[:3]))
-    return st.one_of(
-        pngs.map(lambda data: data_uri("image/png", data)),
-        st.sampled_from(JPEG_IMAGES).map(lambda b64: f"data:image/jpeg;base64,{b64}"),
-        gifs.map(lambda data: data_uri("image/gif", data)),
-        st.sampled_from(WEBP_IMAGES).map(lambda b64: f"data:image/webp;base64,{b64}"),
-    )
-
-
-@cache
-def image_links() -> st.SearchStrategy[str]:
-    """http(s) URLs of image files on reserved example domains (nothing is ever fetched)."""
-    path = st.sampled_from(("cat", "charts/q3", "photos/2024/paris", "a/b/c/d", "img_01"))
-    query = st.sampled_from(("", "?v=2", "?size=small&format=raw"))
-    return st.builds(
-        "{}://{}/{}.{}{}".format,
-        st.sampled_from(("https", "http")),
-        st.sampled_from(IMAGE_HOSTS),
-        path,
-        st.sampled_from(IMAGE_EXTENSIONS),
-        query,
-    )
-
-
-@cache
-def image_urls() -> st.SearchStrategy[str]:
-    return st.one_of(image_data_uris(), image_links())
-
+# --- images: in :mod:`contract_kit.strategies.images` ------------------------------------------------
 
 # --- JSON Schemas: function parameters and response formats -------------------------------------
 
@@ -261,7 +173,8 @@ def json_schemas(*, strict: bool, depth: int = 2) -> st.SearchStrategy[dict[str,
     The smallest one is ``{"type": "object", "properties": {}}``.
     """
     # A copy: the pool is shared, and a test may edit what it was given.
-    return st.sampled_from(schema_pool(strict, depth)).map(copy.deepcopy)
+    pool = schema_pool(strict, depth)
+    return pools.remember(st.sampled_from(pool).map(copy.deepcopy), (pool[0], pool[3], pool[-1]))
 
 
 @cache
@@ -367,8 +280,39 @@ def draw_instance(draw: st.DrawFn, schema: Mapping[str, Any]) -> Any:
 
 
 def arguments(draw: st.DrawFn, parameters: Mapping[str, Any]) -> str:
-    """Tool-call ``arguments``: JSON text of a value the function's own ``parameters`` accept."""
-    return json.dumps(draw_instance(draw, parameters), ensure_ascii=False)
+    """Tool-call ``arguments``: JSON text of a value the function's own ``parameters`` accept.
+
+    One choice most of the time: the smallest or the fullest value, made
+    without drawing; otherwise one drawn field by field.
+    """
+    chosen = draw(_ARGUMENT_CHOICES)
+    value = draw_instance(draw, parameters) if chosen > 1 else _made_instance(parameters, full=chosen == 1)
+    return json.dumps(value, ensure_ascii=False)
+
+
+_ARGUMENT_CHOICES = st.integers(0, 2)
+
+
+def _made_instance(schema: Mapping[str, Any], *, full: bool) -> Any:
+    """The smallest value (required properties, lower bounds) or the fullest one :func:`draw_instance` could draw."""
+    if "enum" in schema:
+        return schema["enum"][-1 if full else 0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        required = set(schema.get("required", ()))
+        properties = schema.get("properties") or {}
+        return {
+            name: _made_instance(sub, full=full)
+            for name, sub in properties.items()
+            if full or name in required
+        }
+    if kind == "array":
+        return [_made_instance(schema.get("items") or {}, full=full)] if full else []
+    if kind in ("integer", "number"):
+        return schema.get("maximum", 1000) if full else schema.get("minimum", -1000)
+    if kind == "boolean":
+        return full
+    return TEXT_SAMPLES[-1 if full else 0]
 
 
 # --- references a schema cannot express -------------------------------------------------------------
@@ -408,7 +352,7 @@ def overrides() -> dict[str, Override]:
         "messages[].content[].image_url.url": _always(image_urls()),
         "messages[].name": _always(names()),
         "tools[].function.name": _always(names()),  # then made distinct per request (distinct_names)
-        "tool_choice.function.name": _always(st.just(DECLARED_TOOL)),
+        "tool_choice.function.name": _always(pools.constant(DECLARED_TOOL)),
         "response_format.json_schema.name": _always(names()),
         "stop": stop_values,
     }

@@ -6,10 +6,10 @@ comes from :mod:`contract_kit.strategies.knowledge`. The builder draws in
 dependency order, so coherence holds by construction and nothing is filtered:
 
 1. ``tools`` (unique names; ``parameters`` are JSON Schemas, strict ones strict);
-2. the conversation: an optional instruction, then user turns with assistant
-   replies; an assistant's ``tool_calls`` name declared tools with arguments
-   their parameters accept, and the ``tool`` messages that follow answer
-   exactly those ids;
+2. the conversation (:mod:`~contract_kit.strategies.conversation`): an optional
+   instruction, then user turns with assistant replies; an assistant's
+   ``tool_calls`` name declared tools with arguments their parameters accept,
+   and the ``tool`` messages that follow answer exactly those ids;
 3. every other parameter the schema declares, each optional;
 4. ``tool_choice`` (a declared name) and ``parallel_tool_calls`` only with
    tools; ``stream_options`` only with ``stream: true``.
@@ -21,20 +21,17 @@ optional piece shrinks away, so a failing example shrinks toward
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
 from contract_kit.strategies import knowledge as kb
+from contract_kit.strategies import pools
 from contract_kit.strategies.compile import Compiler, Override, child, records
-from contract_kit.strategies.schema import Schema, SchemaView, types_of
-
-Tool = dict[str, Any]
-Message = dict[str, Any]
-_CALLS = "messages[].tool_calls[]"
-_COIN = st.booleans()
+from contract_kit.strategies.conversation import ConversationBuilder, Tool
+from contract_kit.strategies.schema import Schema, SchemaView
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ class RequestBuilder:
                 schema, "response_format.json_schema", kb.FORMAT_SCHEMA_KEY
             ),
         }
-        self.compiler = Compiler(self.view, text=kb.texts(), overrides=hooks, formats=kb.formats())
+        self.compiler = Compiler(self.view, text=kb.texts(), overrides=hooks, formats=kb.formats(), pool=True)
         self.shapes = self.view.tagged_branches(
             self.view.items(self.props.get("messages") or {}) or {}, "role"
         )
@@ -95,12 +92,12 @@ class RequestBuilder:
 
     def _free_parameters(self) -> st.SearchStrategy[dict[str, Any]]:
         """Every declared parameter the builder does not couple to another, each optional."""
-        free = {
+        self._free_values = {
             name: self.compiler.value(schema, name)
             for name, schema in self.props.items()
             if name not in kb.COUPLED_FIELDS
         }
-        return records({}, free, most=kb.MAX_FREE_PARAMETERS)
+        return self.compiler.pooled(records({}, self._free_values, most=kb.MAX_FREE_PARAMETERS))
 
     def _stream_settings(self) -> st.SearchStrategy[dict[str, Any]]:
         if "stream" not in self.props:
@@ -108,10 +105,10 @@ class RequestBuilder:
         optional = {}
         if "stream_options" in self.props:
             optional["stream_options"] = self.compiler.value(self.props["stream_options"], "stream_options")
-        streaming = records({"stream": st.just(True)}, optional)
-        not_streaming = st.sampled_from([{}, {"stream": False}])
+        streaming = self.compiler.pooled(records({"stream": pools.constant(True)}, optional))
+        not_streaming = pools.choice([{}, {"stream": False}])
         if self.options.stream is None:
-            return st.one_of(not_streaming, streaming)
+            return self.compiler.pooled(pools.one_of([not_streaming, streaming]))
         return streaming if self.options.stream else not_streaming
 
     def _tool_lists(self) -> st.SearchStrategy[list[Tool]]:
@@ -125,8 +122,16 @@ class RequestBuilder:
         def draw_tools(draw: st.DrawFn) -> list[Tool]:
             return [_named(draw(tool), name) for name in draw(names)]
 
-        tools = st.composite(draw_tools)()
-        return tools if self.options.tools else st.one_of(st.just([]), tools)
+        samples = pools.samples_of(tool)
+        tools = self.compiler.pooled(
+            pools.remember(
+                st.composite(draw_tools)(),
+                None if samples is None else [[_named(sample, kb.NAMES[0])] for sample in samples],
+            )
+        )
+        return (
+            tools if self.options.tools else self.compiler.pooled(pools.one_of([pools.constant([]), tools]))
+        )
 
     def _tool_setting_values(self) -> st.SearchStrategy[dict[str, Any]]:
         """``tool_choice`` (names left as :data:`~knowledge.DECLARED_TOOL`) and ``parallel_tool_calls``."""
@@ -135,7 +140,7 @@ class RequestBuilder:
             for name in ("tool_choice", "parallel_tool_calls")
             if name in self.props
         }
-        return records({}, optional)
+        return self.compiler.pooled(records({}, optional))
 
     def _schema_holder(
         self, schema: Schema, location: str, schema_key: str
@@ -157,191 +162,26 @@ class RequestBuilder:
             strict = draw(strict_values)
             return {**draw(holders[strict is True]), kb.STRICT_KEY: strict}
 
-        return st.one_of(holders[False], st.composite(draw_with_strict)())
-
-
-class ConversationBuilder:
-    """Messages in an order a real client sends, each shaped by its role's branch of the schema."""
-
-    def __init__(self, request: RequestBuilder) -> None:
-        self.request = request
-        self.view = request.view
-        self.compiler = request.compiler
-        self.shapes = request.shapes
-        options = request.options
-        self.max_turns = max(1, options.max_turns)
-        self.turns = st.integers(1, self.max_turns)
-        roles = [role for role in kb.INSTRUCTION_ROLES if role in self.shapes]
-        self.instruction = st.one_of([self._plain_message(role) for role in roles]) if roles else None
-        self.users = {final: self._user_message(final) for final in (False, True)}
-        self.can_call = kb.ASSISTANT in self.shapes and kb.TOOL in self.shapes
-        if kb.ASSISTANT in self.shapes:
-            self.reply = self._assistant_reply()
-        if self.can_call:
-            self._prepare_tool_exchange()
-
-    def draw(self, draw: st.DrawFn, tools: Sequence[Tool]) -> list[Message]:
-        messages: list[Message] = []
-        if self.instruction is not None and draw(_COIN):
-            messages.append(draw(self.instruction))
-        turns = draw(self.turns)
-        for turn in range(turns):
-            final = turn == turns - 1
-            messages.append(draw(self.users[final]))
-            if tools and self.can_call and draw(_COIN):
-                messages.extend(self._draw_tool_exchange(draw, tools, len(messages)))
-                if final:
-                    break
-            if not final and kb.ASSISTANT in self.shapes:
-                messages.append(draw(self.reply))
-        return messages
-
-    # -- plain messages --------------------------------------------------------------------------
-    def _plain_message(self, role: str) -> st.SearchStrategy[Message]:
-        fixed = {"role": st.just(role)}
-        if self.view.prop(self.shapes[role], "content") is not None:
-            fixed["content"] = self._content(role)
-        return self.compiler.object(self.shapes[role], "messages[]", fixed=fixed)
-
-    def _user_message(self, final: bool) -> st.SearchStrategy[Message]:
-        if kb.USER not in self.shapes:
-            return self._plain_message(next(iter(self.shapes)))
-        options = self.request.options
-        image_required = final and options.images is True
-        content = self._content(
-            kb.USER, parts_only=final and options.parts is True, image_required=image_required
+        with_strict = pools.remember(
+            st.composite(draw_with_strict)(), self._strict_samples(holders, strict_values)
         )
-        return self.compiler.object(
-            self.shapes[kb.USER], "messages[]", fixed={"role": st.just(kb.USER), "content": content}
-        )
+        return self.compiler.pooled(pools.one_of([holders[False], with_strict]))
 
-    def _assistant_reply(self) -> st.SearchStrategy[Message]:
-        """Text (maybe in parts), or a refusal; never an empty message."""
-        shape = self.shapes[kb.ASSISTANT]
-        role = {"role": st.just(kb.ASSISTANT)}
-        text = self.compiler.object(
-            shape,
-            "messages[]",
-            fixed={**role, "content": self._content(kb.ASSISTANT)},
-            omit={"tool_calls", "refusal"},
-        )
-        if self.view.prop(shape, "refusal") is None:
-            return text
-        refusal = self.compiler.object(
-            shape, "messages[]", fixed={**role, "refusal": kb.texts()}, omit={"tool_calls", "content"}
-        )
-        return st.one_of(text, refusal)
-
-    # -- content ---------------------------------------------------------------------------------
-    def _content(
-        self, role: str, *, parts_only: bool = False, image_required: bool = False
-    ) -> st.SearchStrategy[Any]:
-        """Text, or a non-empty list of the parts this role's schema allows."""
-        schema = self.view.prop(self.shapes[role], "content") or {}
-        takes_text = "string" in branch_types(self.view, schema)
-        text = kb.texts()
-        shapes = self._part_shapes(self.view.array_branch(schema))
-        if not shapes:
-            return text
-        parts = self._parts(shapes)
-        if image_required and kb.IMAGE_PART in shapes:
-            image = self._part(shapes[kb.IMAGE_PART])
-            parts = st.tuples(st.one_of(st.just([]), parts), image).map(lambda pair: [*pair[0], pair[1]])
-        if parts_only or image_required or not takes_text:
-            return parts
-        return st.one_of(text, parts)
-
-    def _part_shapes(self, array: Schema | None) -> dict[str, Schema]:
-        if array is None:
-            return {}
-        shapes = self.view.tagged_branches(self.view.items(array) or {}, "type")
-        if self.request.options.images is False:
-            shapes.pop(kb.IMAGE_PART, None)
-        return shapes
-
-    def _part(self, shape: Schema) -> st.SearchStrategy[dict[str, Any]]:
-        return self.compiler.object(shape, "messages[].content[]")
-
-    def _parts(self, shapes: Mapping[str, Schema]) -> st.SearchStrategy[list[dict[str, Any]]]:
-        """A list of parts; a refusal part stands alone (the vendor: "exactly one of type refusal")."""
-        combinable = [self._part(shape) for kind, shape in shapes.items() if kind != kb.REFUSAL_PART]
-        choices: list[st.SearchStrategy[list[dict[str, Any]]]] = []
-        if combinable:
-            choices.append(st.lists(st.one_of(combinable), min_size=1, max_size=3))
-        if kb.REFUSAL_PART in shapes:
-            choices.append(self._part(shapes[kb.REFUSAL_PART]).map(lambda part: [part]))
-        return st.one_of(choices)
-
-    # -- tool calls and their results ------------------------------------------------------------
-    def _prepare_tool_exchange(self) -> None:
-        assistant, tool = self.shapes[kb.ASSISTANT], self.shapes[kb.TOOL]
-        call_schema = self._function_call_branch(
-            self.view.items(self.view.prop(assistant, "tool_calls") or {}) or {}
-        )
-        function_schema = self.view.prop(call_schema, "function") or {}
-        refusal = self.view.prop(assistant, "refusal")
-        null_refusal = refusal is not None and "null" in branch_types(self.view, refusal)
-        self.caller = self.compiler.object(
-            assistant,
-            "messages[]",
-            fixed={"role": st.just(kb.ASSISTANT)},
-            optional={"refusal": st.none()} if null_refusal else {},
-            omit={"tool_calls", *(() if null_refusal else ("refusal",))},
-        )
-        self.call = self.compiler.object(call_schema, _CALLS, omit={"id", "function"})
-        self.function = self.compiler.object(
-            function_schema, child(_CALLS, "function"), omit={"name", "arguments"}
-        )
-        name = self.view.prop(tool, "name")
-        self.result_names = st.sampled_from(
-            ["absent", "name", "null"]
-            if name is not None and "null" in branch_types(self.view, name)
-            else ["absent", "name"]
-        )
-        self.result = self.compiler.object(
-            tool, "messages[]", fixed={"role": st.just(kb.TOOL)}, omit={"tool_call_id", "name"}
-        )
-
-    def _function_call_branch(self, call_schema: Schema) -> Schema:
-        """A tool call is a union in some documents (function | custom): the branch with ``function``."""
-        for branch in self.view.branches(call_schema):
-            if "function" in self.view.properties(branch):
-                return branch
-        return call_schema
-
-    def _draw_tool_exchange(self, draw: st.DrawFn, tools: Sequence[Tool], position: int) -> list[Message]:
-        """An assistant message calling declared tools, then one ``tool`` answer per call id, in order."""
-        count = draw(st.integers(1, len(tools)))
-        calls = [
-            self._draw_call(draw, draw(st.sampled_from(tools)), f"call_{position}_{index}_")
-            for index in range(count)
+    @staticmethod
+    def _strict_samples(
+        holders: Mapping[bool, st.SearchStrategy[dict[str, Any]]], strict_values: st.SearchStrategy[Any]
+    ) -> list[dict[str, Any]] | None:
+        """Each ``strict`` value on the fullest holder of its kind (the open holders' own samples come first)."""
+        strict_samples = pools.samples_of(strict_values)
+        strict_held, open_held = pools.samples_of(holders[True]), pools.samples_of(holders[False])
+        if strict_samples is None or strict_held is None or open_held is None:
+            return None
+        return [
+            {**(strict_held if strict is True else open_held)[-1], kb.STRICT_KEY: strict}
+            for strict in strict_samples
         ]
-        caller = {**draw(self.caller), "tool_calls": calls}
-        return [caller, *[self._draw_result(draw, call) for call in calls]]
-
-    def _draw_call(self, draw: st.DrawFn, tool: Tool, id_prefix: str) -> dict[str, Any]:
-        declared = tool["function"]
-        parameters = declared.get(kb.FUNCTION_SCHEMA_KEY) or {"type": "object"}
-        function = {
-            **draw(self.function),
-            "name": declared["name"],
-            "arguments": kb.arguments(draw, parameters),
-        }
-        return {"id": id_prefix + draw(kb.call_ids()), **draw(self.call), "function": function}
-
-    def _draw_result(self, draw: st.DrawFn, call: Mapping[str, Any]) -> Message:
-        result = {**draw(self.result), "tool_call_id": call["id"]}
-        naming = draw(self.result_names)
-        if naming != "absent":
-            result["name"] = call["function"]["name"] if naming == "name" else None
-        return result
 
 
 def _named(tool: Tool, name: str) -> Tool:
     """``tool`` with its function renamed: the request's names come as one distinct set."""
     return {**tool, "function": {**tool.get("function", {}), "name": name}}
-
-
-def branch_types(view: SchemaView, schema: Schema) -> set[str]:
-    """Every JSON type any branch of ``schema`` allows."""
-    return {kind for branch in view.branches(schema) for kind in types_of(branch)}

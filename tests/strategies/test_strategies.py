@@ -28,10 +28,10 @@ from contract_kit.strategies import (
     chat_responses,
     chat_streams,
     coherence_problems,
+    images,
     invalid_chat_requests,
     raw_request_violations,
 )
-from contract_kit.strategies import knowledge as kb
 from contract_kit.strategies.mutations import SiteFinder
 from contract_kit.strategies.schema import SchemaView
 from contract_kit.validation import json_path
@@ -155,18 +155,18 @@ def decode(url: str) -> Image.Image:
     return image
 
 
-@pytest.mark.parametrize("b64", kb.JPEG_IMAGES + kb.WEBP_IMAGES)
+@pytest.mark.parametrize("b64", images.JPEG_IMAGES + images.WEBP_IMAGES)
 def test_embedded_jpeg_and_webp_images_decode(b64: str) -> None:
     assert decode(f"data:image/{'jpeg' if b64.startswith('/9j') else 'webp'};base64,{b64}").size[0] >= 1
 
 
 @pytest.mark.parametrize("color_type", [0, 2, 6])
 def test_built_png_and_gif_images_decode_with_their_size_and_colour(color_type: int) -> None:
-    png = Image.open(io.BytesIO(kb.png_bytes(3, 2, color_type, (200, 30, 60, 128))))
+    png = Image.open(io.BytesIO(images.png_bytes(3, 2, color_type, (200, 30, 60, 128))))
     png.load()
     assert png.size == (3, 2)
     assert png.mode == {0: "L", 2: "RGB", 6: "RGBA"}[color_type]
-    gif = Image.open(io.BytesIO(kb.gif_bytes((200, 30, 60))))
+    gif = Image.open(io.BytesIO(images.gif_bytes((200, 30, 60))))
     assert gif.convert("RGB").getpixel((0, 0)) == (200, 30, 60)
 
 
@@ -179,7 +179,7 @@ def test_every_data_uri_is_a_decodable_image_of_its_mime_type(request: dict[str,
         if url.startswith("data:"):
             decode(url)
         else:
-            assert url.split("?")[0].rsplit(".", 1)[1] in kb.IMAGE_EXTENSIONS
+            assert url.split("?")[0].rsplit(".", 1)[1] in images.IMAGE_EXTENSIONS
 
 
 # -- derived from the contract -------------------------------------------------------------------------
