@@ -174,12 +174,12 @@ def _console_line(line: str) -> None:
 
 def _scenario_of(handler: Any) -> Any:
     """The scenario slots of the call just answered, when the handler records calls (the mock)."""
-    if not hasattr(handler, "calls"):
+    if not hasattr(handler, "call_log"):
         return None
 
     def describe(request: Any, response: Any) -> str:
-        calls = handler.calls
-        plan = calls[-1].plan if calls else []
+        last = handler.call_log.last()  # the newest call only: reading every kept call would cost O(log)
+        plan = last.plan if last is not None else []
         return ", ".join(str(part.get("scenario", "")) for part in plan)
 
     return describe
