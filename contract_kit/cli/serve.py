@@ -67,6 +67,11 @@ def add_parser(sub: Any) -> None:
         help="an origin browsers may call from (repeatable, '*' for any; default: loopback origins only)",
     )
     serve.add_argument("--quiet", action="store_true", help="no console line per request")
+    serve.add_argument(
+        "--no-answer-check",
+        action="store_true",
+        help="do not check each generated answer against the document before sending it (benchmarks only)",
+    )
     proxy = serve.add_argument_group("proxy (a validating, recording proxy in front of the live API)")
     proxy.add_argument("--proxy", default=None, metavar="URL", help="forward every request to this base URL")
     proxy.add_argument(
@@ -198,7 +203,11 @@ def _handler(args: argparse.Namespace, contract: Any) -> Any:
     from contract_kit.mock import MockService  # start-up cost
 
     service = MockService(
-        contract, seed=args.seed, require_auth=not args.no_auth, max_body_bytes=args.max_body_bytes
+        contract,
+        seed=args.seed,
+        require_auth=not args.no_auth,
+        max_body_bytes=args.max_body_bytes,
+        check_answers=not args.no_answer_check,
     )
     if args.rules:
         service.rules.load(_read_rules(args.rules))
