@@ -157,8 +157,8 @@ class PacedChunks:
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._plain:
-            for chunk in filter(None, self._chunks):
-                yield chunk
+            for write in filter(None, self._chunks):
+                yield write
             return
         for delay, chunk in self._delays():
             if delay > 0:
