@@ -4,7 +4,10 @@ Tests that only ever see ``"string"`` (what schema-driven mocks return) miss
 bugs that real text exposes: a UI that breaks on long paragraphs, a parser that
 trips on punctuation, a stop sequence that never fires. So the mock writes
 English built from a small vocabulary and sentence templates, seeded by the
-engine's RNG so the same request gives the same words.
+engine's RNG so the same request gives the same words. Sentences are dealt
+from precomputed decks (each template filled with vocabulary once per process,
+from a fixed seed), so a sentence costs two draws, and its token count is known
+when it is dealt: the writers count as they write instead of re-tokenizing.
 
 Tokens are counted with a deliberately simple rule: every run of word
 characters is one token and every other non-space character is one token.
