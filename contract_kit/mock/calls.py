@@ -84,19 +84,31 @@ def _sensitive(name: str) -> bool:
 
 
 class PendingCall:
-    """A call as the service hands it over: the response body still bytes, parsed when a test reads it.
+    """A call as the service hands it over: request and response bodies still bytes, parsed when a test
+    reads them.
 
-    Keeping a call costs the hot path a few references; ``Call`` is built the
-    first time the log is read (``calls``, ``GET /_contract/calls``), once.
+    Keeping a call costs the hot path a few references, and the log holds no
+    parsed JSON for the garbage collector to walk; ``Call`` is built the first
+    time the log is read (``calls``, ``GET /_contract/calls``), once.
     ``headers`` are already stripped of credentials: a key is never kept, not
     even until the log is read.
     """
 
-    __slots__ = ("_call", "_fields", "session")
+    __slots__ = ("_call", "_fields", "_request_body", "plan", "session")
 
-    def __init__(self, *, response_body: bytes | None, session: str | None, **fields: Any) -> None:
+    def __init__(
+        self,
+        *,
+        request_body: bytes | None,
+        response_body: bytes | None,
+        plan: list[dict[str, Any]],
+        session: str | None,
+        **fields: Any,
+    ) -> None:
         self._fields = fields
         self._fields["response_body"] = response_body
+        self._request_body = request_body
+        self.plan = plan
         self.session = session
         self._call: Call | None = None
 
@@ -104,12 +116,15 @@ class PendingCall:
         if self._call is None:
             fields = self._fields
             chunks = fields["chunks"]
+            raw = self._request_body
             self._call = Call(
                 **{
                     **fields,
+                    "body": None if raw is None else _json.loads(raw),
                     "response_body": _json_or_none(fields["response_body"]),
                     "chunks": None if chunks is None else list(chunks),
                 },
+                plan=self.plan,
                 session=self.session,
             )
         return self._call
@@ -181,6 +196,11 @@ class CallLog:
         with self._lock:
             newest = self._calls[-1][0] if self._calls else None
         return newest.call() if isinstance(newest, PendingCall) else newest
+
+    def last_plan(self) -> list[dict[str, Any]]:
+        """The newest call's scenario plan (``[]`` with no call), without building the call."""
+        with self._lock:
+            return self._calls[-1][0].plan if self._calls else []
 
     def clear(self, session: str | None = None) -> None:
         """Forget every call, or only one session's."""

@@ -344,7 +344,7 @@ class MockService:
             method=request.method,
             path=request.path,
             headers=safe_headers(request.headers),
-            body=body,
+            request_body=request.body if body is not None else None,  # parsed again only when read
             raw_body=raw,
             status=response.status,
             response_headers=list(response.headers),
