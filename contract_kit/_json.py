@@ -41,6 +41,15 @@ def dumps_sorted(value: Any) -> str:
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def dumps_canonical(value: Any) -> bytes | None:
+    """Compact sorted-key JSON bytes in one orjson call, or ``None`` for what orjson refuses
+    (nesting past 255 levels, integers past 64 bits, non-string keys, values that are not JSON)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
 def json_type(value: Any) -> str:
     """The JSON Schema type name of a parsed JSON value (``bool`` is ``boolean``, not ``integer``)."""
     if value is None:

@@ -69,6 +69,11 @@ def add_parser(sub: Any) -> None:
         help="an origin browsers may call from (repeatable, '*' for any; default: loopback origins only)",
     )
     serve.add_argument("--quiet", action="store_true", help="no console line per request")
+    serve.add_argument(
+        "--no-answer-check",
+        action="store_true",
+        help="do not check each generated answer against the document before sending it (benchmarks only)",
+    )
     proxy = serve.add_argument_group("proxy (a validating, recording proxy in front of the live API)")
     proxy.add_argument("--proxy", default=None, metavar="URL", help="forward every request to this base URL")
     proxy.add_argument(
@@ -184,12 +189,11 @@ def _console_line(line: str) -> None:
 
 def _scenario_of(handler: Any) -> Any:
     """The scenario slots of the call just answered, when the handler records calls (the mock)."""
-    if not hasattr(handler, "calls"):
+    if not hasattr(handler, "call_log"):
         return None
 
     def describe(request: Any, response: Any) -> str:
-        calls = handler.calls
-        plan = calls[-1].plan if calls else []
+        plan = handler.call_log.last_plan()  # the newest call's plan only: no call is built for a line
         return ", ".join(str(part.get("scenario", "")) for part in plan)
 
     return describe
@@ -209,7 +213,11 @@ def _handler(args: argparse.Namespace, documents: Any) -> Any:
     from contract_kit.mock import MockService  # start-up cost
 
     service = MockService(
-        documents, seed=args.seed, require_auth=not args.no_auth, max_body_bytes=args.max_body_bytes
+        documents,
+        seed=args.seed,
+        require_auth=not args.no_auth,
+        max_body_bytes=args.max_body_bytes,
+        check_answers=not args.no_answer_check,
     )
     if args.rules:
         service.rules.load(_read_rules(args.rules))

@@ -75,6 +75,7 @@ class Contract:
     _checks_by_argument: dict[tuple[int | str, str], SchemaCheck | None] = field(
         default_factory=dict, repr=False
     )
+    _facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- schemas ---------------------------------------------------------
     @property
@@ -113,34 +114,48 @@ class Contract:
                 return key
         return None
 
+    def _memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """What the mock asks on every request, read from the document once (like the compiled checks)."""
+        try:
+            return self._facts[name]
+        except KeyError:
+            value = self._facts[name] = compute()
+            return value
+
     @property
     def models(self) -> list[str]:
         """The model names the request schema allows (empty when it allows any string)."""
+        return list(self._memo("models", self._models))
+
+    def _models(self) -> tuple[str, ...]:
         schema = self.request_schema
         if not isinstance(schema, dict):
-            return []
+            return ()
         model = _property_schema(schema, schema, "model")
-        return [m for m in _allowed_values(schema, model) or [] if isinstance(m, str)]
+        return tuple(m for m in _allowed_values(schema, model) or [] if isinstance(m, str))
 
     @property
     def api_key_locations(self) -> list[tuple[str, str]]:
         """``(in, name)`` of each ``apiKey`` security scheme the operation accepts (Azure: header ``api-key``)."""
+        return list(self._memo("api_key_locations", self._api_key_locations))
+
+    def _api_key_locations(self) -> tuple[tuple[str, str], ...]:
         requirements = self.document["paths"][self.path]["post"].get(
             "security", self.document.get("security")
         )
         schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
         names = sorted({name for req in requirements or [] if isinstance(req, dict) for name in req})
         found = [deref(self.document, schemes.get(name)) for name in names]
-        return [
+        return tuple(
             (str(s.get("in")), str(s.get("name")))
             for s in found
             if isinstance(s, dict) and s.get("type") == "apiKey" and s.get("in") in ("header", "query")
-        ]
+        )
 
     @property
     def required_query(self) -> dict[str, str]:
         """The operation's required query parameters (Azure: ``api-version``) with suggested values."""
-        return self._suggested_parameters("query")
+        return dict(self._memo("required_query", lambda: self._suggested_parameters("query")))
 
     def _suggested_parameters(self, location: str) -> dict[str, str]:
         """Each required parameter ``in: location`` (path-level ones included) with a value the document

@@ -22,11 +22,18 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from contract_kit.errors import EngineRequestError
-from contract_kit.mock.content import count_tokens, cut_at_stop, truncate_tokens, words, write_prose
+from contract_kit.mock.content import (
+    count_tokens,
+    cut_at_stop,
+    truncate_tokens,
+    words,
+    write_prose,
+    write_prose_counted,
+)
 from contract_kit.mock.instances import generate_instance, generation_deadline
 from contract_kit.mock.scenarios import FixedReply, Refusal, Reply, Thinking
 from contract_kit.validation import stop_sequences
@@ -56,11 +63,14 @@ class AnswerPlan:
     tool_calls: tuple[PlannedToolCall, ...] = ()
     refusal: str | None = None
     finish_reason: str = "stop"
+    content_tokens: int | None = field(default=None, compare=False, repr=False)
+    """``content``'s tokens when the writer counted them already (else counted here)."""
 
     @property
     def tokens(self) -> int:
         calls = sum(call.tokens for call in self.tool_calls)
-        return count_tokens(self.content) + count_tokens(self.refusal or "") + calls
+        content = count_tokens(self.content) if self.content_tokens is None else self.content_tokens
+        return content + (count_tokens(self.refusal) if self.refusal else 0) + calls
 
 
 OUT_OF_BUDGET = AnswerPlan(finish_reason="length")
@@ -89,16 +99,35 @@ def generate_answer(
         return _tool_answer(functions, rng, budget)
     if response_format_type(request) in ("json_object", "json_schema"):
         return _json_answer(request, rng, topic, budget)
-    text = write_prose(rng, topic, rng.randint(20, 140), about_image=has_image)
-    text, _stopped = cut_at_stop(text, stop_sequences(request))
-    return _fit(text, budget)
+    return _prose_answer(request, rng, topic, has_image, budget)
 
 
-def _fit(text: str, budget: int | None) -> AnswerPlan:
+def _prose_answer(
+    request: Mapping[str, Any], rng: random.Random, topic: str, has_image: bool, budget: int | None
+) -> AnswerPlan:
+    """Prose cut at the first stop string, then to the budget.
+
+    Without stop strings, writing stops one token past the budget: the first
+    ``budget`` tokens and whether there were more are all the answer needs, and
+    they are those of the unbounded text (it is written sentence by sentence).
+    """
+    target = 20 + int(rng.random() * 121)
+    stops = stop_sequences(request)
+    if budget is not None and not stops:
+        target = min(target, budget + 1)
+    text, tokens = write_prose_counted(rng, topic, target, about_image=has_image)
+    if stops:
+        text, stopped = cut_at_stop(text, stops)
+        tokens = count_tokens(text) if stopped else tokens
+    return _fit(text, budget, tokens)
+
+
+def _fit(text: str, budget: int | None, tokens: int | None = None) -> AnswerPlan:
     """Content within ``budget`` tokens; ``length`` when it had to be cut."""
-    if budget is None or count_tokens(text) <= budget:
-        return AnswerPlan(content=text)
-    return AnswerPlan(content=truncate_tokens(text, budget), finish_reason="length")
+    counted = count_tokens(text) if tokens is None else tokens
+    if budget is None or counted <= budget:
+        return AnswerPlan(content=text, content_tokens=counted)
+    return AnswerPlan(content=truncate_tokens(text, budget), finish_reason="length", content_tokens=budget)
 
 
 def response_format_type(request: Mapping[str, Any]) -> str | None:

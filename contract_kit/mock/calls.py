@@ -17,6 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from contract_kit import _json
@@ -73,7 +74,69 @@ class Call:
 
 def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The request headers minus every one whose name looks like a credential."""
-    return {name.lower(): value for name, value in headers.items() if not SENSITIVE_HEADER.search(name)}
+    return {name.lower(): value for name, value in headers.items() if not _sensitive(name)}
+
+
+@lru_cache(maxsize=1024)
+def _sensitive(name: str) -> bool:
+    """Whether a header name looks like a credential; clients send the same few names every call."""
+    return SENSITIVE_HEADER.search(name) is not None
+
+
+class PendingCall:
+    """A call as the service hands it over: request and response bodies still bytes, parsed when a test
+    reads them.
+
+    Keeping a call costs the hot path a few references, and the log holds no
+    parsed JSON for the garbage collector to walk; ``Call`` is built the first
+    time the log is read (``calls``, ``GET /_contract/calls``), once.
+    ``headers`` are already stripped of credentials: a key is never kept, not
+    even until the log is read.
+    """
+
+    __slots__ = ("_call", "_fields", "_request_body", "plan", "session")
+
+    def __init__(
+        self,
+        *,
+        request_body: bytes | None,
+        response_body: bytes | None,
+        plan: list[dict[str, Any]],
+        session: str | None,
+        **fields: Any,
+    ) -> None:
+        self._fields = fields
+        self._fields["response_body"] = response_body
+        self._request_body = request_body
+        self.plan = plan
+        self.session = session
+        self._call: Call | None = None
+
+    def call(self) -> Call:
+        if self._call is None:
+            fields = self._fields
+            chunks = fields["chunks"]
+            raw = self._request_body
+            self._call = Call(
+                **{
+                    **fields,
+                    "body": None if raw is None else _json.loads(raw),
+                    "response_body": _json_or_none(fields["response_body"]),
+                    "chunks": None if chunks is None else list(chunks),
+                },
+                plan=self.plan,
+                session=self.session,
+            )
+        return self._call
+
+
+def _json_or_none(raw: bytes | None) -> Any:
+    if raw is None:
+        return None
+    try:
+        return _json.loads(raw)
+    except ValueError:
+        return None
 
 
 def call_size(kept_body: int, response: int) -> int:
@@ -109,11 +172,11 @@ class CallLog:
     def __init__(self, max_calls: int = MAX_CALLS, max_bytes: int = MAX_CALLS_BYTES) -> None:
         self.max_calls = max_calls
         self.max_bytes = max_bytes
-        self._calls: deque[tuple[Call, int]] = deque()
+        self._calls: deque[tuple[Call | PendingCall, int]] = deque()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def append(self, call: Call, size: int) -> None:
+    def append(self, call: Call | PendingCall, size: int) -> None:
         """Keep ``call``, counted as ``size`` bytes (see :func:`call_size`); evict the oldest past a bound."""
         with self._lock:
             self._calls.append((call, size))
@@ -125,7 +188,19 @@ class CallLog:
     def snapshot(self, session: str | None = None) -> list[Call]:
         """The kept calls, oldest first; only one session's when ``session`` is given."""
         with self._lock:
-            return [call for call, _size in self._calls if session is None or call.session == session]
+            kept = [call for call, _size in self._calls if session is None or call.session == session]
+        return [call.call() if isinstance(call, PendingCall) else call for call in kept]
+
+    def last(self) -> Call | None:
+        """The newest kept call, read without building the others."""
+        with self._lock:
+            newest = self._calls[-1][0] if self._calls else None
+        return newest.call() if isinstance(newest, PendingCall) else newest
+
+    def last_plan(self) -> list[dict[str, Any]]:
+        """The newest call's scenario plan (``[]`` with no call), without building the call."""
+        with self._lock:
+            return self._calls[-1][0].plan if self._calls else []
 
     def clear(self, session: str | None = None) -> None:
         """Forget every call, or only one session's."""

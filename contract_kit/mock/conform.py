@@ -6,10 +6,14 @@ Also what the document says about a request beyond its body: where its
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import jsonschema_rs
+
 from contract_kit import _json
+from contract_kit.defaults import SSE_TYPE
 from contract_kit.mock.fit import fit
 from contract_kit.mock.types import MockRequest, MockResponse
 
@@ -22,6 +26,38 @@ def conformed(contract: Any, answer: Any, content_type: str = "application/json"
     if check is None or check.is_valid(answer):
         return answer
     return fit(answer, contract.response_schema(status, content_type))  # type: ignore[attr-defined]
+
+
+def conformed_chunks(contract: Any, chunks: list[Any]) -> list[Any]:
+    """A stream's chunks checked in one compiled-validator call (an array of chunks), not one per chunk;
+    when one does not conform, each is checked and fitted as :func:`conformed` does."""
+    lookup = getattr(contract, "response_check", None)
+    check = lookup(200, SSE_TYPE) if callable(lookup) else None
+    if check is None:
+        return chunks
+    batch = _batch_validator(check)
+    if batch is not None and batch.is_valid(chunks):
+        return chunks
+    return [conformed(contract, chunk, SSE_TYPE) for chunk in chunks]
+
+
+_BATCHES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_NO_BATCH = object()
+
+
+def _batch_validator(check: Any) -> Any:
+    """A validator for a list of what ``check`` validates, compiled once per check; ``None`` when the
+    schema has a ``$ref`` (it would not resolve from inside a wrapper) or is not a check of ours."""
+    batch = _BATCHES.get(check, None)
+    if batch is None:
+        schema = getattr(check, "schema", None)
+        if not isinstance(schema, (dict, bool)) or "$ref" in _json.dumps(schema).decode():
+            batch = _NO_BATCH
+        else:
+            formats = bool(getattr(check, "formats", False))
+            batch = jsonschema_rs.validator_for({"type": "array", "items": schema}, validate_formats=formats)
+        _BATCHES[check] = batch
+    return None if batch is _NO_BATCH else batch
 
 
 def fitted_error(contract: Any, response: MockResponse) -> MockResponse:

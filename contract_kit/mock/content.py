@@ -4,7 +4,10 @@ Tests that only ever see ``"string"`` (what schema-driven mocks return) miss
 bugs that real text exposes: a UI that breaks on long paragraphs, a parser that
 trips on punctuation, a stop sequence that never fires. So the mock writes
 English built from a small vocabulary and sentence templates, seeded by the
-engine's RNG so the same request gives the same words.
+engine's RNG so the same request gives the same words. Sentences are dealt
+from precomputed decks (each template filled with vocabulary once per process,
+from a fixed seed), so a sentence costs two draws, and its token count is known
+when it is dealt: the writers count as they write instead of re-tokenizing.
 
 Tokens are counted with a deliberately simple rule: every run of word
 characters is one token and every other non-space character is one token.
@@ -18,10 +21,13 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import islice
 from string import Formatter
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+_SPACED_TOKEN = re.compile(r"\s*(?:\w+|[^\w\s])")
 
 ADJECTIVES = (
     "practical",
@@ -115,6 +121,16 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
+def count_prompt_tokens(text: str) -> int:
+    """:func:`count_tokens`, cached for short texts: a test sends the same messages again and again."""
+    return _cached_count(text) if len(text) <= _CACHED_TEXT else count_tokens(text)
+
+
+@lru_cache(maxsize=1024)
+def _cached_count(text: str) -> int:
+    return count_tokens(text)
+
+
 def truncate_tokens(text: str, limit: int) -> str:
     """The longest prefix of ``text`` holding at most ``limit`` tokens, cut at a token end.
 
@@ -123,12 +139,8 @@ def truncate_tokens(text: str, limit: int) -> str:
     """
     if limit <= 0:
         return ""
-    if count_tokens(text) <= limit:
-        return text
-    for index, match in enumerate(_TOKEN.finditer(text), start=1):
-        if index == limit:
-            return text[: match.end()]
-    return text
+    last = next(islice(_TOKEN.finditer(text), limit - 1, None), None)
+    return text if last is None else text[: last.end()]
 
 
 def split_on_tokens(text: str, rng: random.Random, *, most: int = 4) -> list[str]:
@@ -137,17 +149,19 @@ def split_on_tokens(text: str, rng: random.Random, *, most: int = 4) -> list[str
     Whitespace stays attached to the token after it, so ``"".join`` gives
     back ``text`` exactly.
     """
-    ends = [match.end() for match in _TOKEN.finditer(text)]
+    tokens = _SPACED_TOKEN.findall(text)  # each token with the whitespace before it
+    if not tokens:
+        return [text] if text else []
     pieces: list[str] = []
-    start, index = 0, 0
-    while index < len(ends):
-        index = min(len(ends), index + rng.randint(1, most))
-        stop = ends[index - 1] if index < len(ends) else len(text)
-        pieces.append(text[start:stop])
-        start = stop
-    if start < len(text):
-        pieces.append(text[start:])
-    return [piece for piece in pieces if piece]
+    index, count = 0, len(tokens)
+    while index < count:
+        step = 1 + int(rng.random() * most)
+        pieces.append("".join(tokens[index : index + step]))
+        index += step
+    tail = len(text) - sum(map(len, pieces))
+    if tail:
+        pieces[-1] += text[-tail:]  # trailing whitespace rides with the last piece
+    return pieces
 
 
 # --- stop sequences ---------------------------------------------------------------------------
@@ -171,11 +185,24 @@ def cut_at_stop(text: str, stops: Iterable[str]) -> tuple[str, bool]:
 
 def pick_topic(text: str, rng: random.Random) -> str:
     """A keyword from the user's last message, so replies read as answers to it."""
-    words: list[str] = [w for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", text) if w.lower() not in STOPWORDS]
-    if not words:
+    longest = _topic_words(text) if len(text) <= _CACHED_TEXT else _longest_words(text)
+    if not longest:
         return "this question"
-    longest = sorted(set(words), key=lambda w: (-len(w), w))[:3]
-    return rng.choice(longest).lower()
+    return longest[int(rng.random() * len(longest))].lower()
+
+
+_CACHED_TEXT = 4096
+"""Texts up to this long have their topic words cached: tests and clients repeat their prompts."""
+
+
+@lru_cache(maxsize=512)
+def _topic_words(text: str) -> tuple[str, ...]:
+    return _longest_words(text)
+
+
+def _longest_words(text: str) -> tuple[str, ...]:
+    words = {w for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", text) if w.lower() not in STOPWORDS}
+    return tuple(sorted(words, key=lambda w: (-len(w), w))[:3])
 
 
 @cache
@@ -184,12 +211,10 @@ def _fields(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in Formatter().parse(template) if name)
 
 
-def _fill(template: str, topic: str, rng: random.Random) -> str:
+def _fill(template: str, rng: random.Random) -> str:
+    """The template with vocabulary drawn from ``rng``; its topic slots become markers (:class:`_Topic`)."""
     fields = _fields(template)
-    values: dict[str, str] = {}
-    if "topic" in fields or "Topic" in fields:
-        values["topic"] = topic
-        values["Topic"] = topic[:1].upper() + topic[1:]
+    values: dict[str, str] = {"topic": _TOPIC, "Topic": _TITLE}
     if fields & _NOUN_FIELDS:
         noun, noun2 = rng.sample(NOUNS, 2)
         values.update(noun=noun, noun2=noun2, Noun=noun.capitalize())
@@ -203,56 +228,157 @@ def _fill(template: str, topic: str, rng: random.Random) -> str:
 
 
 _NOUN_FIELDS = frozenset({"noun", "noun2", "Noun"})
+_TOPIC, _TITLE = "\x00", "\x01"
+"""Where a dealt sentence takes the topic (as is, capitalised): filled per request, never in a deck."""
+VARIANTS = 48
+"""Fillings kept per template: enough that sentences rarely repeat, few enough to build in a millisecond."""
+ORDERS = 16
+"""Shuffled orders kept per deck: a deck is dealt in one of them, chosen by the request's RNG."""
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """A template filled with vocabulary, its topic slots still open, its tokens counted once."""
+
+    text: str
+    tokens: int
+    """Tokens without the topic: topic slots sit between spaces or punctuation, so counts add up."""
+    topics: int
+
+
+@dataclass(frozen=True)
+class _DeckSpec:
+    """Precomputed fillings of every template and shuffled orders to deal them in."""
+
+    variants: tuple[tuple[_Sentence, ...], ...]
+    orders: tuple[tuple[int, ...], ...]
+
+
+@cache
+def _deck_spec(templates: tuple[str, ...]) -> _DeckSpec:
+    """Built once per template set, from a fixed seed, so every process deals the same sentences."""
+    rng = random.Random("contract-kit decks\x00" + "\x00".join(templates))
+    variants = tuple(_variants(template, rng) for template in templates)
+    orders = []
+    for _ in range(ORDERS):
+        order = list(range(len(templates)))
+        rng.shuffle(order)
+        orders.append(tuple(order))
+    return _DeckSpec(variants, tuple(orders))
+
+
+def _variants(template: str, rng: random.Random) -> tuple[_Sentence, ...]:
+    fixed = not (_fields(template) - {"topic", "Topic"})
+    texts = dict.fromkeys(_fill(template, rng) for _ in range(1 if fixed else VARIANTS))
+    return tuple(_sentence(text) for text in texts)
+
+
+def _sentence(text: str) -> _Sentence:
+    slots = text.count(_TOPIC) + text.count(_TITLE)
+    return _Sentence(text, count_tokens(text.replace(_TOPIC, " ").replace(_TITLE, " ")), slots)
+
+
+class _Topic:
+    """The topic as a sentence takes it, with its token count, computed once per answer."""
+
+    def __init__(self, topic: str) -> None:
+        self.text = topic
+        self.title = topic[:1].upper() + topic[1:]
+        self.tokens = count_tokens(topic)
+
+    def place(self, sentence: _Sentence) -> tuple[str, int]:
+        if not sentence.topics:
+            return sentence.text, sentence.tokens
+        text = sentence.text.replace(_TOPIC, self.text).replace(_TITLE, self.title)
+        return text, sentence.tokens + sentence.topics * self.tokens
+
+
+def _pick(options: Sequence[_Sentence], rng: random.Random) -> _Sentence:
+    return options[int(rng.random() * len(options))]
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    """An integer in ``[low, high]``: one C-level draw, where ``randint`` costs several Python calls."""
+    return low + int(rng.random() * (high - low + 1))
 
 
 class _Deck:
-    """Templates dealt without replacement, reshuffled when spent, so sentences rarely repeat."""
+    """Templates dealt without replacement, reshuffled when spent, so sentences rarely repeat.
 
-    def __init__(self, templates: Sequence[str], rng: random.Random) -> None:
-        self._templates = list(templates)
+    Each template's fillings are precomputed (:func:`_deck_spec`); dealing a
+    sentence costs two draws and, when it names the topic, one replace.
+    """
+
+    def __init__(self, templates: tuple[str, ...], rng: random.Random, topic: _Topic) -> None:
+        self._spec = _deck_spec(templates)
         self._rng = rng
-        self._left: list[str] = []
+        self._topic = topic
+        self._left: list[int] = []
 
-    def deal(self) -> str:
+    def deal(self) -> tuple[str, int]:
+        """A sentence and its token count."""
         if not self._left:
-            self._left = self._templates[:]
-            self._rng.shuffle(self._left)
-        return self._left.pop()
+            self._left = list(self._spec.orders[int(self._rng.random() * ORDERS)])
+        options = self._spec.variants[self._left.pop()]
+        return self._topic.place(_pick(options, self._rng))
+
+
+_REASONING_OPENER = REASONING_TEMPLATES[:1]
+_REASONING_BODY = REASONING_TEMPLATES[1:]
 
 
 def write_prose(rng: random.Random, topic: str, tokens: int, *, about_image: bool = False) -> str:
-    """An answer of about ``tokens`` tokens (at least that many, before truncation).
+    """An answer of about ``tokens`` tokens (at least that many, before truncation)."""
+    return write_prose_counted(rng, topic, tokens, about_image=about_image)[0]
+
+
+def write_prose_counted(
+    rng: random.Random, topic: str, tokens: int, *, about_image: bool = False
+) -> tuple[str, int]:
+    """:func:`write_prose` and its token count, counted as it is written rather than re-tokenized.
 
     Paragraphs of two to four sentences, sometimes a short bulleted list, so
     the text has the line breaks and markdown a real answer has.
     """
-    sentences, bullets = _Deck(CONTENT_TEMPLATES, rng), _Deck(BULLET_TEMPLATES, rng)
+    placed = _Topic(topic)
+    sentences, bullets = _Deck(CONTENT_TEMPLATES, rng, placed), _Deck(BULLET_TEMPLATES, rng, placed)
     parts: list[str] = []
     counted = 0  # parts meet at whitespace, so their token counts add up
     if about_image:
-        parts.append(_fill(rng.choice(IMAGE_OPENERS), topic, rng) + " ")
-        counted += count_tokens(parts[-1])
+        openers = _deck_spec(IMAGE_OPENERS).variants
+        text, count = placed.place(_pick(openers[int(rng.random() * len(openers))], rng))
+        parts.append(text + " ")
+        counted += count
     while counted < tokens:
-        if parts and rng.random() < 0.2:
-            items = [_fill(bullets.deal(), topic, rng) for _ in range(rng.randint(2, 3))]
-            parts.append("\n\n" + "\n".join(items) + "\n\n")
+        dealt = bullets if parts and rng.random() < 0.2 else sentences
+        pieces = [
+            dealt.deal() for _ in range(_between(rng, 2, 3) if dealt is bullets else _between(rng, 2, 4))
+        ]
+        counted += sum(count for _text, count in pieces)
+        if dealt is bullets:
+            parts.append("\n\n" + "\n".join(text for text, _count in pieces) + "\n\n")
         else:
-            paragraph = [_fill(sentences.deal(), topic, rng) for _ in range(rng.randint(2, 4))]
             joiner = "" if not parts or parts[-1].endswith("\n") else "\n\n"
-            parts.append(joiner + " ".join(paragraph))
-        counted += count_tokens(parts[-1])
-    return "".join(parts).strip()
+            parts.append(joiner + " ".join(text for text, _count in pieces))
+    return "".join(parts).strip(), counted
 
 
 def write_reasoning(rng: random.Random, topic: str, tokens: int) -> str:
     """A chain of thought of about ``tokens`` tokens, in the vendor example's voice."""
-    deck = _Deck(REASONING_TEMPLATES[1:], rng)
-    sentences = [_fill(REASONING_TEMPLATES[0], topic, rng)]
-    counted = count_tokens(sentences[0])  # sentences meet at a space, so counts add up
+    return write_reasoning_counted(rng, topic, tokens)[0]
+
+
+def write_reasoning_counted(rng: random.Random, topic: str, tokens: int) -> tuple[str, int]:
+    """:func:`write_reasoning` and its token count (sentences meet at a space, so counts add up)."""
+    placed = _Topic(topic)
+    deck = _Deck(_REASONING_BODY, rng, placed)
+    opener, counted = placed.place(_pick(_deck_spec(_REASONING_OPENER).variants[0], rng))
+    sentences = [opener]
     while counted < tokens:
-        sentences.append(_fill(deck.deal(), topic, rng))
-        counted += count_tokens(sentences[-1])
-    return " ".join(sentences) + "\n"
+        text, count = deck.deal()
+        sentences.append(text)
+        counted += count
+    return " ".join(sentences) + "\n", counted
 
 
 def words(rng: random.Random, count: int) -> str:

@@ -59,17 +59,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contract_kit import _json
 from contract_kit.defaults import DEFAULT_MODEL, PROFILES
 from contract_kit.errors import ConfigError, EngineRequestError, ProfileError
 from contract_kit.mock.answers import (
     OUT_OF_BUDGET,
-    AnswerPlan,
     PlannedToolCall,
     fixed_answer,
     generate_answer,
 )
 from contract_kit.mock.budget import check_request_budget
-from contract_kit.mock.content import count_tokens, pick_topic, truncate_tokens, write_reasoning
+from contract_kit.mock.content import (
+    count_prompt_tokens,
+    count_tokens,
+    pick_topic,
+    truncate_tokens,
+    write_reasoning_counted,
+)
 from contract_kit.mock.render import render_chunks, render_json
 from contract_kit.mock.scenarios import FixedReply, Reply, Thinking
 
@@ -171,15 +177,16 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
     rng = request_rng(request, opts.seed)
     completion_id = "chatcmpl-" + call_id(uuid_like(rng), opts.call)
     topic, has_image = _topic(request, rng)
-    reasoning = _reasoning(rng, topic, opts)
-    if isinstance(opts.reply, Thinking):
-        reasoning, answer = _all_reasoning(request, rng, reasoning, topic, opts)
-    elif opts.reply is not None:
-        answer = fixed_answer(opts.reply, rng)
+    budget = token_budget(request)
+    reasoning, reasoning_tokens = _reasoning(rng, topic, opts, budget)
+    if opts.reply is not None:
+        answer = fixed_answer(opts.reply, rng)  # verbatim; ``thinking`` answers nothing
+    elif budget is not None and reasoning_tokens >= budget:
+        answer = OUT_OF_BUDGET  # the model was still thinking when it was stopped
     else:
-        reasoning, answer = _within_budget(request, rng, reasoning, topic, has_image)
+        remaining = None if budget is None else budget - reasoning_tokens
+        answer = generate_answer(request, rng, topic, has_image, remaining)
     prompt, images = prompt_tokens(request)
-    reasoning_tokens = count_tokens(reasoning)
     usage = Usage(prompt, reasoning_tokens + answer.tokens, reasoning_tokens, images)
     return GeneratedCompletion(
         content=answer.content,
@@ -194,42 +201,35 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
     )
 
 
-def _within_budget(
-    request: Mapping[str, Any], rng: random.Random, reasoning: str, topic: str, has_image: bool
-) -> tuple[str, AnswerPlan]:
-    """Reasoning first, then the answer in what is left, as a thinking model spends its budget.
+def _reasoning(rng: random.Random, topic: str, opts: EngineOptions, budget: int | None) -> tuple[str, int]:
+    """The chain of thought (observed profile only) and its tokens, within its share of the budget.
 
-    Reasoning that fills the whole budget leaves no room: the model was still
-    thinking when it was stopped, so the answer is empty and ends ``length``.
+    Reasoning comes first, as a thinking model spends its budget: at most half
+    of a budget of :data:`MIN_ANSWER_BUDGET` or more, all of a smaller one (then
+    no answer starts); the ``thinking`` scenario spends the whole budget on it.
+    It is written from an RNG of its own and only as far as its share, so a
+    bounded answer stays a prefix of the unbounded one at a fraction of the work.
+    A scenario's fixed reply keeps its reasoning verbatim.
     """
-    budget = token_budget(request)
-    if budget is not None and budget >= MIN_ANSWER_BUDGET:
-        reasoning = truncate_tokens(reasoning, min(count_tokens(reasoning), budget // 2))
-    if budget is not None and count_tokens(reasoning) >= budget:
-        return truncate_tokens(reasoning, budget), OUT_OF_BUDGET
-    remaining = None if budget is None else budget - count_tokens(reasoning)
-    return reasoning, generate_answer(request, rng, topic, has_image, remaining)
-
-
-def _all_reasoning(
-    request: Mapping[str, Any], rng: random.Random, reasoning: str, topic: str, opts: EngineOptions
-) -> tuple[str, AnswerPlan]:
-    """The ``thinking`` scenario: reasoning fills the whole budget and no answer starts."""
-    budget = token_budget(request)
-    if opts.profile == "observed" and budget is not None and count_tokens(reasoning) < budget:
-        reasoning = write_reasoning(rng, topic, budget)
-    return (reasoning if budget is None else truncate_tokens(reasoning, budget)), fixed_answer(
-        Thinking(), rng
-    )
-
-
-def _reasoning(rng: random.Random, topic: str, opts: EngineOptions) -> str:
-    """The chain of thought (observed profile only); a scenario may fix it."""
     if opts.profile != "observed":
-        return ""
+        return "", 0
     if isinstance(opts.reply, Reply) and opts.reply.reasoning is not None:
-        return opts.reply.reasoning
-    return write_reasoning(rng, topic, rng.randint(30, 140))
+        return opts.reply.reasoning, count_tokens(opts.reply.reasoning)
+    target = 30 + int(rng.random() * 111)
+    thoughts = random.Random(rng.getrandbits(64))
+    if isinstance(opts.reply, Thinking):
+        share = budget
+        target = target if budget is None else budget
+    elif opts.reply is not None:
+        share = None
+    elif budget is not None and budget >= MIN_ANSWER_BUDGET:
+        share = budget // 2
+    else:
+        share = budget
+    text, tokens = write_reasoning_counted(thoughts, topic, target if share is None else min(target, share))
+    if share is not None and tokens > share:
+        return truncate_tokens(text, share), share
+    return text, tokens
 
 
 # --- determinism ------------------------------------------------------------------------------
@@ -240,12 +240,25 @@ def request_rng(request: Mapping[str, Any], default_seed: int) -> random.Random:
     seed = request.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
         seed = default_seed
-    hashed = {
-        key: _bounded(value, HASHED_DEPTH) for key, value in request.items() if key not in _UNHASHED_KEYS
-    }
-    canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    digest = hashlib.sha256(f"{seed}\x00{canonical}".encode()).digest()
+    hashed = {key: value for key, value in request.items() if key not in _UNHASHED_KEYS}
+    digest = hashlib.sha256(f"{seed}\x00".encode() + canonical_bytes(hashed)).digest()
     return random.Random(int.from_bytes(digest, "big"))
+
+
+def canonical_bytes(value: Mapping[str, Any]) -> bytes:
+    """Sorted-key compact JSON of the request, in one orjson call for any ordinary request.
+
+    orjson refuses what a request may still hold (nesting past its 255 levels,
+    an integer past 64 bits, a non-JSON value from a direct caller): then the
+    standard library writes it, with what lies deeper than :data:`HASHED_DEPTH`
+    replaced by its type name (see ``_bounded``).
+    """
+    fast = _json.dumps_canonical(value)
+    if fast is not None:
+        return fast
+    bounded = _bounded(value, HASHED_DEPTH)
+    text = json.dumps(bounded, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _bounded(value: Any, depth: int) -> Any:
@@ -264,17 +277,24 @@ def _bounded(value: Any, depth: int) -> Any:
     return value
 
 
+_ID_STRIDE = 0x9E3779B97F4A7C15F39CC0605CEDC835
+"""Odd, so ``base + call * stride`` (mod 2**128) differs for every call number: ids from a counter."""
+
+
 def call_id(base: str, call: int) -> str:
-    """``base`` for the first call, then a different UUID-shaped id per call number."""
+    """``base`` for the first call, then a different UUID-shaped id per call number (no hashing)."""
     if call == 0:
         return base
-    h = hashlib.sha256(f"{base}\x00{call}".encode()).hexdigest()[:32]
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return _uuid_shape((int(base.replace("-", ""), 16) + call * _ID_STRIDE) % (1 << 128))
 
 
 def uuid_like(rng: random.Random) -> str:
     """A UUID-shaped hex id (the live API's ``chatcmpl-`` ids look like this)."""
-    h = f"{rng.getrandbits(128):032x}"
+    return _uuid_shape(rng.getrandbits(128))
+
+
+def _uuid_shape(number: int) -> str:
+    h = f"{number:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -310,7 +330,7 @@ def prompt_tokens(request: Mapping[str, Any]) -> tuple[int, int]:
     for message in messages if isinstance(messages, list) else []:
         if not isinstance(message, Mapping):
             continue
-        text += MESSAGE_OVERHEAD + count_tokens(_message_text(message))
+        text += MESSAGE_OVERHEAD + count_prompt_tokens(_message_text(message))
         images += sum(_image_cost(part) for part in _parts(message.get("content")))
     tools = request.get("tools")
     if isinstance(tools, list) and tools:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from contract_kit.contract import Contract, ContractSet
     from contract_kit.mock.transports.server import BackgroundServer
 
-MARKER_OPTIONS = ("seed", "require_auth", "base_urls", "scenarios", "clock")
+MARKER_OPTIONS = ("seed", "require_auth", "base_urls", "scenarios", "clock", "check_answers")
 
 
 class RuleBuilder:
@@ -156,9 +156,12 @@ class ChatMock(_Scripted, AbstractContextManager["ChatMock"]):
         base_urls: str | Iterable[str] | None = None,
         scenarios: Sequence[Any] = (),
         clock: Callable[[], int] | int | None = None,
+        check_answers: bool = True,
     ) -> None:
         self.contract = contract
-        self.service = MockService(contract, seed=seed, require_auth=require_auth, clock=clock)
+        self.service = MockService(
+            contract, seed=seed, require_auth=require_auth, clock=clock, check_answers=check_answers
+        )
         if base_urls is None:
             base_urls = contract.api_roots
         self.base_urls = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
@@ -211,10 +214,13 @@ class ChatServer(_Scripted, AbstractContextManager["ChatServer"]):
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], int] | int | None = None,
+        check_answers: bool = True,
     ) -> None:
 
         self.contract = contract
-        self.service = MockService(contract, seed=seed, require_auth=require_auth, clock=clock)
+        self.service = MockService(
+            contract, seed=seed, require_auth=require_auth, clock=clock, check_answers=check_answers
+        )
         self.server: BackgroundServer = BackgroundServer(
             make_app(self.service), host=host, port=port, base_path=contract.api_root_path
         )

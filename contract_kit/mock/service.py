@@ -53,8 +53,14 @@ from typing import Any, Protocol
 from contract_kit import _json
 from contract_kit.contract import ContractSet, load_contract
 from contract_kit.errors import ConfigError, ControlRequestError, NoRuleMatchedError
-from contract_kit.mock.calls import Call, CallLog, call_size, excerpt, safe_headers
-from contract_kit.mock.conform import conformed, fitted_error, has_document_api_key, missing_query
+from contract_kit.mock.calls import Call, CallLog, PendingCall, call_size, excerpt, safe_headers
+from contract_kit.mock.conform import (
+    conformed,
+    conformed_chunks,
+    fitted_error,
+    has_document_api_key,
+    missing_query,
+)
 from contract_kit.mock.control import CONTROL_PREFIX, ControlPlane, ScenarioSessions, session_name
 from contract_kit.mock.conversation import tool_message_problem
 from contract_kit.mock.engine import (
@@ -120,6 +126,7 @@ class MockService:
         clock: Callable[[], int] | int | None = None,
         max_calls: int = DEFAULT_MAX_CALLS,
         max_calls_bytes: int = MAX_CALLS_BYTES,
+        check_answers: bool = True,
     ) -> None:
         if isinstance(contract_or_profile, str):
             contract_or_profile = load_contract(profile=contract_or_profile)
@@ -140,7 +147,12 @@ class MockService:
         self.sessions = ScenarioSessions(self.scenarios)
         self.rules = RuleBook()  # reply rules matched on the request (``rules.py``); after the queue
         self.clock = as_clock(clock)
+        self.check_answers = check_answers
+        """Check each answer against the loaded document before it leaves (fitting one that does not
+        conform). One compiled-validator call per answer; ``False`` only for benchmarks."""
         self._counter = itertools.count()
+        self._request_ids = itertools.count()
+        self._request_id_prefix = uuid.uuid4().hex[:16]  # unique per service, then a counter per request
         self.call_log = CallLog(max_calls=max_calls, max_bytes=max_calls_bytes)
         self.control = ControlPlane(self.sessions, self.call_log, self.rules)
 
@@ -163,7 +175,9 @@ class MockService:
             return self._guarded(request, self.control)
         state: dict[str, Any] = {"body": None, "plan": [], "rejected": False, "session": None}
         response = self._guarded(request, lambda r: self._serve(r, state))
-        response.headers.append(("x-request-id", f"req_{uuid.uuid4().hex}"))
+        response.headers.append(
+            ("x-request-id", f"req_{self._request_id_prefix}{next(self._request_ids):016x}")
+        )
         self._record(request, state, response)
         return response
 
@@ -341,35 +355,42 @@ class MockService:
         except EngineRequestError as exc:
             raise _Reject(error_response(400, str(exc), param=exc.param)) from None
         if body.get("stream") is True:
-            rendered = render_chunks(completion, body, options)
-            chunks = [conformed(self.contract, chunk, "text/event-stream") for chunk in rendered]
+            chunks = render_chunks(completion, body, options)
+            if self.check_answers:
+                chunks = conformed_chunks(self.contract, chunks)
             return MockResponse(200, list(_STREAM_HEADERS), chunks=sse_events(chunks))
-        return json_response(200, conformed(self.contract, render_json(completion, body, options)))
+        answer = render_json(completion, body, options)
+        return json_response(200, conformed(self.contract, answer) if self.check_answers else answer)
 
     # --- recording ------------------------------------------------------------------------------
 
     def _record(self, request: MockRequest, state: dict[str, Any], response: MockResponse) -> None:
-        """Keep the call; a rejected request keeps only an excerpt of its body (see ``calls``)."""
+        """Keep the call; a rejected request keeps only an excerpt of its body (see ``calls``).
+
+        The response body stays bytes until a test reads the log (:class:`PendingCall`).
+        """
         body = state["body"]
         if state["rejected"]:
             body = None
         raw = None if body is not None else excerpt(request.body)
-        call = Call(
+        chunks = response.chunks
+        call = PendingCall(
             method=request.method,
             path=request.path,
             headers=safe_headers(request.headers),
-            body=body,
+            request_body=request.body if body is not None else None,  # parsed again only when read
             raw_body=raw,
             status=response.status,
             response_headers=list(response.headers),
-            response_body=_json_or_none(response.body),
-            chunks=None if response.chunks is None else list(response.chunks),
+            response_body=response.body,
+            chunks=chunks,
             plan=state["plan"],
             session=state["session"],
             body_size=len(request.body),
         )
         kept = len(request.body) if body is not None else len(raw or b"")
-        self.call_log.append(call, call_size(kept, len(response.full_body())))
+        sent = len(response.body or b"") if chunks is None else sum(map(len, chunks))
+        self.call_log.append(call, call_size(kept, sent))
 
 
 def violation_param(violation: Violation) -> str | None:
@@ -427,12 +448,3 @@ def _scenario_error(scenario: ErrorReply) -> MockResponse:
     if scenario.retry_after is not None:
         response.headers.append(("retry-after", str(math.ceil(scenario.retry_after))))
     return response
-
-
-def _json_or_none(raw: bytes | None) -> Any:
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None

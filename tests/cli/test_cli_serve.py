@@ -162,3 +162,17 @@ def test_serve_proxy_writes_the_report_at_shutdown_and_never_shows_the_key(tmp_p
     assert "POST /v1/chat/completions 200" in err and "undocumented-field" in err
     written = report.read_text() + "".join(p.read_text() for p in (tmp_path / "rec").glob("*.yaml"))
     assert STANDIN_KEY not in err + written
+
+
+def test_no_answer_check_still_serves_conforming_answers() -> None:
+    """The benchmark switch: answers are sent unchecked, and the mock's own answers conform anyway."""
+    from contract_kit import load_contract
+
+    contract = load_contract("observed")
+    chat = {"model": MODEL, "messages": [{"role": "user", "content": "ping"}]}
+    with serving("--no-answer-check", "--no-auth", "--quiet") as (url, process):
+        answer = httpx.post(url + "/v1/chat/completions", json=chat)
+        streamed = httpx.post(url + "/v1/chat/completions", json={**chat, "stream": True})
+        stopped_stderr(process)
+    assert answer.status_code == 200 and contract.validate_response(answer.json()) == []
+    assert streamed.status_code == 200 and streamed.text.endswith("data: [DONE]\n\n")

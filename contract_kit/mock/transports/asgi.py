@@ -143,12 +143,15 @@ class MockASGIApp:
             await send_whole(send, self._too_large())
             return
         request = _to_mock_request(scope, body)
-        response = await (
-            self._answer_in_thread(request) if self.offload and _may_be_heavy(body) else self._answer(request)
+        response, start = (
+            await self._answer_in_thread(request)
+            if self.offload and _may_be_heavy(body)
+            else self._answer_now(request)
         )
         if scope.get("http_version") == "1.0":
             response = as_one_body(response)
-        await send(start_message(response))
+            start = start_message(response)
+        await send(start)
         await send_until_gone(send, receive, response)
 
     def _foreign_host(self, scope: Scope) -> MockResponse | None:
@@ -192,26 +195,25 @@ class MockASGIApp:
         message = f"Request body is larger than the mock server's limit of {self.max_body_bytes} bytes."
         return _error(413, message, code="request_too_large")
 
-    async def _answer_in_thread(self, request: MockRequest) -> MockResponse:
+    async def _answer_in_thread(self, request: MockRequest) -> tuple[MockResponse, Message]:
         return await asyncio.to_thread(self._answer_now, request)
 
-    async def _answer(self, request: MockRequest) -> MockResponse:
-        """The handler's response, called directly: for an ordinary request it is
-        sync, CPU-bound and fast, and a thread hop would cost more than the call."""
-        return self._answer_now(request)
+    def _answer_now(self, request: MockRequest) -> tuple[MockResponse, Message]:
+        """The handler's response and its start message, or a 500 for the handler failing
+        or for a header that is not latin-1 (which fails only when encoded).
 
-    def _answer_now(self, request: MockRequest) -> MockResponse:
-        """The handler's response, or a 500 for it failing or for a header that
-        is not latin-1 (which fails only when encoded)."""
+        Called directly for an ordinary request: it is sync, CPU-bound and fast,
+        and a thread hop would cost more than the call.
+        """
         try:
             response = self.handler(request)
-            start_message(response)
-            return response
+            return response, start_message(response)
         except Exception as exc:
             logger.exception("mock handler failed for %s %s", request.method, request.path)
-            return _error(
+            failed = _error(
                 500, f"The mock handler raised {type(exc).__name__}: {exc}", code="mock_handler_error"
             )
+            return failed, start_message(failed)
 
 
 def make_app(

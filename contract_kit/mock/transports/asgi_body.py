@@ -10,7 +10,7 @@ moves the bytes and gives up at the right moment.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from contract_kit.mock.transports.routing import PacedChunks, wire_headers
@@ -57,9 +57,15 @@ async def read_body(scope: Scope, receive: Receive, limit: int, timeout: float) 
     if declared is not None and declared > limit:
         return None
     try:
+        if _TIMEOUT is not None:  # Python 3.11+: a deadline on this task, no second task per request
+            async with _TIMEOUT(timeout):
+                return await _receive_body(receive, limit)
         return await asyncio.wait_for(_receive_body(receive, limit), timeout)
     except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
         raise BodyTimeout from None
+
+
+_TIMEOUT: Any = getattr(asyncio, "timeout", None)
 
 
 async def _receive_body(receive: Receive, limit: int) -> bytes | None:
@@ -98,8 +104,23 @@ async def _send_body(send: Send, response: MockResponse) -> None:
             await asyncio.sleep(response.first_byte_delay)
         await send({"type": "http.response.body", "body": response.body or b"", "more_body": False})
         return
+    if response.chunks is not None and not response.cut and not _is_paced(response):
+        await _send_chunks(send, response.chunks)
+        return
     async for chunk in _ASGIChunks(response):
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _send_chunks(send: Send, chunks: Sequence[bytes]) -> None:
+    """A stream with no latency scheduled: a plain loop, one write per chunk, then the end.
+
+    No async generator and no sleep check per chunk: on a served stream those
+    cost more than the write itself.
+    """
+    for chunk in chunks:
+        if chunk:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 

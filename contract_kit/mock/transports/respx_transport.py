@@ -25,9 +25,11 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import respx
+from respx.models import SideEffectError
 from respx.patterns import M, Pattern
 
 from contract_kit.defaults import DEFAULT_BASE_URL
@@ -62,21 +64,33 @@ def to_mock_request(request: httpx.Request) -> MockRequest:
         method=request.method,
         url=str(request.url),
         path=request.url.path,
-        headers={name.lower(): value for name, value in request.headers.items()},
+        headers=_header_dict(request.headers),
         body=request.content,
     )
 
 
-def to_httpx_response(response: MockResponse) -> httpx.Response:
+def _header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """``{name.lower(): value}`` as ``headers.items()`` gives it (repeats joined with ``", "``), with the
+    encoding looked up once: ``items()`` looks it up twice per header, which costs more than the rest."""
+    encoding = headers.encoding
+    found: dict[str, str] = {}
+    for raw_name, raw_value in headers.raw:
+        name, value = raw_name.decode(encoding).lower(), raw_value.decode(encoding)
+        found[name] = f"{found[name]}, {value}" if name in found else value
+    return found
+
+
+def to_httpx_response(response: MockResponse, request: httpx.Request | None = None) -> httpx.Response:
     """A plain body becomes a ``ByteStream`` that respx pre-reads (so the
     recorded ``route.calls.last.response.content`` works); anything paced or
-    cut keeps its own stream."""
+    cut keeps its own stream. With ``request`` attached, respx does not clone
+    the response for it."""
     headers = wire_headers(response)
     if needs_paced_stream(response):
         stream: httpx.SyncByteStream = ChunkStream(response)
     else:
         stream = httpx.ByteStream(response.body or b"")
-    return httpx.Response(response.status, headers=headers, stream=stream)
+    return httpx.Response(response.status, headers=headers, stream=stream, request=request)
 
 
 def side_effect(handler: Handler) -> Callable[[httpx.Request], httpx.Response]:
@@ -86,9 +100,38 @@ def side_effect(handler: Handler) -> Callable[[httpx.Request], httpx.Response]:
     its own traceback instead of a 500 the client might retry."""
 
     def respond(request: httpx.Request) -> httpx.Response:
-        return to_httpx_response(handler(to_mock_request(request)))
+        return to_httpx_response(handler(to_mock_request(request)), request)
 
     return respond
+
+
+class HandlerRoute(respx.Route):
+    """A respx route that calls the mock's own side effect directly.
+
+    respx inspects a side effect's signature on every call (to pass ``route=``
+    to those that ask); the handler never asks, so that per-call cost is
+    skipped for it. Anything else set as ``side_effect`` (a test may replace
+    it) goes through respx's own path, unchanged.
+    """
+
+    direct: Callable[[httpx.Request], httpx.Response] | None = None
+
+    def _call_side_effect(self, effect: Any, request: httpx.Request, **kwargs: Any) -> Any:
+        direct = self.direct
+        if direct is None or effect is not direct or kwargs:
+            return super()._call_side_effect(effect, request, **kwargs)
+        try:
+            return direct(request)
+        except Exception as error:
+            raise SideEffectError(self, origin=error) from error
+
+
+def _handler_route(
+    router: respx.Router, pattern: Pattern, name: str, effect: Callable[[httpx.Request], httpx.Response]
+) -> respx.Route:
+    route = HandlerRoute(pattern)
+    route.direct = effect
+    return router.add(route.mock(side_effect=effect), name=name)
 
 
 def _origin(base: BaseURL) -> dict[str, object]:
@@ -116,14 +159,16 @@ def register_routes(
     """
     bases = parse_base_urls(base_urls)
     effect = side_effect(handler)
-    chat = router.route(
+    chat = _handler_route(
+        router,
         M(method="POST") & _any_of(M(**_origin(base), path=base.chat_completions_path) for base in bases),
-        name=CHAT_ROUTE,
-    ).mock(side_effect=effect)
+        CHAT_ROUTE,
+        effect,
+    )
     under_bases = _any_of(
         M(**_origin(base), path__regex=rf"^{re.escape(base.path)}(/.*)?$") for base in bases
     )
-    router.route(under_bases, name=FALLBACK_ROUTE).mock(side_effect=effect)
+    _handler_route(router, under_bases, FALLBACK_ROUTE, effect)
     hosts = tuple(sorted(set(allow_hosts)))
     if hosts:
         router.route(host__in=hosts, name=ALLOWED_ROUTE).pass_through()

@@ -138,7 +138,15 @@ class PacedChunks:
             else:
                 yield (self._first_byte_delay if index == 0 else self._chunk_delay), chunk
 
+    @property
+    def _plain(self) -> bool:
+        """No delay and no cut: the writes go out as they are, with no per-chunk bookkeeping."""
+        return not (self._cut or self._first_byte_delay > 0 or self._chunk_delay > 0 or self._chunk_delays)
+
     def __iter__(self) -> Iterator[bytes]:
+        if self._plain:
+            yield from filter(None, self._chunks)
+            return
         for delay, chunk in self._delays():
             if delay > 0:
                 time.sleep(delay)
@@ -148,6 +156,10 @@ class PacedChunks:
             raise self.cut_error()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._plain:
+            for write in filter(None, self._chunks):
+                yield write
+            return
         for delay, chunk in self._delays():
             if delay > 0:
                 await asyncio.sleep(delay)
