@@ -21,11 +21,11 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
+from contract_kit.mock.admission import BEARER
 from contract_kit.mock.errors_body import error_response
 from contract_kit.mock.service import CONTROL_PREFIX
 from contract_kit.mock.types import Handler, MockRequest, MockResponse
@@ -34,7 +34,6 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 ALLOW_METHODS = "GET, POST, OPTIONS"
 EXPOSE_HEADERS = "x-request-id, retry-after"
 PREFLIGHT_MAX_AGE = "600"
-_BEARER = re.compile(r"Bearer[ \t]+(\S+)[ \t]*", re.IGNORECASE)
 
 
 def loopback_origin(origin: str) -> bool:
@@ -103,7 +102,7 @@ class Front:
         return MockResponse(204, headers, b"")
 
     def _check_key(self, request: MockRequest) -> MockResponse | None:
-        match = _BEARER.fullmatch(request.headers.get("authorization", ""))
+        match = BEARER.fullmatch(request.headers.get("authorization", ""))
         if match is None:
             message = (
                 "You didn't provide an API key. You need to provide your API key in an Authorization header "

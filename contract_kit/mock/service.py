@@ -2,7 +2,8 @@
 
 respx, httpx2, ASGI and the loopback server only translate bytes; this class
 decides what the endpoint answers, so all of them answer alike. Checks run in
-the order a client meets them, each with an OpenAI-style error body:
+the order a client meets them, each with an OpenAI-style error body
+(:mod:`contract_kit.mock.admission` holds them):
 
 1. route — the document's operation path under one of its server paths
    (:mod:`contract_kit.mock.routes`), else 404 ``not_found``; another method
@@ -45,24 +46,34 @@ import itertools
 import json
 import logging
 import math
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from contract_kit import _json
 from contract_kit.contract import ContractSet, load_contract
-from contract_kit.errors import ConfigError, ControlRequestError, NoRuleMatchedError
+from contract_kit.errors import ConfigError, NoRuleMatchedError
+from contract_kit.mock.admission import (
+    Rejected,
+    check_auth,
+    check_content_type,
+    check_conversation,
+    check_model,
+    check_query,
+    check_route,
+    check_schema,
+    check_size,
+    parse_body,
+    session_of,
+    violation_param,
+)
 from contract_kit.mock.calls import Call, CallLog, PendingCall, call_size, excerpt, safe_headers
 from contract_kit.mock.conform import (
     conformed,
     conformed_chunks,
     fitted_error,
-    has_document_api_key,
-    missing_query,
 )
-from contract_kit.mock.control import CONTROL_PREFIX, ControlPlane, ScenarioSessions, session_name
-from contract_kit.mock.conversation import tool_message_problem
+from contract_kit.mock.control import CONTROL_PREFIX, ControlPlane, ScenarioSessions
 from contract_kit.mock.engine import (
     EngineOptions,
     EngineRequestError,
@@ -84,7 +95,6 @@ from contract_kit.validation import DONE, Violation
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_CALLS = MAX_CALLS
 SCENARIO_HEADER = "x-contract-scenario"
-_BEARER = re.compile(r"Bearer[ \t]+(\S+)[ \t]*", re.IGNORECASE)
 logger = logging.getLogger("contract_kit.mock")
 __all__ = ["CONTROL_PREFIX", "SCENARIO_HEADER", "Call", "MockService", "RequestContract", "violation_param"]
 _STREAM_HEADERS = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
@@ -100,13 +110,6 @@ class RequestContract(Protocol):
     def models(self) -> list[str]: ...
 
     def validate_request(self, body: Any) -> list[Violation]: ...
-
-
-class _Reject(Exception):
-    """A check failed; carries the response to send."""
-
-    def __init__(self, response: MockResponse) -> None:
-        self.response = response
 
 
 class MockService:
@@ -185,7 +188,7 @@ class MockService:
         """``answer(request)``; a refused request's 4xx, or a logged 500 for a bug in the mock."""
         try:
             return answer(request)
-        except _Reject as reject:
+        except Rejected as reject:
             return fitted_error(self.contract, reject.response)
         except Exception as exc:  # a bug in the mock: say so rather than pretend the request was bad
             logger.exception("the mock failed on %s %s", request.method, request.path)
@@ -201,17 +204,17 @@ class MockService:
             self._check_auth(request)
             state["rejected"] = False
             return models_response(request, self.contract.models, self.clock())
-        self._check_route(request)
-        self._check_content_type(request)
-        self._check_size(request)
-        body = _parse_body(request.body)
+        check_route(self.routes, request)
+        check_content_type(request)
+        check_size(request, self.max_body_bytes)
+        body = parse_body(request.body)
         self._check_auth(request)
         state["body"], state["rejected"] = body, False
-        self._check_query(request)
-        self._check_model(body)
-        self._check_schema(body)
-        self._check_conversation(body)
-        state["session"] = self._session(request)
+        check_query(self.contract, request)
+        check_model(self.contract, body)
+        check_schema(self.contract, body)
+        check_conversation(body)
+        state["session"] = session_of(request)
         plan = self._plan(request, state["session"], body)
         state["plan"] = plan.to_json()
         if isinstance(plan.outcome, ErrorReply):
@@ -239,85 +242,9 @@ class MockService:
         view.routes = self._routes_by_contract[id(view.contract)]
         return view._guarded(request, lambda r: view._serve(r, state))
 
-    def _check_route(self, request: MockRequest) -> None:
-        if not self.routes.is_chat(request.path):
-            raise _Reject(
-                error_response(
-                    404, f"Unknown request URL: {request.method} {request.path}.", code="not_found"
-                )
-            )
-        if request.method.upper() != "POST":
-            response = error_response(
-                405,
-                f"Method {request.method} is not allowed on {request.path}; use POST.",
-                code="method_not_allowed",
-            )
-            response.headers.append(("allow", "POST"))
-            raise _Reject(response)
-
-    def _check_content_type(self, request: MockRequest) -> None:
-        given = request.headers.get("content-type", "")
-        if given.split(";", 1)[0].strip().lower() != "application/json":
-            shown = given or "no Content-Type header"
-            raise _Reject(error_response(415, f"Unsupported Content-Type ({shown}); send application/json."))
-
-    def _check_size(self, request: MockRequest) -> None:
-        if len(request.body) > self.max_body_bytes:
-            raise _Reject(
-                error_response(
-                    413, f"The request body is {len(request.body)} bytes; the limit is {self.max_body_bytes}."
-                )
-            )
-
-    def _check_query(self, request: MockRequest) -> None:
-        """A required query parameter (Azure's ``api-version``) missing is a 400, as the live service answers."""
-        name = missing_query(self.contract, request)
-        if name is not None:
-            message = f"Missing required query parameter '{name}'."
-            raise _Reject(error_response(400, message, param=name, code="missing_required_parameter"))
-
     def _check_auth(self, request: MockRequest) -> None:
-        if not self.require_auth or has_document_api_key(self.contract, request):
-            return
-        value = request.headers.get("authorization")
-        if value is None:
-            message = (
-                "You didn't provide an API key. You need to provide your API key in an Authorization header "
-                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
-            )
-        elif _BEARER.fullmatch(value) is None:
-            message = "Malformed Authorization header; expected 'Authorization: Bearer <YOUR_AIMLAPI_KEY>'."
-        else:
-            return
-        raise _Reject(error_response(401, message, code="invalid_api_key"))
-
-    def _check_model(self, body: Mapping[str, Any]) -> None:
-        model, known = body.get("model"), self.contract.models
-        if isinstance(model, str) and known and model not in known:
-            message = f"The model `{model}` does not exist or you do not have access to it."
-            raise _Reject(error_response(404, message, code="model_not_found"))
-
-    def _check_schema(self, body: Mapping[str, Any]) -> None:
-        try:
-            errors = [v for v in self.contract.validate_request(body) if v.severity == "error"]
-        except RecursionError:
-            raise _Reject(error_response(400, "The request body is nested too deeply to validate.")) from None
-        if errors:
-            first = errors[0]
-            param = violation_param(first)
-            where = f" (at {param})" if param else ""
-            raise _Reject(error_response(400, f"Invalid request{where}: {first.message}", param=param))
-
-    def _session(self, request: MockRequest) -> str | None:
-        try:
-            return session_name(request.headers)
-        except ControlRequestError as exc:
-            raise _Reject(error_response(400, str(exc), code="invalid_session")) from None
-
-    def _check_conversation(self, body: Mapping[str, Any]) -> None:
-        problem = tool_message_problem(body.get("messages"))
-        if problem is not None:
-            raise _Reject(error_response(400, problem[0], param=problem[1]))
+        if self.require_auth:
+            check_auth(self.contract, request)
 
     def _rule_plan(self, session: str | None, body: Mapping[str, Any]) -> Plan | None:
         """A reply rule's plan when nothing is queued: the header, then the queue, win over rules."""
@@ -326,7 +253,7 @@ class MockService:
         try:
             return self.rules.plan_for(body)
         except NoRuleMatchedError as exc:
-            raise _Reject(error_response(400, str(exc), code="no_rule_matched")) from None
+            raise Rejected(error_response(400, str(exc), code="no_rule_matched")) from None
 
     def _plan(self, request: MockRequest, session: str | None, body: Mapping[str, Any] | None = None) -> Plan:
         header = request.headers.get(SCENARIO_HEADER)
@@ -334,9 +261,11 @@ class MockService:
             override = None if header is None else parse_plan(_json.loads(header))
         except json.JSONDecodeError as exc:
             message = f"{SCENARIO_HEADER} is not JSON ({exc.msg} at column {exc.colno})"
-            raise _Reject(error_response(400, message, code="invalid_scenario")) from None
+            raise Rejected(error_response(400, message, code="invalid_scenario")) from None
         except ConfigError as exc:
-            raise _Reject(error_response(400, f"{SCENARIO_HEADER}: {exc}", code="invalid_scenario")) from None
+            raise Rejected(
+                error_response(400, f"{SCENARIO_HEADER}: {exc}", code="invalid_scenario")
+            ) from None
         if override is None and body is not None:
             override = self._rule_plan(session, body)
         return self.sessions.next_plan(session, override)
@@ -353,7 +282,7 @@ class MockService:
         try:
             completion = complete(body, options)
         except EngineRequestError as exc:
-            raise _Reject(error_response(400, str(exc), param=exc.param)) from None
+            raise Rejected(error_response(400, str(exc), param=exc.param)) from None
         if body.get("stream") is True:
             chunks = render_chunks(completion, body, options)
             if self.check_answers:
@@ -393,22 +322,6 @@ class MockService:
         self.call_log.append(call, call_size(kept, sent))
 
 
-def violation_param(violation: Violation) -> str | None:
-    """OpenAI-style ``param`` for a request violation: ``messages[0].role``, or ``None`` at the root."""
-    path = violation.path[2:] if violation.path.startswith("$.") else ""
-    if violation.path.startswith("$["):
-        path = violation.path[1:]
-    if (
-        violation.rule == "required"
-        and isinstance(violation.expected, list)
-        and isinstance(violation.observed, Mapping)
-    ):
-        missing = next((name for name in violation.expected if name not in violation.observed), None)
-        if isinstance(missing, str):
-            path = f"{path}.{missing}" if path else missing
-    return path or None
-
-
 _DONE_EVENT = f"data: {DONE}\n\n".encode()
 
 
@@ -421,22 +334,6 @@ def sse_events(chunks: list[dict[str, Any]]) -> list[bytes]:
     events = [b"data: " + _json.dumps(chunk) + b"\n\n" for chunk in chunks]
     events.append(_DONE_EVENT)
     return events
-
-
-def _parse_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = _json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        hint = exc.msg if isinstance(exc, json.JSONDecodeError) else "too deeply nested"
-        message = (
-            f"We could not parse the JSON body of your request ({hint}). The API expects a JSON payload, "
-            "but what was sent was not valid JSON."
-        )
-        raise _Reject(error_response(400, message)) from None
-    if not isinstance(body, dict):
-        kind = "null" if body is None else type(body).__name__
-        raise _Reject(error_response(400, f"The request body must be a JSON object, got {kind}."))
-    return body
 
 
 def _scenario_error(scenario: ErrorReply) -> MockResponse:
