@@ -17,7 +17,7 @@ from contract_kit.errors import ControlRequestError
 from contract_kit.mock.conform import has_document_api_key, missing_query
 from contract_kit.mock.control import session_name
 from contract_kit.mock.conversation import tool_message_problem
-from contract_kit.mock.errors_body import error_response
+from contract_kit.mock.errors_body import error_response, method_not_allowed
 from contract_kit.mock.types import MockRequest, MockResponse
 from contract_kit.validation import Violation
 
@@ -42,13 +42,7 @@ def check_route(routes: Routes, request: MockRequest) -> None:
             error_response(404, f"Unknown request URL: {request.method} {request.path}.", code="not_found")
         )
     if request.method.upper() != "POST":
-        response = error_response(
-            405,
-            f"Method {request.method} is not allowed on {request.path}; use POST.",
-            code="method_not_allowed",
-        )
-        response.headers.append(("allow", "POST"))
-        raise Rejected(response)
+        raise Rejected(method_not_allowed(request.method, request.path, "POST"))
 
 
 def check_content_type(request: MockRequest) -> None:

@@ -105,3 +105,12 @@ def error_response(
 ) -> MockResponse:
     """An error ``MockResponse`` with the :func:`error_body` shape."""
     return json_response(status, error_body(status, message, type=type, code=code, param=param))
+
+
+def method_not_allowed(method: str, path: str, allowed: str) -> MockResponse:
+    """405 with the ``Allow`` header, for the chat route (POST) and the models route (GET)."""
+    response = error_response(
+        405, f"Method {method} is not allowed on {path}; use {allowed}.", code="method_not_allowed"
+    )
+    response.headers.append(("allow", allowed))
+    return response

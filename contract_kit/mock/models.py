@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from contract_kit.mock.errors_body import error_response, json_response
+from contract_kit.mock.errors_body import error_response, json_response, method_not_allowed
 from contract_kit.mock.types import MockRequest, MockResponse
 
 _MODELS_ROUTE = re.compile(r"^(?:.*?/)?models(?:/(?P<id>.+))?$")
@@ -39,13 +39,7 @@ def model_entry(model: str, created: int) -> dict[str, Any]:
 def models_response(request: MockRequest, models: Sequence[str], created: int) -> MockResponse:
     """The answer to a models route (``Routes.is_models`` said yes): list, one model, 404 or 405."""
     if request.method.upper() != "GET":
-        response = error_response(
-            405,
-            f"Method {request.method} is not allowed on {request.path}; use GET.",
-            code="method_not_allowed",
-        )
-        response.headers.append(("allow", "GET"))
-        return response
+        return method_not_allowed(request.method, request.path, "GET")
     _, model = models_route(request.path)
     if model is None:
         return json_response(200, {"object": "list", "data": [model_entry(m, created) for m in models]})
