@@ -17,10 +17,11 @@ from contract_kit.contract.active import (
 from contract_kit.contract.assertions import assert_valid_request, assert_valid_response, assert_valid_stream
 from contract_kit.contract.contract_set import ContractSet, load_contracts, spec_paths
 from contract_kit.contract.document import EffectiveDocument, effective_document, spec_files
-from contract_kit.contract.effective import Contract, build_contract, load_contract, media_type
+from contract_kit.contract.effective import Contract, media_type
 from contract_kit.contract.jsonpath import compile_path, find
 from contract_kit.contract.lint import LintFinding, LintReport, lint
 from contract_kit.contract.lint import render_text as render_lint
+from contract_kit.contract.loading import build_contract, load_contract
 from contract_kit.contract.oas30 import document_schema, to_json_schema
 from contract_kit.contract.overlay import (
     Action,

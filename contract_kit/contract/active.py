@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contract_kit.contract.contract_set import ContractSet, load_contracts, spec_paths
-from contract_kit.contract.effective import Contract, load_contract
+from contract_kit.contract.effective import Contract
+from contract_kit.contract.loading import load_contract
 from contract_kit.defaults import DEFAULT_PROFILE
 from contract_kit.errors import SpecError
 

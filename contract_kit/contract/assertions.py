@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from contract_kit.contract.effective import Contract, load_contract
+from contract_kit.contract.effective import Contract
+from contract_kit.contract.loading import load_contract
 from contract_kit.defaults import JSON_TYPE
 from contract_kit.validation import StreamReport
 

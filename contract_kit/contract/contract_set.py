@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from contract_kit.contract.document import DEFAULT_PROFILE, documents_in_folder
-from contract_kit.contract.effective import Contract, load_contract
+from contract_kit.contract.effective import Contract
+from contract_kit.contract.loading import load_contract
 from contract_kit.errors import DuplicateModelError, SpecError
 from contract_kit.validation import Violation
 

@@ -1,37 +1,25 @@
 """The one effective contract that the validator, generator and mock share.
 
-``load_contract(profile, spec)`` reads the documented document, applies the
-profile's overlays, checks the result is valid OpenAPI, finds the
-chat-completions operation and converts every body schema to JSON Schema once.
-Everything downstream reads schemas from here and nowhere else.
+:class:`Contract` holds the chat-completions operation of one effective document, every body
+schema converted to JSON Schema once, and answers what the layers above ask of it. It is built
+by :mod:`contract_kit.contract.loading` (``load_contract``). Everything downstream reads schemas
+from here and nowhere else.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from contract_kit import _json
 from contract_kit._json import resolve_pointer
 from contract_kit.contract.document import (
-    DEFAULT_PROFILE,
-    EffectiveDocument,
     SpecFiles,
-    check_profile,
     deref,
-    effective_document,
-    operation_path,
-    server_path_prefix,
-    spec_files,
 )
-from contract_kit.contract.oas30 import to_json_schema
-from contract_kit.contract.oas31 import Oas31Conversion, is_oas31
-from contract_kit.contract.servers import Server, api_root_suffix, fill_path, operation_servers
-from contract_kit.contract.validity import ensure_valid
+from contract_kit.contract.servers import Server, api_root_suffix, fill_path
 from contract_kit.defaults import JSON_TYPE, SSE_TYPE
 from contract_kit.errors import ContractViolationError, SpecError
 from contract_kit.validation import (
@@ -397,83 +385,3 @@ def _suggested_value(schema: Any, parameter: Mapping[str, Any]) -> str:
         if isinstance(source.get("enum"), list) and source["enum"]:
             return str(source["enum"][0])
     return "1"
-
-
-def build_contract(
-    effective: EffectiveDocument, *, operation: str | None = None, validate_spec: bool = True
-) -> Contract:
-    """Turn an effective document into a Contract (schemas converted once, by the document's version)."""
-    if validate_spec:
-        ensure_valid(effective)
-    document = effective.document
-    path = operation_path(document, operation)
-    op = document["paths"][path]["post"]
-    convert, notes = _converter(document)
-
-    body = deref(document, op.get("requestBody") or {})
-    request_media = deref(document, (body.get("content") or {}).get(JSON) or {})
-    request_schema = convert(request_media.get("schema", {}))
-    responses: dict[str, dict[str, dict[str, Any] | bool]] = {}
-    for status, response in (op.get("responses") or {}).items():
-        response = deref(document, response)
-        responses[str(status)] = {
-            media_type(mtype): convert(deref(document, media).get("schema", {}))
-            for mtype, media in (response.get("content") or {}).items()
-        }
-    return Contract(
-        profile=effective.profile,
-        files=effective.files,
-        document=document,
-        original=effective.original,
-        path=path,
-        base_path=server_path_prefix(document),
-        request_schema=request_schema,
-        responses=responses,
-        skipped_actions=list(effective.skipped_actions),
-        conversion_notes=dict(sorted(notes.items())),
-        servers=operation_servers(document, path),
-    )
-
-
-def _converter(document: dict[str, Any]) -> tuple[Callable[[Any], dict[str, Any] | bool], dict[str, str]]:
-    """3.1 documents are JSON Schema 2020-12 already (``oas31``); 3.0 ones go through ``oas30``."""
-
-    if is_oas31(document):
-        conversion = Oas31Conversion(document)
-        return conversion.convert, conversion.notes
-    components = (document.get("components") or {}).get("schemas") or {}
-
-    def convert(schema: Any) -> dict[str, Any] | bool:
-        return to_json_schema(
-            schema, components=components, resolver=lambda ref: resolve_pointer(document, ref)
-        )
-
-    return convert, {}
-
-
-_CACHE: dict[tuple[Any, ...], Contract] = {}
-_LOCK = threading.Lock()
-
-
-def load_contract(
-    profile: str = DEFAULT_PROFILE,
-    spec: str | Path | None = None,
-    *,
-    overlays: Iterable[str | Path] = (),
-    operation: str | None = None,
-) -> Contract:
-    """Load (once per process) the contract of ``profile`` for ``spec`` (default: the bundled document)."""
-    check_profile(profile)
-    files = spec_files(spec, overlays)
-    key = (profile, files, operation, _mtimes(files))
-    with _LOCK:
-        contract = _CACHE.get(key)
-        if contract is None:
-            contract = build_contract(effective_document(files, profile), operation=operation)
-            _CACHE[key] = contract
-    return contract
-
-
-def _mtimes(files: SpecFiles) -> tuple[float, ...]:
-    paths = [files.document, *(ref.path for ref in files.repairs + files.observed + files.extra)]
-    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)

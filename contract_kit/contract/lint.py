@@ -27,8 +27,9 @@ import jsonschema_rs
 from contract_kit import _resources
 from contract_kit._json import pointer
 from contract_kit.contract.document import effective_document, spec_files
-from contract_kit.contract.effective import Contract, build_contract, load_contract
+from contract_kit.contract.effective import Contract
 from contract_kit.contract.jsonpath import compile_path
+from contract_kit.contract.loading import build_contract, load_contract
 from contract_kit.contract.overlay import load_overlay
 from contract_kit.contract.validity import SpecProblem, validity_problems
 from contract_kit.errors import OperationNotFoundError, SpecError
