@@ -33,7 +33,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from contract_kit.cassettes import (
     DEFAULT_IGNORE,
@@ -64,21 +63,18 @@ from contract_kit.drift import (
     api_key_from_env,
     apply_baseline,
     failing,
-    fault_finding,
     finding_lines,
     load_baseline,
     public_url,
 )
 from contract_kit.errors import (
-    BlockedRequestError,
     CassetteNotFoundError,
     ContractKitError,
     DriftError,
-    KeyRefusedError,
-    LiveAPIError,
 )
 from contract_kit.mock import Handler, MockRequest, MockResponse
 from contract_kit.mock.transports import parse_base_urls, routed
+from contract_kit.plugin._handlers import Blocked, Failing, Guarded, key_refused
 from contract_kit.redact import Redactor, Secret, active, compile_patterns, register, scrub
 
 
@@ -243,7 +239,7 @@ class RecorderSession:
         from contract_kit.cassettes import ReplayHandler  # start-up cost
 
         if not use.path.exists():
-            return _Failing(
+            return Failing(
                 use,
                 CassetteNotFoundError(
                     f"{nodeid} has no cassette to replay: {use.path} does not exist. Record it with:\n"
@@ -257,7 +253,7 @@ class RecorderSession:
             record_hint=f"pytest --contract-mode=record '{nodeid}'",
         )
         use.interactions = replay.replayed
-        return _Guarded(use, replay)
+        return Guarded(use, replay)
 
     def _recording_handler(self, use: CassetteUse, nodeid: str) -> Handler:
         from contract_kit.drift import RecordingHandler, max_tokens_guard  # start-up cost
@@ -267,7 +263,7 @@ class RecorderSession:
         client = LiveClient(settings.base_url, self.api_key(), policy=policy, budget=self.budget)
 
         def observe(interaction: Interaction) -> None:
-            refused = _key_refused(interaction, use)
+            refused = key_refused(interaction, use)
             if refused is not None and not use.errors:
                 use.errors.append(refused)
             if settings.drift == "off" or not self.checker().applies_to(interaction):
@@ -286,7 +282,7 @@ class RecorderSession:
             test=nodeid,
         )
         use.interactions = recorder.interactions
-        return _Guarded(use, recorder, self.collector)
+        return Guarded(use, recorder, self.collector)
 
     @contextmanager
     def routed(self, use: CassetteUse) -> Iterator[CassetteUse]:
@@ -299,7 +295,7 @@ class RecorderSession:
             with routed(use.handler, self.bases()):
                 yield use
             return
-        with routed(use.handler, self.bases(), unmatched=_Blocked(use), allow_hosts=use.allow_hosts):
+        with routed(use.handler, self.bases(), unmatched=Blocked(use), allow_hosts=use.allow_hosts):
             yield use
 
     def finish(self, use: CassetteUse) -> Path | None:
@@ -381,89 +377,3 @@ def _recorded_for(path: Path, nodeid: str, *, shared: bool) -> Cassette | None:
 
 def _unused(request: MockRequest) -> MockResponse:  # pragma: no cover - replaced before use
     raise AssertionError("handler not set")
-
-
-class _Failing:
-    """A handler that fails every request with one error (a missing cassette)."""
-
-    def __init__(self, use: CassetteUse, error: ContractKitError) -> None:
-        self.use = use
-        self.error = error
-
-    def __call__(self, request: MockRequest) -> MockResponse:
-        if not self.use.errors:
-            self.use.errors.append(self.error)
-        raise self.error
-
-
-class _Blocked:
-    """Refuse a replaying test's request to a host no cassette answers, and fail the test with it."""
-
-    def __init__(self, use: CassetteUse) -> None:
-        self.use = use
-
-    def __call__(self, request: MockRequest) -> MockResponse:
-        url = urlsplit(request.url)
-        host = url.hostname or "?"
-        error = BlockedRequestError(
-            f"replay is offline: {request.method} {host}{url.path} has no cassette and was not sent "
-            f"(no request leaves the process in replay mode). Record it against that host with:\n"
-            f"    pytest --contract-mode=record --contract-base-url {url.scheme}://{url.netloc}"
-            f"{_api_root(url.path)} '{self.use.nodeid}'\n"
-            f"or let the host through with --contract-allow-host {host} "
-            f"(ini contract_allow_hosts, or @pytest.mark.contract_cassette(allow_hosts=[{host!r}]))"
-        )
-        if not self.use.errors:
-            self.use.errors.append(error)
-        raise error
-
-
-AUTH_STATUSES = {401: "401 Unauthorized", 403: "403 Forbidden"}
-
-
-def _key_refused(interaction: Interaction, use: CassetteUse) -> KeyRefusedError | None:
-    """A 401/403 while recording is evidence about the key, never an answer worth a cassette."""
-    status = interaction.response.status
-    if status not in AUTH_STATUSES:
-        return None
-    return KeyRefusedError(
-        f"the live API answered {AUTH_STATUSES[status]} while recording, so it refused the API key: "
-        "check that AIMLAPI_API_KEY holds a valid key with access to this model and endpoint "
-        "(the kit sends it as 'Authorization: Bearer ...' whatever key the client uses). "
-        f"No cassette was written to {use.path}; once the key works, record it with:\n"
-        f"    pytest --contract-mode=once '{use.nodeid}'"
-    )
-
-
-def _api_root(path: str) -> str:
-    """``/v1`` for ``/v1/chat/completions``: the part of the path a client's base URL holds."""
-    head, found, _ = path.partition("/chat/completions")
-    return head if found else ""
-
-
-class _Guarded:
-    """Remember every kit error the inner handler raises, so the test fails with it, not a wrapper."""
-
-    def __init__(self, use: CassetteUse, inner: Handler, collector: DriftCollector | None = None) -> None:
-        self.use = use
-        self.inner = inner
-        self.collector = collector
-
-    def __call__(self, request: MockRequest) -> MockResponse:
-        # Keep no unredacted copy of the caller's headers in this frame (a real key may be in them).
-        scrubbed = MockRequest(
-            request.method, request.url, request.path, Redactor().headers(request.headers), request.body
-        )
-        del request
-        self.use.requests.append(scrubbed)
-        try:
-            return self.inner(scrubbed)
-        except ContractKitError as exc:
-            if exc not in self.use.errors:
-                self.use.errors.append(exc)
-            fault = getattr(exc, "fault", None)
-            if isinstance(exc, LiveAPIError) and fault and self.collector is not None:
-                finding = fault_finding(fault)
-                self.use.findings.append(finding)
-                self.collector.add([finding], self.use.nodeid, response=False)
-            raise
