@@ -38,13 +38,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness import MIN_ROUNDS, Row, Timing, compare, skipped, timed_row
+from harness import MIN_ROUNDS, Row, Timing, compare, duration, skipped, spread, timed_row
 
 COUNT = 1000
 STREAMS = 300
 API = "https://api.aimlapi.com/v1"
 ROUNDS = max(MIN_ROUNDS, int(os.environ.get("BENCH_REPLAY_ROUNDS", "3")))
 CASSETTER_MATCH = ["method", "uri", "json_body"]
+MISS_TARGET_S = 0.050  # issue #15: an unmatched 1 MB request against 1,000 recorded, answered in < 50 ms
+SERVED_MISSES = max(MIN_ROUNDS, 10)
 
 
 def bodies() -> list[dict[str, Any]]:
@@ -178,9 +180,74 @@ def miss_rows() -> list[Row]:
             timings["miss"],
             timings["hit"],
             cost=True,
-            note="the anchor is a matched request of the same size; issue #15 asks for < 50 ms per miss",
-        )
+            note=(
+                f"the anchor is a matched request of the same size; issue #15 asks for < 50 ms per miss: "
+                f"{'met' if timings['miss'].per_call_s < MISS_TARGET_S else 'NOT met'}"
+            ),
+        ),
+        served_miss_row(),
     ]
+
+
+def served_miss_row() -> Row:
+    """The served replay (``contract-kit serve --cassette-dir``) over loopback HTTP: an unmatched 1 MB
+    request against 1,000 recorded, while another client keeps sending matched requests."""
+    import threading
+
+    import httpx
+
+    from contract_kit.cassettes import replay_handler_for_dir
+    from contract_kit.mock.transports import BackgroundServer, make_app
+
+    requests = bodies()
+    others: list[float] = []
+    stop = threading.Event()
+    with tempfile.TemporaryDirectory() as tmp:
+        kit_path = kit_cassette(Path(tmp), [*requests, image_body()])
+        handler = replay_handler_for_dir(kit_path)
+        with BackgroundServer(make_app(handler)) as server, httpx.Client(base_url=server.base_url) as client:
+
+            def other_client() -> None:
+                with httpx.Client(base_url=server.base_url) as other:
+                    index = 0
+                    while not stop.is_set():
+                        start = time.perf_counter()
+                        other.post("/chat/completions", json=requests[index % COUNT]).raise_for_status()
+                        others.append(time.perf_counter() - start)
+                        index += 1
+                        time.sleep(0.002)  # paced like a real client, not a spin loop holding the GIL
+
+            hit_payload = json.dumps(image_body()).encode()
+            miss_payload = json.dumps(image_body(text="something else")).encode()
+            headers = {"content-type": "application/json"}
+            client.post("/chat/completions", content=hit_payload, headers=headers).raise_for_status()  # warm
+            worker = threading.Thread(target=other_client)
+            worker.start()
+            miss, hit = Timing("miss"), Timing("a matched 1 MB request")
+            try:
+                for _ in range(SERVED_MISSES):
+                    for timing, payload, status in ((miss, miss_payload, 404), (hit, hit_payload, 200)):
+                        start = time.perf_counter()
+                        answer = client.post("/chat/completions", content=payload, headers=headers)
+                        timing.samples.append(time.perf_counter() - start)
+                        assert answer.status_code == status, answer.text[:300]
+            finally:
+                stop.set()
+                worker.join(10)
+    ordered = sorted(others)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    verdict = "met" if miss.per_call_s < MISS_TARGET_S else "NOT met"
+    return Row(
+        "replay/served-miss vs target",
+        f"replay served over HTTP: an unmatched 1 MB request against {COUNT + 1} recorded, upload included",
+        spread(miss.samples, duration),
+        f"{hit.name} {spread(hit.samples, duration)}",
+        f"median {duration(miss.per_call_s)}, target {duration(MISS_TARGET_S)}: {verdict}",
+        note=(
+            f"median of {SERVED_MISSES} misses (issue #15); meanwhile another client's {len(others)} matched "
+            f"requests had p99 {duration(p99)}; the miss is answered in a worker thread"
+        ),
+    )
 
 
 def kit_run(path: Path, requests: list[dict[str, Any]], cache: Path | None) -> tuple[float, float, int]:
@@ -217,8 +284,8 @@ def run() -> list[Row]:
     try:
         import cassetter  # noqa: F401
         import vcr  # noqa: F401
-    except ModuleNotFoundError as exc:
-        return [skipped("replay", f"{exc.name} is not installed (pip install -e '.[bench]')")]
+    except ModuleNotFoundError as exc:  # the miss rows need neither
+        return [*miss_rows(), skipped("replay", f"{exc.name} is not installed (pip install -e '.[bench]')")]
     logging.getLogger("vcr").setLevel(logging.WARNING)
     requests = bodies()
     with tempfile.TemporaryDirectory() as tmp:

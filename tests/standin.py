@@ -27,7 +27,9 @@ split across two network reads. ``fault`` (like ``plant``) applies one
 rejects, 404 for an unknown model, 415 for a non-JSON body, 413 above
 ``max_body``, and one 429 (with ``Retry-After: 0``) before the first answer.
 ``errors=EXACT`` behaves exactly as the contract says; ``errors=DEVIANT``
-plants the deviations of issue 12 (:data:`DEVIATIONS`).
+plants the deviations of issue 12 (:data:`DEVIATIONS`), and ``narrow-stop``
+(issue 15): a 400 for a ``stop`` the document allows but is no string or
+list of strings (``stop: {}``).
 """
 
 from __future__ import annotations
@@ -75,6 +77,13 @@ DEVIATIONS: dict[str, tuple[str, str, str, str, str]] = {
     "json-not-json": ("semantic", "breaking", "json", "$.choices[*].message.content", "200"),
     "ignore-tool-choice": ("semantic", "breaking", "json", "$.choices[*].message.tool_calls", "200"),
     "no-done": ("stream-framing", "breaking", "stream", "$", "200"),
+    "narrow-stop": (
+        "status-mismatch",
+        "breaking",
+        "status",
+        "$",
+        "400",
+    ),  # refuses stop: {}, which the document allows
 }
 EXACT: frozenset[str] = frozenset()
 DEVIANT: frozenset[str] = frozenset(DEVIATIONS)
@@ -172,6 +181,8 @@ class StandIn:
             return MockResponse(400, JSON_CT, error_bytes(400, "The body is not valid JSON"))
         if isinstance(body, dict) and isinstance(body.get("model"), str) and body["model"] != MODEL:
             return MockResponse(404, JSON_CT, error_bytes(404, f"The model {body['model']!r} does not exist"))
+        if "narrow-stop" in errors and isinstance(body, dict) and not _plain_stop(body.get("stop")):
+            return MockResponse(400, JSON_CT, error_bytes(400, "stop must be a string or a list of strings"))
         problems = _documented().validate_request(body)
         if problems:
             status = 422 if "422" in errors else 400
@@ -318,6 +329,15 @@ def key_needles(key: str) -> dict[str, bytes]:
         needles[f"base64_{offset}"] = core
         needles[f"base64url_{offset}"] = core.replace(b"+", b"-").replace(b"/", b"_")
     return needles
+
+
+def _plain_stop(stop: Any) -> bool:
+    """What most OpenAI-compatible APIs take as ``stop``: null, a string or a list of strings."""
+    return (
+        stop is None
+        or isinstance(stop, str)
+        or (isinstance(stop, list) and all(isinstance(s, str) for s in stop))
+    )
 
 
 @lru_cache(maxsize=1)

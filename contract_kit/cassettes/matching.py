@@ -13,14 +13,18 @@ recorded is an error unless repeats are allowed (the served mock allows them).
 A request that matches nothing gets a unified diff against the closest
 recorded request and the command that records it again.
 
-A miss stays cheap however large the cassette or the request (the served
-replay answers it on its event loop): every recorded request gets a
+A miss stays cheap however large the cassette or the request: every recorded request gets a
 **digest** once (its route plus a hash of each top-level field and of each
 message), the sent request is ranked against the digests, only the
 ``CANDIDATES`` best are compared as text (on a bounded excerpt), and the diff
 is taken of lines cut to ``MAX_DIFF_LINE`` characters, at most
 ``MAX_COMPARED_LINES`` of them. A 1 MB request against 1,000 recorded
 interactions is answered in a few milliseconds.
+
+A ``Matcher`` is safe to call from several threads (the served replay answers
+a large request in a worker thread, ordinary ones on the event loop): the
+queues are changed under one lock, held only for a dict lookup and a pop, and
+the digests are built once under another, so a hit never waits for a miss.
 """
 
 from __future__ import annotations
@@ -145,7 +149,8 @@ class Matcher:
             self._queues.setdefault(key, deque()).append(index)
         self._last: dict[RequestKey, int] = {}
         self._digests: list[frozenset[int]] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the queues, _last and used
+        self._digest_lock = threading.Lock()  # building _digests, once
         self.used: list[int] = []
 
     def match(self, request: MockRequest) -> Interaction:
@@ -185,12 +190,10 @@ class Matcher:
 
     def _closest(self, key: RequestKey) -> int:
         """Rank by digest (cheap), then compare only the best few, on bounded excerpts, as text."""
-        if self._digests is None:
-            self._digests = [_digest(other) for other in self._keys]
         sent = _digest(key)
         ranked = [
             (len(digest & sent), -abs(len(other.body) - len(key.body)), index)
-            for index, (digest, other) in enumerate(zip(self._digests, self._keys, strict=True))
+            for index, (digest, other) in enumerate(zip(self._recorded_digests(), self._keys, strict=True))
         ]
         best = heapq.nlargest(CANDIDATES, ranked)
         if len(best) == 1 or best[0][0] > best[1][0]:
@@ -202,6 +205,13 @@ class Matcher:
             return difflib.SequenceMatcher(None, _excerpt(self._keys[entry[2]].body), excerpt).quick_ratio()
 
         return max(tied, key=similarity)[2]
+
+    def _recorded_digests(self) -> list[frozenset[int]]:
+        """Every recorded request's digest, built by the first miss (two concurrent misses build it once)."""
+        with self._digest_lock:
+            if self._digests is None:
+                self._digests = [_digest(other) for other in self._keys]
+            return self._digests
 
 
 def _digest(key: RequestKey) -> frozenset[int]:

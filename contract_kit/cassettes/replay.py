@@ -70,8 +70,13 @@ class ReplayHandler:
     ``replayed`` lists the interactions sent, in order; a request that
     matches nothing raises ``CassetteMismatchError`` (respx and httpx2 pass it
     to the caller) and is remembered in ``errors`` so a test can be failed
-    with it even when the client library wraps it.
+    with it even when the client library wraps it. Safe to call from several
+    threads: the matcher locks its queues, and the two lists are only ever
+    appended to (``list.append`` is atomic, with or without the GIL), so a hit
+    pays for no second lock.
     """
+
+    thread_safe = True  # the ASGI app may answer a large request (a 1 MB miss) in a worker thread
 
     def __init__(
         self,
@@ -102,13 +107,19 @@ class ReplayHandler:
 
 
 class _ServedReplay:
-    """The served mock's handler: misses become an OpenAI-style 404 that carries the diff."""
+    """The served mock's handler: misses become an OpenAI-style 404 that carries the diff.
+
+    As thread-safe as the replay it wraps, so the ASGI app answers a large
+    request (a 1 MB unmatched one) in a worker thread, never on the event loop
+    the other clients share; ordinary requests stay on the loop (no thread hop).
+    """
+
+    thread_safe = True
 
     def __init__(self, replay: ReplayHandler) -> None:
         self.replay = replay
 
     def __call__(self, request: MockRequest) -> MockResponse:
-
         try:
             return self.replay(request)
         except CassetteMismatchError as exc:

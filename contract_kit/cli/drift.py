@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     if args.live:
         redactor, lines, hypotheses = _run_live(args, checker, collector)
     else:
-        book = HypothesisBook(checker, every_expectation())
+        book = HypothesisBook(checker, every_expectation(checker))
         lines = _recheck(args, checker, collector, book)
         hypotheses = book.verdicts() if book.seen_probes() else []
     return _finish(args, checker, collector, redactor, lines, hypotheses)

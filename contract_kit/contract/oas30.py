@@ -14,11 +14,20 @@ through both libraries.
     we follow the author's intent over the letter.
 3.  ``nullable: true`` without ``type``. *Bare* means no keys but annotations
     (title, description, default, example(s), deprecated, readOnly,
-    writeOnly, $comment) and keys rules 7-8 drop.
-    a. Bare, as a branch of ``anyOf``/``oneOf``: "null" -> ``{"type": "null"}``
-       plus annotations (the third form of ``stop``).
-    b. Bare, as ``additionalProperties``: "any value, null too" -> ``true``
-       (free-form objects: function ``parameters``, ``json_schema.schema``).
+    writeOnly, $comment) and keys rules 7-8 drop. OAS 3.0.3 says ``nullable``
+    "adds "null" to the allowed types specified by the ``type`` keyword, only
+    if ``type`` is explicitly defined within the same Schema Object"; without
+    ``type`` every value is already allowed (the OAI's clarification,
+    proposal 003, answers: "an untyped schema allows null values, in addition
+    to all other types. ``nullable: true`` has no effect"). So a bare one is
+    "any value", wherever it stands:
+    a. Bare, as a branch of ``anyOf``/``oneOf``: ``{}`` plus annotations. The
+       third form of ``stop`` makes the whole ``stop`` "any value" (``stop:
+       {}`` is valid by the document; whether the live API agrees is a drift
+       probe, ``drift/probes.py``, not a converter rule). In a ``oneOf`` the
+       branch is an ordinary any-value branch (rule 4).
+    b. Bare, as ``additionalProperties``: ``true`` (free-form objects:
+       function ``parameters``, ``json_schema.schema``).
     c. Bare, anywhere else: ``{}`` plus annotations.
     d. Otherwise: ``{"anyOf": [{"type": "null"}, REST]}``, REST being the
        schema without ``nullable``, annotations lifted to the wrapper. Beyond
@@ -71,7 +80,7 @@ from contract_kit.errors import SpecError
 __all__ = ["document_schema", "resolve_pointer", "to_json_schema"]
 
 Resolver = Callable[[str], Any]
-Place = Literal["branch", "additional", "other"]
+Place = Literal["additional", "other"]
 
 ANNOTATIONS = frozenset(
     {"title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly", "$comment"}
@@ -175,11 +184,8 @@ def _is_dropped(key: str) -> bool:
 
 
 def _bare_nullable(schema: Mapping[str, Any], place: Place) -> dict[str, Any] | bool:
-    """Rules 3a-3c: a bare nullable means null in a union, anything elsewhere."""
-    if place == "additional":
-        return True
-    notes = _annotations(schema)
-    return {**NULL, **notes} if place == "branch" else notes
+    """Rules 3a-3c: a bare nullable has no ``type`` to widen, so it means any value."""
+    return True if place == "additional" else _annotations(schema)
 
 
 def _annotations(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,8 +246,7 @@ def _convert_union(key: str, value: Any, ctx: _Context, at: str) -> list[Any]:
     """Convert ``allOf``/``anyOf``/``oneOf`` branches; ``oneOf`` gets rule 4."""
     if not isinstance(value, list) or not value:
         raise _error(f"'{key}' must be a non-empty list of schemas", at)
-    place: Place = "other" if key == "allOf" else "branch"
-    branches = [_convert(sub, ctx, place, f"{at}/{i}") for i, sub in enumerate(value)]
+    branches = [_convert(sub, ctx, "other", f"{at}/{i}") for i, sub in enumerate(value)]
     return _single_null_branch(branches, ctx) if key == "oneOf" else branches
 
 

@@ -10,8 +10,9 @@
   either the terminal ``[DONE]`` or JSON whose schema is the chunk schema,
   given as ``contentMediaType: application/json`` + ``contentSchema``. The
   document stays ``openapi: 3.0.x`` (the kit and Schemathesis read it), though
-  a strict 3.0 validator rejects these two 2019-09 keywords; bare ``nullable``
-  branches are written explicitly (:func:`explicit_null_branches`).
+  a strict 3.0 validator rejects these two 2019-09 keywords. A bare
+  ``{"nullable": true}`` (``stop`` has one) is left as written: the kit and
+  the tools both read it as "any value" (``oas30.py``, rule 3a).
 
 Load the kit's contract from the ``vendor`` export (or the bundled files):
 the 3.2 export is for the peer tools.
@@ -70,32 +71,7 @@ def with_sse_style(document: dict[str, Any], style: SseStyle) -> dict[str, Any]:
     for media in _event_stream_media(converted):
         if "schema" in media:
             media["schema"] = event_schema(chunk_schema_of(media["schema"]))
-    explicit_null_branches(converted)
     return converted
-
-
-def explicit_null_branches(node: Any) -> None:
-    """Write each bare ``{"nullable": true}`` branch of a ``oneOf``/``anyOf`` as ``enum: [null]``, in place.
-
-    The kit reads such a branch (``stop`` has one) as "null" (``oas30.py``);
-    Schemathesis and other tools read it as "any value, or null" and then send
-    ``stop: {}`` as a valid request. The explicit form means "null" to all.
-    """
-    if isinstance(node, list):
-        for item in node:
-            explicit_null_branches(item)
-        return
-    if not isinstance(node, dict):
-        return
-    for keyword in ("oneOf", "anyOf"):
-        branches = node.get(keyword)
-        if isinstance(branches, list):
-            node[keyword] = [
-                {"nullable": True, "enum": [None]} if branch == {"nullable": True} else branch
-                for branch in branches
-            ]
-    for value in node.values():
-        explicit_null_branches(value)
 
 
 def _event_stream_media(document: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -2,8 +2,9 @@
 
 ``live`` talks to the API, ``recording`` turns answers into cassettes,
 ``findings`` classifies every difference, ``collector`` merges them per run,
-``probes`` is the built-in probe set of ``drift --live`` and ``hypotheses``
-the error probes that confirm or refute ``observed.yaml``. ``baseline``
+``probes`` is the built-in probe set of ``drift --live``, ``hypotheses``
+the error probes that confirm or refute ``observed.yaml`` and ``edges`` the
+requests the document allows that the live API may not (``stop: {}``). ``baseline``
 accepts what overlays cannot express; ``report`` (terminal, JSON),
 ``formats`` (JUnit, Markdown, diff), ``html`` and ``proposal`` (with
 ``infer``) write the results out.
@@ -26,6 +27,7 @@ from contract_kit.drift.hypotheses import (
     ErrorProbe,
     Hypothesis,
     HypothesisBook,
+    edge_probes,
     error_probes,
     every_expectation,
     hypotheses_of,
@@ -82,6 +84,7 @@ __all__ = [
     "diff_reports",
     "dump_baseline",
     "dump_overlay",
+    "edge_probes",
     "error_probes",
     "every_expectation",
     "failing",

@@ -22,7 +22,9 @@ oversized           413         a body of ``--probe-large-bytes`` (only with ``-
 ==================  ==========  =====================================================
 
 The built-in ``invalid`` probe (no ``messages``) expects 400 too. A 429 or
-5xx met on the way (the client retries it) is checked like any answer.
+5xx met on the way (the client retries it) is checked like any answer. The
+edges of ``drift.edges`` (``stop: {}``, which the document allows) are probed
+here too, each expecting what the effective contract says.
 
 Severity rules (what breaks a client decides; :data:`SEVERITY_RULES`):
 
@@ -51,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 from contract_kit.cassettes import Cassette, Interaction, cassette_path, write_cassette
 from contract_kit.defaults import DEFAULT_MODEL
 from contract_kit.drift.collector import answer_kind
+from contract_kit.drift.edges import edges, expected_status
 from contract_kit.drift.findings import Finding
 from contract_kit.drift.live import LiveBudget, public_url
 from contract_kit.drift.probes import LiveProbeSettings, live_client, send_probe
@@ -84,6 +87,7 @@ class Hypothesis:
     id: str
     statement: str
     status: str | None = None
+    probe: str | None = None  # the one probe that decides it (an edge of drift.edges)
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ def hypotheses_of(checker: DriftChecker) -> list[Hypothesis]:
         out.append(Hypothesis("error-body", 'error answers carry {"error": {"message": ...}}'))
     if RETRY_AFTER in ((responses.get("429") or {}).get("headers") or {}):
         out.append(Hypothesis("retry-after", "a 429 carries a Retry-After header"))
+    for probe in edge_probes(checker):
+        out.append(Hypothesis(probe.hypothesis, probe.states, probe=probe.name))
     return out
 
 
@@ -177,13 +183,29 @@ def error_probes(model: str = DEFAULT_MODEL, large_bytes: int | None = None) -> 
     return out
 
 
+def edge_probes(checker: DriftChecker, model: str = DEFAULT_MODEL) -> list[ErrorProbe]:
+    """The edges of ``drift.edges``, each expecting what the effective (observed) contract says."""
+    out = []
+    for edge in edges(model):
+        status = expected_status(checker.observed, edge)
+        verb = (
+            "accepted (200), as the contract allows"
+            if status == 200
+            else "refused (400), as the contract says"
+        )
+        body = json.dumps(edge.body).encode()
+        out.append(ErrorProbe(edge.probe, edge.hypothesis, (status,), f"{edge.what} is {verb}", body))
+    return out
+
+
 BUILTIN_EXPECT: dict[str, tuple[int, ...]] = {"invalid": (400,)}
 """The built-in probes of ``drift.probes`` that test an error hypothesis."""
 
 
-def every_expectation() -> dict[str, tuple[int, ...]]:
-    """Probe name -> expected statuses, for grading recorded probe cassettes offline."""
-    return {**BUILTIN_EXPECT, **{p.name: p.expect for p in error_probes(large_bytes=1)}}
+def every_expectation(checker: DriftChecker | None = None) -> dict[str, tuple[int, ...]]:
+    """Probe name -> expected statuses, for grading recorded probe cassettes offline (edges need ``checker``)."""
+    probes = [*error_probes(large_bytes=1), *(edge_probes(checker) if checker is not None else [])]
+    return {**BUILTIN_EXPECT, **{p.name: p.expect for p in probes}}
 
 
 @dataclass
@@ -220,6 +242,11 @@ class HypothesisBook:
         entry: dict[str, Any] = {"id": hypothesis.id, "statement": hypothesis.statement}
         if hypothesis.status is not None:
             verdict, probes, seen = self._status_verdict(hypothesis.status)
+        elif hypothesis.probe is not None:
+            verdict, probes, seen = self._check_all(
+                lambda s: s.probe == hypothesis.probe,
+                lambda s: None if s.status in self.expect.get(s.probe, ()) else f"status {s.status}",
+            )
         elif hypothesis.id == "error-body":
             verdict, probes, seen = self._check_all(lambda s: s.status >= 400, _error_message_problem)
         else:
@@ -273,6 +300,11 @@ def _status_mismatch(probe: str, status: int, expected: tuple[int, ...]) -> Find
         f"probe {probe}: status {status} where the contract documents {wanted} for this class of "
         "request; client SDKs map each status to its own exception class"
     )
+    if expected == (200,):
+        message = (
+            f"probe {probe}: status {status} for a request the contract allows; the live API is "
+            "narrower than the document: after review, narrow the schema in a team overlay"
+        )
     return Finding(
         "status-mismatch",
         "breaking",
@@ -345,7 +377,7 @@ def run_hypothesis_probes(
         "none": live_client(settings, None, budget),
     }
     lines = []
-    for probe in error_probes(large_bytes=large_bytes):
+    for probe in [*error_probes(large_bytes=large_bytes), *edge_probes(checker)]:
         book.expect[probe.name] = probe.expect
         test = f"probe {probe.name}"
 

@@ -165,7 +165,16 @@ class SiteFinder:
             return
         if "number" in taken:
             taken.add("integer")
-        sample = next(((kind, value) for kind, value in _SAMPLES if kind not in taken), None)
+        # A branch without ``type`` (``stop``'s bare ``{"nullable": true}``) may take every type: ask the schema.
+        judged = outer if combinator is not None else schema
+        sample = next(
+            (
+                (kind, value)
+                for kind, value in _SAMPLES
+                if kind not in taken and not self.accepts(judged, value)
+            ),
+            None,
+        )
         if sample is not None:
             yield Site(
                 WRONG_TYPE,

@@ -18,6 +18,7 @@ import jsonschema_rs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openapi_schema_validator import OAS30Validator
 
 from contract_kit.contract import document_schema, resolve_pointer, to_json_schema
 from contract_kit.errors import SpecError
@@ -93,15 +94,30 @@ def test_rule2_service_tier_in_the_vendor_document(document: dict[str, Any]) -> 
 
 
 @pytest.mark.parametrize("union", ["anyOf", "oneOf"])
-def test_rule3a_bare_nullable_branch_means_null(union: str) -> None:
-    out = to_json_schema({union: [{"type": "string"}, {"nullable": True, "description": "none"}]})
-    assert out == {union: [{"type": "string"}, {"type": "null", "description": "none"}]}
-    check(out, ok=["x", None], bad=[5, {}])
+def test_rule3a_bare_nullable_branch_means_any_value(union: str) -> None:
+    out = to_json_schema({union: [{"type": "integer"}, {"nullable": True, "description": "none"}]})
+    assert out == {union: [{"type": "integer"}, {"description": "none"}]}
+    if union == "anyOf":
+        check(out, ok=["x", None, 5, {}, [1], True])
+    else:  # 5 matches both branches, and oneOf then rejects it: the letter of oneOf
+        check(out, ok=["x", None, {}, [1], True], bad=[5])
 
 
-def test_rule3a_stop_third_form(document: dict[str, Any]) -> None:
+def test_rule3a_agrees_with_an_oas30_validator(document: dict[str, Any]) -> None:
+    """OAS 3.0.3: nullable adds null only to a ``type`` in the same Schema Object, so bare is any value.
+
+    openapi-schema-validator's ``OAS30Validator`` reads the OAS 3.0 schema itself: an oracle
+    independent of this converter.
+    """
+    raw_stop = resolve_pointer(document, f"{REQUEST}/properties/stop")
+    converted = document_schema(document, f"{REQUEST}/properties/stop")
+    for value in ({}, 5, None, "x", ["a"], [1], True, {"a": [None]}):
+        assert OAS30Validator(raw_stop).is_valid(value) is jsonschema_rs.is_valid(converted, value), value
+
+
+def test_rule3a_stop_third_form_makes_stop_any_value(document: dict[str, Any]) -> None:
     stop = document_schema(document, f"{REQUEST}/properties/stop")
-    check(stop, ok=[None, "x", ["a"], []], bad=[5, {}, [1], True])
+    check(stop, ok=[None, "x", ["a"], [], 5, {}, [1], True])
 
 
 def test_rule3b_bare_nullable_additional_properties_is_true() -> None:
@@ -190,8 +206,16 @@ def test_rule4_bare_branch_and_enum_branch() -> None:
         ]
     }
     out = to_json_schema(schema)
-    assert out == {"oneOf": [{"type": "string", "enum": ["a"]}, {"type": "integer"}, {"type": "null"}]}
-    check(out, ok=[None, "a", 3], bad=["b", 1.5])
+    assert out == {
+        "oneOf": [
+            {"not": {"type": "null"}},
+            {"type": "string", "enum": ["a"]},
+            {"type": "integer"},
+            {"type": "null"},
+        ]
+    }
+    # The bare branch is any value (rule 3a), so "a" and 3 match two branches and oneOf rejects them.
+    check(out, ok=[None, "b", 1.5, {}], bad=["a", 3])
 
 
 def test_rule4_any_value_branch_gets_not_null() -> None:
@@ -446,8 +470,8 @@ def test_request_schema_accepts_minimal_and_full_requests(request_schema: dict[s
 
 @pytest.mark.parametrize(
     "change",
-    [{"messages": [{"content": "Hi"}]}, {"temperature": 5}, {"stop": 5}, {"model": "other"}],
-    ids=["role-less message", "temperature 5", "stop 5", "unknown model"],
+    [{"messages": [{"content": "Hi"}]}, {"temperature": 5}, {"max_tokens": "5"}, {"model": "other"}],
+    ids=["role-less message", "temperature 5", "max_tokens '5'", "unknown model"],
 )
 def test_request_schema_rejects_broken_requests(
     request_schema: dict[str, Any] | bool, change: dict[str, Any]

@@ -20,6 +20,7 @@ from contract_kit.drift import (
     DriftChecker,
     Finding,
     apply_baseline,
+    edge_probes,
     error_probes,
     hypotheses_of,
 )
@@ -107,6 +108,34 @@ def test_the_key_is_in_no_written_file_and_no_output(
     captured = capsys.readouterr()
     assert KEY not in captured.out + captured.err
     assert KEY[-12:] not in captured.out + captured.err
+
+
+def test_deviant_standin_refusing_stop_objects_refutes_the_edge_hypothesis(
+    deviant: tuple[Path, int, str],
+) -> None:
+    """Issue 15: ``stop: {}`` is allowed by the document; a live API that refuses it is drift, not a mock rule."""
+    tmp, _, _ = deviant
+    report = _report(tmp)
+    verdict = next(h for h in report["hypotheses"] if h["id"] == "stop-any-value")
+    assert verdict["verdict"] == "refuted" and verdict["seen_instead"] == ["probe stop-object: status 400"]
+    mismatch = [f for f in report["findings"] if f["kind"] == "status-mismatch" and f["status"] == "400"]
+    assert mismatch and "narrower than the document" in mismatch[0]["message"]
+    assert (tmp / "c" / "probe-stop-object.yaml").is_file()
+
+
+def test_edge_probes_expect_what_the_effective_contract_says(tmp_path: Path) -> None:
+    [probe] = edge_probes(DriftChecker.for_spec())
+    assert probe.name == "stop-object" and json.loads(probe.body)["stop"] == {} and probe.expect == (200,)
+    narrowing = tmp_path / "narrow-stop.yaml"
+    narrowing.write_text(
+        "overlay: 1.0.0\ninfo: {title: narrow stop, version: '1'}\nactions:\n"
+        "- target: $.paths['/v1/chat/completions'].post.requestBody.content['application/json']"
+        ".schema.properties.stop.anyOf[2]\n"
+        "  remove: true\n",
+        encoding="utf-8",
+    )
+    [narrowed] = edge_probes(DriftChecker.for_spec(None, [narrowing]))
+    assert narrowed.expect == (400,)
 
 
 def test_each_error_probe_breaks_exactly_one_documented_rule() -> None:

@@ -1,9 +1,11 @@
 """A replay miss is cheap: an unmatched 1 MB request against 1,000 recorded interactions, served.
 
 The closest-match search ranks digests first and diffs only a few bounded
-excerpts (``contract_kit/cassettes/matching.py``), so the served replay answers
-the miss quickly and keeps serving other clients meanwhile. The bounds here are
-generous safety margins; the speed itself is measured in ``benchmarks/``.
+excerpts (``contract_kit/cassettes/matching.py``), and the served replay
+answers a large request in a worker thread (it is ``thread_safe``), so the miss
+is answered quickly and other clients are served meanwhile. The bounds here are
+generous safety margins; the speed itself is measured in
+``benchmarks/bench_replay.py`` (the "replay miss" row, against the 50 ms target).
 """
 
 from __future__ import annotations
@@ -20,17 +22,22 @@ import pytest
 
 from contract_kit.cassettes import (
     Cassette,
+    FaultedReplay,
     Interaction,
     Matcher,
     RecordedRequest,
     RecordedResponse,
     atomic_write_text,
     replay_handler_for_dir,
+    stream_faults,
 )
 from contract_kit.cassettes.format import cassette_to_dict
 from contract_kit.errors import CassetteMismatchError
 from contract_kit.mock import MockRequest
 from contract_kit.mock.transports import BackgroundServer, make_app
+
+P99_LIMIT = 0.100
+MISSES = 10  # enough misses for the other client to send tens of requests meanwhile
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 RECORDED = 1000
@@ -82,6 +89,7 @@ def test_an_unmatched_1mb_request_is_answered_fast_while_other_clients_are_serve
                     latencies.append(time.perf_counter() - start)
                     assert answer.status_code == 200
                     index += 1
+                    time.sleep(0.002)  # a client paced like a real one, not a spin loop holding the GIL
 
         worker = threading.Thread(target=other_client)
         worker.start()
@@ -89,7 +97,7 @@ def test_an_unmatched_1mb_request_is_answered_fast_while_other_clients_are_serve
             with httpx.Client(timeout=10) as client:
                 client.post(url, headers=HEADERS, json=_body(0))  # warm the connection
                 misses = []
-                for _ in range(3):
+                for _ in range(MISSES):
                     start = time.perf_counter()
                     answer = client.post(url, headers=HEADERS, content=payload)
                     misses.append(time.perf_counter() - start)
@@ -100,11 +108,40 @@ def test_an_unmatched_1mb_request_is_answered_fast_while_other_clients_are_serve
         finally:
             stop.set()
             worker.join(timeout=10)
-    print(
-        f"miss latencies: {[round(m * 1000, 1) for m in misses]} ms; others' max {max(latencies) * 1000:.1f} ms"
-    )
-    assert min(misses) < 0.5, misses  # measured: ~20 ms including the 1 MB upload
-    assert latencies and max(latencies) < 1.0, max(latencies)
+    others = sorted(latencies)
+    p99 = others[min(len(others) - 1, int(len(others) * 0.99))]
+    print(f"miss latencies: {[round(m * 1000, 1) for m in misses]} ms; others' p99 {p99 * 1000:.1f} ms")
+    assert max(misses) < 1.0, misses  # benchmarks/bench_replay.py measures it against the 50 ms target
+    assert len(others) > 10 and p99 < P99_LIMIT, f"other clients' p99 was {p99 * 1000:.0f} ms"
+
+
+def test_the_served_replay_runs_in_worker_threads_and_stays_consistent(cassette_dir: Path) -> None:
+    """Marked thread-safe (so the ASGI app offloads large requests), and it is: under 8 threads
+    mixing hits and 1 MB misses, every recorded interaction is replayed exactly once."""
+    handler = replay_handler_for_dir(cassette_dir)
+    assert make_app(handler).offload
+    assert make_app(FaultedReplay(handler, stream_faults("all")[0])).offload
+    replay = handler.replay  # type: ignore[attr-defined]
+    miss = MockRequest("POST", "https://x/v1/chat/completions", "/v1/chat/completions", HEADERS,
+                       json.dumps(_image_request(200_000)).encode())  # fmt: skip
+    statuses: list[int] = []
+
+    def client(offset: int) -> None:
+        for index in range(offset, RECORDED, 8):
+            body = json.dumps(_body(index)).encode()
+            hit = MockRequest("POST", "https://x/v1/chat/completions", "/v1/chat/completions", HEADERS, body)
+            statuses.append(handler(hit).status)
+            if index % 100 == offset:
+                statuses.append(handler(miss).status)
+
+    threads = [threading.Thread(target=client, args=(offset,)) for offset in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert statuses.count(200) == RECORDED and set(statuses) == {200, 404}
+    assert sorted(replay.matcher.used) == list(range(RECORDED))  # no interaction twice, none lost
+    assert len(replay.replayed) == RECORDED and len(replay.errors) == statuses.count(404)
 
 
 def test_the_digest_ranking_still_finds_the_closest_request() -> None:
