@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from published import AZURE, OPENAI, _errors, _published_validator
+from published import AZURE, AZURE_PREVIEW, OPENAI, _errors, _published_validator
 
 from contract_kit.contract import Contract, load_contract
 from contract_kit.mock import ChatMock, ChatServer
@@ -31,7 +31,7 @@ HI = [{"role": "user", "content": "Hi"}]
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, tuple[ChatServer, Contract]]]:
     started = {}
-    for name, spec in (("openai", OPENAI), ("azure", AZURE)):
+    for name, spec in (("openai", OPENAI), ("azure", AZURE), ("azure-preview", AZURE_PREVIEW)):
         contract = load_contract("observed", spec)
         started[name] = (ChatServer(contract).__enter__(), contract)
     yield started
@@ -148,3 +148,31 @@ def test_chat_mock_on_openais_document_answers_the_sdks_default_base_url(
         )
         assert reply.choices[0].message.content
         assert mock.last_call.path == "/v1/chat/completions"
+
+
+def test_a_document_no_issue_named_serves_the_azure_sdk(
+    servers: dict[str, tuple[ChatServer, Contract]],
+) -> None:
+    """Azure's preview API (OAS 3.1), as published: sync, stream and tools, each body checked by the oracle."""
+    server, _ = servers["azure-preview"]
+    client = openai.AzureOpenAI(
+        api_key="k", azure_endpoint=server.url, api_version="2025-04-01-preview", max_retries=0
+    )
+    answers = _published_validator(AZURE_PREVIEW, "createChatCompletionResponse")
+    chunks = _published_validator(AZURE_PREVIEW, "createChatCompletionStreamResponse")
+    reply = client.chat.completions.with_raw_response.create(model="my-deployment", messages=HI)
+    assert _errors(answers, json.loads(reply.http_response.content)) == []
+    assert reply.parse().choices[0].message.content
+    with client.chat.completions.with_streaming_response.create(
+        model="my-deployment", messages=HI, stream=True
+    ) as streamed:
+        events = [line[6:] for line in streamed.iter_lines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]" and len(events) > 2
+    for event in events[:-1]:
+        assert _errors(chunks, json.loads(event)) == []
+    called = client.chat.completions.with_raw_response.create(
+        model="my-deployment", messages=HI, tools=[TOOL], tool_choice="required"
+    )
+    assert _errors(answers, json.loads(called.http_response.content)) == []
+    assert called.parse().choices[0].message.tool_calls[0].function.name == "get_weather"
+    assert {call.path for call in server.calls} == {"/openai/deployments/my-deployment/chat/completions"}
