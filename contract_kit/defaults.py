@@ -86,6 +86,8 @@ DEFAULT_MODEL = "alibaba/qwen3-vl-32b-thinking"
 """The model of the bundled document, used when a request names none."""
 DEFAULT_CASSETTE_DIR = "fixtures/cassettes"
 DEFAULT_PROBE_DIR = "fixtures/cassettes/probes"
+DEFAULT_LARGE_BYTES = 32 * 1024 * 1024
+"""The body size of the ``oversized`` probe (``drift --live --probe-large``): past any gateway's limit."""
 """Where ``contract-kit drift --live`` records its probes' cassettes."""
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream"

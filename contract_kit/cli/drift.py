@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from contract_kit.drift import DriftChecker, DriftCollector, HypothesisBook
     from contract_kit.redact import Redactor
 
-from contract_kit.defaults import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_PROBE_DIR
+from contract_kit.defaults import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_LARGE_BYTES, DEFAULT_PROBE_DIR
 
 
 def add_parser(sub: Any) -> None:
@@ -61,7 +61,7 @@ def add_parser(sub: Any) -> None:
         help="also send an oversized body (the 413 hypothesis; costs upload)",
     )
     parser.add_argument(
-        "--probe-large-bytes", type=int, default=32 * 1024 * 1024, metavar="N", help=argparse.SUPPRESS
+        "--probe-large-bytes", type=int, default=DEFAULT_LARGE_BYTES, metavar="N", help=argparse.SUPPRESS
     )
     parser.add_argument(
         "--backoff", type=float, default=1.0, metavar="S", help="first retry wait (default: 1)"

@@ -19,17 +19,14 @@ from contract_kit.drift.baseline import (
     write_baseline,
 )
 from contract_kit.drift.collector import DriftCollector, answer_kind, check_cassettes
+from contract_kit.drift.error_probes import ErrorProbe, edge_probes, error_probes, every_expectation
 from contract_kit.drift.findings import DriftChecker, Finding, classify, fault_finding
 from contract_kit.drift.formats import diff_lines, diff_reports, to_junit, to_markdown
 from contract_kit.drift.html import to_html
 from contract_kit.drift.hypotheses import (
     SEVERITY_RULES,
-    ErrorProbe,
     Hypothesis,
     HypothesisBook,
-    edge_probes,
-    error_probes,
-    every_expectation,
     hypotheses_of,
     run_hypothesis_probes,
 )
