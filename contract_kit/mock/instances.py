@@ -46,7 +46,12 @@ from jsonschema.exceptions import best_match
 from contract_kit._json import resolve_pointer
 from contract_kit.errors import InstanceError, SpecError, WorkBudgetError
 from contract_kit.mock.content import words
-from contract_kit.mock.limits import GENERATION_TIME_BUDGET, MAX_GENERATED_NODES
+from contract_kit.mock.limits import (
+    CLOCK_AFTER_VALUES,
+    GENERATION_TIME_BUDGET,
+    MAX_GENERATED_NODES,
+    PAUSE_GRACE,
+)
 from contract_kit.mock.schema_merge import merge_schemas, numbers
 from contract_kit.mock.strings import Unsatisfiable, format_string, pattern_string
 
@@ -174,11 +179,16 @@ class _Walker:
             )
         if self.built % 16 == 0:
             time.sleep(0)  # let other threads in (the served mock's event loop) between slices of work
-        if time.monotonic() > self.deadline:
+        if self._past_deadline():
             raise WorkBudgetError(
                 f"Generating a value for the schema took more than {GENERATION_TIME_BUDGET} s; "
                 "the mock's limits are listed in its README (\"The mock's limits\"). Simplify the schema."
             )
+
+    def _past_deadline(self) -> bool:
+        """Past the budget after real work, or far past it (a pause) even for a small schema."""
+        late = time.monotonic() - self.deadline
+        return late > 0 and (self.built >= CLOCK_AFTER_VALUES or late > PAUSE_GRACE)
 
     def value(self, schema: Any, depth: int) -> Any:
         self._spend()

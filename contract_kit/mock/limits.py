@@ -31,6 +31,11 @@ MAX_GENERATED_NODES = 5000
 """Values (strings, numbers, objects...) built for one generated instance; past it the schema is refused."""
 GENERATION_TIME_BUDGET = 0.25
 """Wall-clock seconds generating one answer's JSON content or tool arguments may take (a backstop)."""
+CLOCK_AFTER_VALUES = 64
+"""The clock refuses a schema only once this many values were built: before that, a pause the
+schema did not cause (a garbage collection, a busy machine) must not turn a small schema into a 400."""
+PAUSE_GRACE = 0.5
+"""Seconds past the budget a schema with fewer than :data:`CLOCK_AFTER_VALUES` values may still take."""
 
 # --- the control plane and the calls log ---------------------------------------------------------
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import threading
 import time
@@ -27,7 +28,10 @@ import pytest
 from test_server_limits import AUTH, CHAT, JSON_CT, KEY, MODEL, Connection, encode_request, serve_process
 
 from contract_kit import load_contract
+from contract_kit.errors import WorkBudgetError
 from contract_kit.mock import ChatMock, ChatServer, MockRequest, MockService
+from contract_kit.mock.instances import generate_instance
+from contract_kit.mock.limits import PAUSE_GRACE
 
 ANSWER_WITHIN = 1.0
 P99_LIMIT = 0.100
@@ -307,3 +311,16 @@ def test_a_500_from_the_mock_is_logged_with_its_traceback(caplog: pytest.LogCapt
     (record,) = [r for r in caplog.records if r.name == "contract_kit.mock"]
     assert record.exc_info is not None and "a bug in the validator" in str(record.exc_info[1])
     assert "POST /v1/chat/completions" in record.getMessage() and KEY not in caplog.text
+
+
+def test_a_pause_the_schema_did_not_cause_does_not_refuse_a_small_schema() -> None:
+    """The clock counts once real work is done; a small schema late by a pause (GC, busy CI) still
+    gets its value, and only one far past the budget is refused."""
+    small = {"type": "object", "properties": {}, "additionalProperties": False}
+    paused = time.monotonic() - PAUSE_GRACE / 2  # the budget ran out during a pause
+    assert generate_instance(small, random.Random(1), deadline=paused) == {}
+    with pytest.raises(WorkBudgetError, match="took more than"):
+        generate_instance(small, random.Random(1), deadline=time.monotonic() - PAUSE_GRACE * 2)
+    many = {"type": "array", "minItems": 200, "maxItems": 200, "items": {"type": "integer"}}
+    with pytest.raises(WorkBudgetError, match="took more than"):  # real work: the plain budget holds
+        generate_instance(many, random.Random(1), deadline=time.monotonic() - 0.01)
