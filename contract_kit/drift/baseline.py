@@ -30,8 +30,8 @@ from typing import Any
 
 import yaml
 
-from contract_kit.cassettes import atomic_write_text
 from contract_kit.drift.findings import Finding
+from contract_kit.drift.report import write_text
 from contract_kit.errors import ConfigError
 from contract_kit.redact import Redactor
 
@@ -150,9 +150,4 @@ def dump_baseline(baseline: Mapping[str, Any]) -> str:
 
 
 def write_baseline(path: str | Path, baseline: Mapping[str, Any], redactor: Redactor | None = None) -> Path:
-    target = Path(path)
-    text = dump_baseline(baseline)
-    if redactor is not None:
-        redactor.check_text(text, what="proposed baseline", source=str(target))
-    atomic_write_text(target, text)
-    return target
+    return write_text(path, dump_baseline(baseline), redactor, what="proposed baseline")

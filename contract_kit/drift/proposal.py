@@ -33,10 +33,10 @@ import yaml
 
 from contract_kit import _resources
 from contract_kit._json import split_pointer
-from contract_kit.cassettes import atomic_write_text
 from contract_kit.contract import parse_overlay
 from contract_kit.drift.findings import Finding
 from contract_kit.drift.infer import examples
+from contract_kit.drift.report import write_text
 from contract_kit.redact import Redactor
 
 if TYPE_CHECKING:
@@ -324,10 +324,4 @@ def dump_overlay(overlay: dict[str, Any]) -> str:
 
 
 def write_overlay(path: str | Path, overlay: dict[str, Any], redactor: Redactor | None = None) -> Path:
-
-    target = Path(path)
-    text = dump_overlay(overlay)
-    if redactor is not None:
-        redactor.check_text(text, what="proposed overlay", source=str(target))
-    atomic_write_text(target, text)
-    return target
+    return write_text(path, dump_overlay(overlay), redactor, what="proposed overlay")

@@ -146,12 +146,8 @@ def write_json(
 ) -> Path:
     """Write a report atomically; refuses (``SecretLeakError``) text that holds the API key."""
 
-    target = Path(path)
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
-    if redactor is not None:
-        redactor.check_text(text, what=what, source=str(target))
-    atomic_write_text(target, text)
-    return target
+    return write_text(path, text, redactor, what=what)
 
 
 def write_text(path: str | Path, text: str, redactor: Redactor | None = None, *, what: str) -> Path:
