@@ -139,10 +139,11 @@ class MockService:
             self.documents = contract_or_profile if several else None
             contract_or_profile = contract_or_profile.primary
         self.contract: RequestContract = contract_or_profile
-        self.routes = Routes.for_contract(contract_or_profile)  # compiled once (``routes.py``)
-        self._routes_by_contract = {
-            id(contract): Routes.for_contract(contract) for contract in (self.documents or ())
+        self._routes_by_contract = {  # compiled once per document (``routes.py``)
+            id(contract): Routes.for_contract(contract)
+            for contract in (self.documents or (contract_or_profile,))
         }
+        self.routes = self._routes_by_contract[id(contract_or_profile)]
         self.seed = seed
         self.require_auth = require_auth
         self.max_body_bytes = max_body_bytes
@@ -197,13 +198,18 @@ class MockService:
     # --- the pipeline ---------------------------------------------------------------------------
 
     def _serve(self, request: MockRequest, state: dict[str, Any]) -> MockResponse:
-        if self.documents is not None:
-            return self._serve_by_model(request, state, self.documents)
         state["rejected"] = True  # until the request is known to be a well-formed, authorized one
         if self.routes.is_models(request.path):  # GET <root>/models[/{id}]: auth as for chat, then the list
             self._check_auth(request)
             state["rejected"] = False
-            return models_response(request, self.contract.models, self.clock())
+            listed = self.contract.models if self.documents is None else self.documents.models
+            return models_response(request, listed, self.clock())
+        if self.documents is not None:
+            view = self._view_for(request, self.documents)
+            return view._guarded(request, lambda r: view._serve_chat(r, state))
+        return self._serve_chat(request, state)
+
+    def _serve_chat(self, request: MockRequest, state: dict[str, Any]) -> MockResponse:
         check_route(self.routes, request)
         check_content_type(request)
         check_size(request, self.max_body_bytes)
@@ -221,26 +227,19 @@ class MockService:
             return apply_faults(_scenario_error(plan.outcome), plan)
         return apply_faults(self._generate(body, plan), plan)
 
-    def _serve_by_model(
-        self, request: MockRequest, state: dict[str, Any], documents: ContractSet
-    ) -> MockResponse:
-        """Several documents: the models list is their union; a chat request is served, checks and
-        answer alike, by a view of this service on the contract of its ``model`` (the first
-        document's when none lists it, so an unknown model is still a 404)."""
-        if self.routes.is_models(request.path):
-            state["rejected"] = True
-            self._check_auth(request)
-            state["rejected"] = False
-            return models_response(request, documents.models, self.clock())
+    def _view_for(self, request: MockRequest, documents: ContractSet) -> MockService:
+        """Several documents: this service on the contract of the request's ``model`` (the first
+        document's when none lists it, so an unknown model is still a 404), checks and answer alike.
+        A shallow copy per request: it shares the scenarios, rules, call log and counters, and sees
+        a setting changed after construction (``require_auth``)."""
         try:
             body = _json.loads(request.body) if len(request.body) <= self.max_body_bytes else None
         except (ValueError, RecursionError):
-            body = None
-        view = copy.copy(self)  # shares the scenarios, rules, call log and counter; per request, so
-        view.documents = None  # a setting changed after construction (require_auth) is seen
+            body = None  # the chosen contract's own checks answer it
+        view = copy.copy(self)
         view.contract = documents.for_request(body)
         view.routes = self._routes_by_contract[id(view.contract)]
-        return view._guarded(request, lambda r: view._serve(r, state))
+        return view
 
     def _check_auth(self, request: MockRequest) -> None:
         if self.require_auth:
