@@ -12,23 +12,13 @@ everything after ``/models/`` is the id.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from contract_kit.mock.errors_body import error_response, json_response, method_not_allowed
 from contract_kit.mock.types import MockRequest, MockResponse
 
-_MODELS_ROUTE = re.compile(r"^(?:.*?/)?models(?:/(?P<id>.+))?$")
 DEFAULT_OWNER = "aimlapi"
-
-
-def models_route(path: str) -> tuple[bool, str | None]:
-    """``(True, id or None)`` when ``path`` is the models list or one model, else ``(False, None)``."""
-    match = _MODELS_ROUTE.match(path.rstrip("/"))
-    if match is None:
-        return False, None
-    return True, match.group("id")
 
 
 def model_entry(model: str, created: int) -> dict[str, Any]:
@@ -36,11 +26,13 @@ def model_entry(model: str, created: int) -> dict[str, Any]:
     return {"id": model, "object": "model", "created": created, "owned_by": owner}
 
 
-def models_response(request: MockRequest, models: Sequence[str], created: int) -> MockResponse:
-    """The answer to a models route (``Routes.is_models`` said yes): list, one model, 404 or 405."""
+def models_response(
+    request: MockRequest, model: str | None, models: Sequence[str], created: int
+) -> MockResponse:
+    """The answer to a models route (``Routes.is_models`` said yes, ``model`` is the id it names):
+    the list, one model, 404 or 405."""
     if request.method.upper() != "GET":
         return method_not_allowed(request.method, request.path, "GET")
-    _, model = models_route(request.path)
     if model is None:
         return json_response(200, {"object": "list", "data": [model_entry(m, created) for m in models]})
     if model not in models:

@@ -24,7 +24,9 @@ from contract_kit.contract import Server, ServerVariable, api_root_suffix
 
 _SEGMENT = "[^/]+"
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
-_LOOSE_MODELS = re.compile(r"(?:.*?/)?models(?:/.+)?/?")
+_MODEL_ID = r"(?:/(?P<id>.+?))?/?"
+"""After ``/models``: the model id, if any (ids hold ``/``: ``alibaba/qwen3-vl-32b-thinking``)."""
+_LOOSE_MODELS = re.compile(rf"(?:.*?/)?models{_MODEL_ID}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Routes:
         if servers is None:  # no document behind it: the loose rule
             return cls(re.compile(f".*(?:{operation}|/chat/completions)/?"), _LOOSE_MODELS)
         prefixes = _alternatives(template_regex(s.path_template, s.variables) for s in servers)
-        models = f"{prefixes}{re.escape(api_root_suffix(path))}/models(?:/.+)?/?"
+        models = f"{prefixes}{re.escape(api_root_suffix(path))}/models{_MODEL_ID}"
         return cls(re.compile(f"{prefixes}{operation}/?"), re.compile(models))
 
     def is_chat(self, path: str) -> bool:
@@ -50,6 +52,11 @@ class Routes:
 
     def is_models(self, path: str) -> bool:
         return self.models.fullmatch(path) is not None
+
+    def model_id(self, path: str) -> str | None:
+        """The id a models route names; ``None`` for the list (trailing slashes ignored)."""
+        match = self.models.fullmatch(path)
+        return ((match.group("id") if match else None) or "").rstrip("/") or None
 
 
 def template_regex(template: str, variables: Mapping[str, ServerVariable] | None = None) -> str:

@@ -203,7 +203,7 @@ class MockService:
             self._check_auth(request)
             state["rejected"] = False
             listed = self.contract.models if self.documents is None else self.documents.models
-            return models_response(request, listed, self.clock())
+            return models_response(request, self.routes.model_id(request.path), listed, self.clock())
         if self.documents is not None:
             view = self._view_for(request, self.documents)
             return view._guarded(request, lambda r: view._serve_chat(r, state))

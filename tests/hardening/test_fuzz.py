@@ -39,7 +39,7 @@ from contract_kit.mock import (
     MockService,
     error_body,
 )
-from contract_kit.mock.models import models_route
+from contract_kit.mock.routes import Routes
 from contract_kit.strategies import chat_requests
 from contract_kit.validation import Event, SSEDecoder, decode, iter_events, rechunk
 
@@ -399,7 +399,7 @@ def check_response(contract: Contract, request: MockRequest, response: MockRespo
         return
     if scripted:
         return  # a scripted answer may be cut, malformed or fixed on purpose
-    if models_route(request.path)[0]:  # GET /v1/models[/{id}]: OpenAI's list or model object
+    if Routes.for_contract(contract).is_models(request.path):  # GET /v1/models[/{id}]: a list or a model
         assert json.loads(response.body or b"")["object"] in ("list", "model")
         return
     body = json.loads(request.body)

@@ -66,6 +66,9 @@ def test_the_models_route_is_under_the_api_root() -> None:
     assert bundled.is_models("/v1/models") and bundled.is_models("/v1/models/alibaba/qwen3-vl-32b-thinking")
     assert not bundled.is_models("/models") and not bundled.is_models("/anything/models")
     assert Routes.for_contract(AZURE_LIKE).is_models("/openai/models")
+    assert bundled.model_id("/v1/models") is None and bundled.model_id("/v1/models/") is None
+    assert bundled.model_id("/v1/models/alibaba/qwen3-vl-32b-thinking") == "alibaba/qwen3-vl-32b-thinking"
+    assert bundled.model_id("/v1/models/alibaba/qwen3-vl-32b-thinking/") == "alibaba/qwen3-vl-32b-thinking"
 
 
 def test_a_contract_without_servers_keeps_the_loose_rule() -> None:
