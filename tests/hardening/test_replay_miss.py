@@ -37,7 +37,9 @@ from contract_kit.mock import MockRequest
 from contract_kit.mock.transports import BackgroundServer, make_app
 
 P99_LIMIT = 0.100
-MISSES = 10  # enough misses for the other client to send tens of requests meanwhile
+MISSES = 10  # at least this many misses ...
+OTHERS = 30  # ... and as many as it takes for the other client to send this many requests meanwhile
+DEADLINE = 30.0
 
 MODEL = "alibaba/qwen3-vl-32b-thinking"
 RECORDED = 1000
@@ -96,8 +98,9 @@ def test_an_unmatched_1mb_request_is_answered_fast_while_other_clients_are_serve
         try:
             with httpx.Client(timeout=10) as client:
                 client.post(url, headers=HEADERS, json=_body(0))  # warm the connection
-                misses = []
-                for _ in range(MISSES):
+                misses: list[float] = []
+                give_up = time.monotonic() + DEADLINE
+                while len(misses) < MISSES or (len(latencies) < OTHERS and time.monotonic() < give_up):
                     start = time.perf_counter()
                     answer = client.post(url, headers=HEADERS, content=payload)
                     misses.append(time.perf_counter() - start)
@@ -112,7 +115,7 @@ def test_an_unmatched_1mb_request_is_answered_fast_while_other_clients_are_serve
     p99 = others[min(len(others) - 1, int(len(others) * 0.99))]
     print(f"miss latencies: {[round(m * 1000, 1) for m in misses]} ms; others' p99 {p99 * 1000:.1f} ms")
     assert max(misses) < 1.0, misses  # benchmarks/bench_replay.py measures it against the 50 ms target
-    assert len(others) > 10 and p99 < P99_LIMIT, f"other clients' p99 was {p99 * 1000:.0f} ms"
+    assert len(others) >= OTHERS and p99 < P99_LIMIT, f"other clients' p99 was {p99 * 1000:.0f} ms"
 
 
 def test_the_served_replay_runs_in_worker_threads_and_stays_consistent(cassette_dir: Path) -> None:
