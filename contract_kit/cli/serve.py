@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from contract_kit.cli._common import EXIT_FINDINGS, EXIT_OK, add_contract_options, load_documents
+from contract_kit.cli._console import ConsoleLines
 
 
 def add_parser(sub: Any) -> None:
@@ -113,10 +115,11 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"contract-kit serve: {source}; {_where(args, contract)} (Ctrl+C stops)", file=sys.stderr, flush=True
     )
-    app = make_app(
-        _front(args, handler), max_body_bytes=args.max_body_bytes, allow_hosts=_control_hosts(args)
-    )
-    serve(app, host=args.host, port=args.port)
+    console = None if args.quiet else ConsoleLines()
+    front = _front(args, handler, console)
+    app = make_app(front, max_body_bytes=args.max_body_bytes, allow_hosts=_control_hosts(args))
+    with console or contextlib.nullcontext():
+        serve(app, host=args.host, port=args.port)
     return EXIT_OK
 
 
@@ -159,15 +162,15 @@ def _run_proxy(args: argparse.Namespace) -> int:
         strict=args.strict,
         record_dir=Path(args.record) if args.record else None,
     )
-    app = ValidatingProxy(
-        settings, DriftChecker.for_spec(args.spec), log=None if args.quiet else _console_line
-    )
+    console = None if args.quiet else ConsoleLines()
+    app = ValidatingProxy(settings, DriftChecker.for_spec(args.spec), log=console)
     print(
         f"contract-kit serve: proxy to {settings.upstream} at http://{args.host}:{args.port} (Ctrl+C stops)",
         file=sys.stderr,
         flush=True,
     )
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl+C it handled: that is the stop
+    # uvicorn re-raises the Ctrl+C it handled: that is the stop
+    with console or contextlib.nullcontext(), contextlib.suppress(KeyboardInterrupt):
         serve(app, host=args.host, port=args.port)
     if args.report:
         write_json(args.report, app.report(), app.redactor, what="drift report")
@@ -176,15 +179,10 @@ def _run_proxy(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if app.collector.new_breaking() else EXIT_OK
 
 
-def _front(args: argparse.Namespace, handler: Any) -> Any:
+def _front(args: argparse.Namespace, handler: Any, log: Callable[[str], None] | None) -> Any:
     from contract_kit.mock import Front  # start-up cost
 
-    log = None if args.quiet else _console_line
     return Front(handler, api_keys=args.api_key, cors=args.cors, log=log, describe=_scenario_of(handler))
-
-
-def _console_line(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def _scenario_of(handler: Any) -> Any:

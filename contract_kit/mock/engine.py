@@ -168,6 +168,9 @@ class GeneratedCompletion:
     id: str
     created: int
     model: str
+    split_seed: int = 0
+    """Seeds where a stream splits the text: the request's, not the call's, so identical requests
+    stream alike (and a served answer can be rendered once and stamped with each call's id)."""
 
 
 def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -> GeneratedCompletion:
@@ -175,7 +178,8 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
     opts = options or EngineOptions()
     check_request_budget(request)
     rng = request_rng(request, opts.seed)
-    completion_id = "chatcmpl-" + call_id(uuid_like(rng), opts.call)
+    base_id = uuid_like(rng)
+    completion_id = "chatcmpl-" + call_id(base_id, opts.call)
     topic, has_image = _topic(request, rng)
     budget = token_budget(request)
     reasoning, reasoning_tokens = _reasoning(rng, topic, opts, budget)
@@ -198,6 +202,7 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
         id=completion_id,
         created=opts.clock(),
         model=response_model(request, opts.profile),
+        split_seed=id_number(base_id),
     )
 
 
@@ -281,11 +286,20 @@ _ID_STRIDE = 0x9E3779B97F4A7C15F39CC0605CEDC835
 """Odd, so ``base + call * stride`` (mod 2**128) differs for every call number: ids from a counter."""
 
 
-def call_id(base: str, call: int) -> str:
-    """``base`` for the first call, then a different UUID-shaped id per call number (no hashing)."""
-    if call == 0:
+def call_id(base: str | int, call: int) -> str:
+    """``base`` for the first call, then a different UUID-shaped id per call number (no hashing).
+
+    ``base`` is the first call's id, or its number (:func:`id_number`) when many ids follow from it.
+    """
+    if call == 0 and isinstance(base, str):
         return base
-    return _uuid_shape((int(base.replace("-", ""), 16) + call * _ID_STRIDE) % (1 << 128))
+    number = base if isinstance(base, int) else id_number(base)
+    return _uuid_shape((number + call * _ID_STRIDE) % (1 << 128))
+
+
+def id_number(base: str) -> int:
+    """A UUID-shaped id's 128-bit number."""
+    return int(base.replace("-", ""), 16)
 
 
 def uuid_like(rng: random.Random) -> str:

@@ -68,3 +68,12 @@ FD_RESERVE = 64
 """File descriptors kept free for the process itself when the concurrency limit follows the fd limit."""
 MAX_INCOMPLETE_EVENT_BYTES = 64 * 1024
 """The largest request head (h11 only; httptools has its own 80 KB cap)."""
+
+# --- the answer memo (``memo.py``) ----------------------------------------------------------------
+
+MEMO_ENTRIES = 128
+"""Distinct requests whose rendered answer the service keeps (the oldest goes first)."""
+MEMO_MAX_REQUEST_BYTES = 16 * 1024
+"""A larger request body is answered afresh each time (its key would cost more than it saves)."""
+MEMO_MAX_ANSWER_BYTES = 64 * 1024
+"""A larger answer is not kept, so the memo holds at most about 10 MB."""

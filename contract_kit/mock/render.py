@@ -182,10 +182,10 @@ def _choice(delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
 def _observed_deltas(completion: GeneratedCompletion) -> list[dict[str, Any]]:
     """Role first, then reasoning, then content or refusal, then tool calls, split like a model streams.
 
-    The split is seeded by the completion id, so it is as reproducible as the
-    completion itself.
+    The split is seeded by the completion's ``split_seed`` (the request's, not the
+    call's), so it is as reproducible as the completion itself.
     """
-    rng = random.Random(_id_seed(completion.id))
+    rng = random.Random(completion.split_seed)
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
     deltas += [{"reasoning_content": piece} for piece in split_on_tokens(completion.reasoning, rng)]
     deltas += [{"content": piece} for piece in split_on_tokens(completion.content, rng)]
@@ -193,15 +193,6 @@ def _observed_deltas(completion: GeneratedCompletion) -> list[dict[str, Any]]:
     for index, call in enumerate(completion.tool_calls):
         deltas += _call_deltas(index, call, rng)
     return deltas
-
-
-def _id_seed(completion_id: str) -> int | str:
-    """The id's hex digits as an integer (seeding from a string hashes it first), else the id itself."""
-    digits = completion_id.removeprefix("chatcmpl-").replace("-", "")
-    try:
-        return int(digits, 16)
-    except ValueError:
-        return completion_id
 
 
 def _call_deltas(index: int, call: PlannedToolCall, rng: random.Random) -> list[dict[str, Any]]:

@@ -387,8 +387,9 @@ class ScenarioQueue:
         with self._lock:
             if override is not None:
                 return override.over(self._default)
-            mine = self._queue.popleft() if self._queue else Plan()
-            return mine.over(self._default)
+            if not self._queue:
+                return self._default  # frozen: shared safely, and no new plan per unscripted call
+            return self._queue.popleft().over(self._default)
 
     @property
     def pending(self) -> int:

@@ -42,6 +42,7 @@ traceback on the ``contract_kit.mock`` logger.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import json
 import logging
@@ -77,7 +78,9 @@ from contract_kit.mock.control import CONTROL_PREFIX, ControlPlane, ScenarioSess
 from contract_kit.mock.engine import (
     EngineOptions,
     EngineRequestError,
+    GeneratedCompletion,
     as_clock,
+    call_id,
     complete,
     render_chunks,
     render_json,
@@ -85,6 +88,7 @@ from contract_kit.mock.engine import (
 from contract_kit.mock.errors_body import error_bytes, error_response, json_response
 from contract_kit.mock.faults import apply_faults
 from contract_kit.mock.limits import MAX_CALLS, MAX_CALLS_BYTES
+from contract_kit.mock.memo import PLACEHOLDER_ID, AnswerMemo, AnswerTemplate, template_of
 from contract_kit.mock.models import models_response
 from contract_kit.mock.routes import Routes
 from contract_kit.mock.rules import RuleBook
@@ -98,6 +102,7 @@ SCENARIO_HEADER = "x-contract-scenario"
 logger = logging.getLogger("contract_kit.mock")
 __all__ = ["CONTROL_PREFIX", "SCENARIO_HEADER", "Call", "MockService", "RequestContract", "violation_param"]
 _STREAM_HEADERS = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
+_JSON_HEADERS = [("content-type", "application/json")]
 
 
 class RequestContract(Protocol):
@@ -155,6 +160,7 @@ class MockService:
         """Check each answer against the loaded document before it leaves (fitting one that does not
         conform). One compiled-validator call per answer; ``False`` only for benchmarks."""
         self._counter = itertools.count()
+        self.memo = AnswerMemo()  # a repeated request's answer is rendered once (``memo.py``)
         self._request_ids = itertools.count()
         self._request_id_prefix = uuid.uuid4().hex[:16]  # unique per service, then a counter per request
         self.call_log = CallLog(max_calls=max_calls, max_bytes=max_calls_bytes)
@@ -213,19 +219,22 @@ class MockService:
         check_route(self.routes, request)
         check_content_type(request)
         check_size(request, self.max_body_bytes)
-        body = parse_body(request.body)
+        admitted = self.memo.admitted(request.body, self.contract)  # these bytes passed before
+        body = parse_body(request.body) if admitted is None else admitted
         self._check_auth(request)
         state["body"], state["rejected"] = body, False
         check_query(self.contract, request)
-        check_model(self.contract, body)
-        check_schema(self.contract, body)
-        check_conversation(body)
+        if admitted is None:
+            check_model(self.contract, body)
+            check_schema(self.contract, body)
+            check_conversation(body)
+            self.memo.admit(request.body, self.contract, body)
         state["session"] = session_of(request)
         plan = self._plan(request, state["session"], body)
         state["plan"] = plan.to_json()
         if isinstance(plan.outcome, ErrorReply):
             return apply_faults(_scenario_error(plan.outcome), plan)
-        return apply_faults(self._generate(body, plan), plan)
+        return apply_faults(self._generate(request, body, plan), plan)
 
     def _view_for(self, request: MockRequest, documents: ContractSet) -> MockService:
         """Several documents: this service on the contract of the request's ``model`` (the first
@@ -269,19 +278,48 @@ class MockService:
             override = self._rule_plan(session, body)
         return self.sessions.next_plan(session, override)
 
-    def _generate(self, body: Mapping[str, Any], plan: Plan) -> MockResponse:
+    def _generate(self, request: MockRequest, body: Mapping[str, Any], plan: Plan) -> MockResponse:
+        """The engine's answer; a plain one is rendered once per distinct request (``memo.py``)."""
         reply = None if isinstance(plan.outcome, ErrorReply) else plan.outcome
-        options = EngineOptions(
-            profile=self.contract.profile,
-            seed=self.seed,
-            clock=self.clock,
-            reply=reply,
-            call=next(self._counter),
+        call = next(self._counter)
+        if reply is not None:
+            options = self._options(reply, call, self.clock)
+            return self._render(self._complete(body, options), body, options)
+        created = self.clock()
+        key = self._memo_key(request, created)
+        template = None if key is None else self.memo.get(key)
+        if template is None:
+            options = self._options(None, 0, lambda: created)
+            first = self._complete(body, options)  # call 0: its id is the base of every call's id
+            template = self._template(first, body, options)
+            if template is None:  # the document fitted the answer: render it for this call
+                stamped = dataclasses.replace(first, id=_completion_id(first, call))
+                return self._render(stamped, body, options)
+            if key is not None:
+                self.memo.put(key, template)
+        return template.response(call)
+
+    def _memo_key(self, request: MockRequest, created: int) -> tuple[Any, ...] | None:
+        """What a plain answer depends on besides the call number; ``None`` for a large request."""
+        if not self.memo.admits(request.body):
+            return None
+        return (request.body, id(self.contract), self.seed, self.check_answers, created)
+
+    def _options(self, reply: Any, call: int, clock: Callable[[], int]) -> EngineOptions:
+        return EngineOptions(
+            profile=self.contract.profile, seed=self.seed, clock=clock, reply=reply, call=call
         )
+
+    def _complete(self, body: Mapping[str, Any], options: EngineOptions) -> GeneratedCompletion:
         try:
-            completion = complete(body, options)
+            return complete(body, options)
         except EngineRequestError as exc:
             raise Rejected(error_response(400, str(exc), param=exc.param)) from None
+
+    def _render(
+        self, completion: GeneratedCompletion, body: Mapping[str, Any], options: EngineOptions
+    ) -> MockResponse:
+        """The completion as the client asked for it, checked against the document (fitted if need be)."""
         if body.get("stream") is True:
             chunks = render_chunks(completion, body, options)
             if self.check_answers:
@@ -289,6 +327,22 @@ class MockService:
             return MockResponse(200, list(_STREAM_HEADERS), chunks=sse_events(chunks))
         answer = render_json(completion, body, options)
         return json_response(200, conformed(self.contract, answer) if self.check_answers else answer)
+
+    def _template(
+        self, completion: GeneratedCompletion, body: Mapping[str, Any], options: EngineOptions
+    ) -> AnswerTemplate | None:
+        """The answer rendered with a placeholder id, when it conforms as rendered; else ``None``."""
+        placeheld = dataclasses.replace(completion, id=PLACEHOLDER_ID)
+        base_id = completion.id.removeprefix("chatcmpl-")
+        if body.get("stream") is True:
+            chunks = render_chunks(placeheld, body, options)
+            if self.check_answers and conformed_chunks(self.contract, chunks) is not chunks:
+                return None
+            return template_of(_STREAM_HEADERS, sse_events(chunks), base_id, stream=True)
+        answer = render_json(placeheld, body, options)
+        if self.check_answers and conformed(self.contract, answer) is not answer:
+            return None
+        return template_of(_JSON_HEADERS, [_json.dumps(answer)], base_id, stream=False)
 
     # --- recording ------------------------------------------------------------------------------
 
@@ -333,6 +387,11 @@ def sse_events(chunks: list[dict[str, Any]]) -> list[bytes]:
     events = [b"data: " + _json.dumps(chunk) + b"\n\n" for chunk in chunks]
     events.append(_DONE_EVENT)
     return events
+
+
+def _completion_id(first: GeneratedCompletion, call: int) -> str:
+    """The id of the service's ``call``-th call, from the id the engine gave call 0."""
+    return "chatcmpl-" + call_id(first.id.removeprefix("chatcmpl-"), call)
 
 
 def _scenario_error(scenario: ErrorReply) -> MockResponse:

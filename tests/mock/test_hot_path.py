@@ -155,6 +155,8 @@ def test_answers_are_checked_and_fitted_by_default(observed: Contract) -> None:
     assert answer["x_extra"] == "yes"
     assert len(chunks) > 3 and all(chunk["x_extra"] == "yes" for chunk in chunks)
     assert all(oracle.is_valid(chunk) for chunk in chunks)
+    again = json.loads(send(service, BODY).body or b"")  # a fitted answer is rendered per call, not kept
+    assert again["id"] != answer["id"] and again["x_extra"] == "yes" and len(service.memo) == 0
 
 
 def test_check_answers_false_sends_the_answer_unchecked(observed: Contract) -> None:

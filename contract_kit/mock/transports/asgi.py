@@ -46,18 +46,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from contract_kit.mock.control import CONTROL_PREFIX
 from contract_kit.mock.errors_body import error_bytes
 from contract_kit.mock.limits import BODY_TIMEOUT
 from contract_kit.mock.transports.asgi_body import (
+    BodyDeadlines,
     BodyTimeout,
     ClientGone,
     DeliberateCut,
     as_one_body,
-    read_body,
+    declared_length,
     send_until_gone,
     send_whole,
     start_message,
@@ -75,7 +76,7 @@ DEFAULT_MAX_HEADERS = 100  # Apache's LimitRequestFields; clients and SDKs send 
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024  # names plus values; four times h11's and Node's 16 KB head limit
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 """The ``Host`` names a control request may carry unless the app is told more."""
-_HEAVY_MARKERS = (b'"tools"', b'"json_schema"')
+_TOOLS, _JSON_SCHEMA = b'"tools"', b'"json_schema"'  # a client schema to satisfy
 _HEAVY_BODY_BYTES = 64 * 1024
 logger = logging.getLogger("contract_kit.mock")
 
@@ -118,6 +119,7 @@ class MockASGIApp:
         self.max_header_bytes = max_header_bytes
         self.control_hosts = control_hosts
         self.body_timeout = body_timeout
+        self.deadlines = BodyDeadlines(body_timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -128,12 +130,14 @@ class MockASGIApp:
             await send({"type": "websocket.close", "code": 1003})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        early = self._too_many_headers(scope.get("headers", [])) or self._foreign_host(scope)
+        raw_headers = scope.get("headers", [])
+        headers, size = _header_map(raw_headers)
+        early = self._too_many_headers(len(raw_headers), size) or self._foreign_host(scope, headers)
         if early is not None:
             await send_whole(send, early)
             return
         try:
-            body = await read_body(scope, receive, self.max_body_bytes, self.body_timeout)
+            body = await self.deadlines.read(receive, self.max_body_bytes, declared_length(headers))
         except ClientGone:
             return
         except BodyTimeout:
@@ -142,7 +146,7 @@ class MockASGIApp:
         if body is None:
             await send_whole(send, self._too_large())
             return
-        request = _to_mock_request(scope, body)
+        request = MockRequest(scope["method"], _full_url(scope, headers), scope["path"], headers, body)
         response, start = (
             await self._answer_in_thread(request)
             if self.offload and _may_be_heavy(body)
@@ -154,14 +158,14 @@ class MockASGIApp:
         await send(start)
         await send_until_gone(send, receive, response)
 
-    def _foreign_host(self, scope: Scope) -> MockResponse | None:
+    def _foreign_host(self, scope: Scope, headers: Mapping[str, str]) -> MockResponse | None:
         """A 403 for a control request whose ``Host`` is not one the app may be driven from."""
         if self.control_hosts is None or CONTROL_PREFIX not in scope.get("path", ""):
             return None
-        host = next((value for name, value in scope.get("headers", []) if name.lower() == b"host"), None)
+        host = headers.get("host")
         if host is None:
             return None
-        name = _host_name(host.decode("latin-1"))
+        name = _host_name(host)
         if name in self.control_hosts:
             return None
         message = (
@@ -177,12 +181,9 @@ class MockASGIApp:
         response.headers.append(("connection", "close"))
         return response
 
-    def _too_many_headers(self, headers: list[tuple[bytes, bytes]]) -> MockResponse | None:
-        size = sum(len(name) + len(value) for name, value in headers)
-        if len(headers) > self.max_headers:
-            message = (
-                f"The request has {len(headers)} headers; the mock server's limit is {self.max_headers}."
-            )
+    def _too_many_headers(self, count: int, size: int) -> MockResponse | None:
+        if count > self.max_headers:
+            message = f"The request has {count} headers; the mock server's limit is {self.max_headers}."
         elif size > self.max_header_bytes:
             message = (
                 f"The request headers are {size} bytes; the mock server's limit is {self.max_header_bytes}."
@@ -252,7 +253,7 @@ def _host_name(host: str) -> str:
 
 def _may_be_heavy(body: bytes) -> bool:
     """Whether answering may take real work (a client schema, a large body): then a thread does it."""
-    return len(body) > _HEAVY_BODY_BYTES or any(marker in body for marker in _HEAVY_MARKERS)
+    return len(body) > _HEAVY_BODY_BYTES or _TOOLS in body or _JSON_SCHEMA in body
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -266,18 +267,15 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def _to_mock_request(scope: Scope, body: bytes) -> MockRequest:
+def _header_map(raw: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], int]:
+    """The headers by lower-case name (repeats joined with ``, ``), and their size in bytes: one pass."""
     headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", []):
+    size = 0
+    for raw_name, raw_value in raw:
+        size += len(raw_name) + len(raw_value)
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return MockRequest(
-        method=scope["method"],
-        url=_full_url(scope, headers),
-        path=scope["path"],
-        headers=headers,
-        body=body,
-    )
+    return headers, size
 
 
 def _full_url(scope: Scope, headers: dict[str, str]) -> str:

@@ -10,7 +10,8 @@ moves the bytes and gives up at the right moment.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from contract_kit.mock.transports.routing import PacedChunks, wire_headers
@@ -39,33 +40,89 @@ class BodyTimeout(Exception):
     """The client did not send its whole body in time."""
 
 
-def _declared_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"content-length" and value.strip().isdigit():
-            return int(value)
-    return None
+def declared_length(headers: Mapping[str, str]) -> int | None:
+    value = headers.get("content-length", "").strip()
+    return int(value) if value.isdigit() else None
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int, timeout: float) -> bytes | None:
-    """The request body, or ``None`` once it is known to exceed ``limit``.
+class BodyDeadlines:
+    """Reads request bodies within ``timeout`` seconds, checked by one timer per event loop.
 
-    Reading stops there: the rest is never buffered (the server then closes
-    the connection rather than reuse it with unread bytes on it). A body not
-    received within ``timeout`` seconds raises :class:`BodyTimeout`.
+    A deadline per request (``asyncio.timeout``) schedules and cancels a timer
+    for every request, about a tenth of the served mock's CPU per request; the
+    reads in flight are few, so one periodic check over them costs less. A
+    read past its deadline is cancelled at the next check (at most a quarter
+    of ``timeout``, and a second, late) and raises :class:`BodyTimeout`.
     """
-    declared = _declared_length(scope)
-    if declared is not None and declared > limit:
-        return None
-    try:
-        if _TIMEOUT is not None:  # Python 3.11+: a deadline on this task, no second task per request
-            async with _TIMEOUT(timeout):
-                return await _receive_body(receive, limit)
-        return await asyncio.wait_for(_receive_body(receive, limit), timeout)
-    except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
-        raise BodyTimeout from None
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.interval = max(0.005, min(1.0, timeout / 4))
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopReads] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def read(self, receive: Receive, limit: int, declared: int | None) -> bytes | None:
+        """The request body, or ``None`` once it is known to exceed ``limit``.
+
+        Reading stops there: the rest is never buffered (the server then closes
+        the connection rather than reuse it with unread bytes on it).
+        """
+        if declared is not None and declared > limit:
+            return None
+        task = asyncio.current_task()
+        if task is None:  # not in a task (a test driving the coroutine by hand): no deadline to enforce
+            return await _receive_body(receive, limit)
+        reads = self._reads_of(asyncio.get_running_loop())
+        reads.start(task, self.timeout)
+        try:
+            return await _receive_body(receive, limit)
+        except asyncio.CancelledError:
+            if not reads.expired(task):
+                raise
+            uncancel = getattr(task, "uncancel", None)  # Python 3.11+: this cancellation is handled
+            if uncancel is not None:
+                uncancel()
+            raise BodyTimeout from None
+        finally:
+            reads.finish(task)
+
+    def _reads_of(self, loop: asyncio.AbstractEventLoop) -> _LoopReads:
+        reads = self._loops.get(loop)
+        if reads is None:
+            reads = self._loops[loop] = _LoopReads(loop, self.interval)
+        return reads
 
 
-_TIMEOUT: Any = getattr(asyncio, "timeout", None)
+class _LoopReads:
+    """The body reads in flight on one event loop, and the one timer that checks them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float) -> None:
+        self.loop = loop
+        self.interval = interval
+        self.deadlines: dict[asyncio.Task[Any], float] = {}
+        self.cancelled: set[asyncio.Task[Any]] = set()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def start(self, task: asyncio.Task[Any], timeout: float) -> None:
+        self.deadlines[task] = self.loop.time() + timeout
+        if self.timer is None:
+            self.timer = self.loop.call_later(self.interval, self._check)
+
+    def finish(self, task: asyncio.Task[Any]) -> None:
+        self.deadlines.pop(task, None)
+        self.cancelled.discard(task)
+
+    def expired(self, task: asyncio.Task[Any]) -> bool:
+        return task in self.cancelled
+
+    def _check(self) -> None:
+        now = self.loop.time()
+        for task, deadline in list(self.deadlines.items()):
+            if deadline <= now and task not in self.cancelled:
+                self.cancelled.add(task)
+                task.cancel()
+        self.timer = self.loop.call_later(self.interval, self._check) if self.deadlines else None
 
 
 async def _receive_body(receive: Receive, limit: int) -> bytes | None:
