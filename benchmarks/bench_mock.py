@@ -5,6 +5,11 @@ to the end) through respx to the kit's ``ChatMock`` (auth checked, request
 validated, content generated, call recorded), against a bare respx route that
 returns the same bytes statically. Each candidate's mock is active only during
 its own timed batch, so the two never share a router; batches are interleaved.
+The JSON and stream rows repeat one request, as a test suite does (a retry, a
+parametrised test): the kit renders its answer once and stamps each call's id
+(``mock/memo.py``). The ``-distinct`` rows send a new question every call, so
+every answer is generated, checked and rendered from scratch; they carry no
+limit and show what the memo saves.
 
 Served rows run every server in a process of its own and the load generator
 (``loadgen.py``) in another, so nothing shares a GIL with the server under
@@ -23,6 +28,7 @@ settings (``contract_kit.mock.transports.server.serve``).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -49,11 +55,10 @@ PRISM_VERSION = "5.16.0"
 URL = "https://api.aimlapi.com/v1/chat/completions"
 PATH = "/v1/chat/completions"
 AUTH = {"Authorization": "Bearer sk-bench"}
+QUESTION = "In two sentences, why do contract tests catch API drift early?"
 REQUEST: dict[str, Any] = {
     "model": "alibaba/qwen3-vl-32b-thinking",
-    "messages": [
-        {"role": "user", "content": "In two sentences, why do contract tests catch API drift early?"}
-    ],
+    "messages": [{"role": "user", "content": QUESTION}],
     "max_tokens": 64,
 }
 STREAM_REQUEST: dict[str, Any] = {**REQUEST, "stream": True}
@@ -61,7 +66,7 @@ STREAM_REQUEST: dict[str, Any] = {**REQUEST, "stream": True}
 CONNECTIONS = 8
 WARMUP_S = 1.0
 DURATION_S = float(os.environ.get("BENCH_MOCK_SECONDS", "3"))
-ROUNDS = max(MIN_ROUNDS, int(os.environ.get("BENCH_MOCK_ROUNDS", "3")))
+ROUNDS = max(MIN_ROUNDS, int(os.environ.get("BENCH_MOCK_ROUNDS", "5")))  # a shared machine: 5 for steadier medians
 STARTUP_TIMEOUT_S = 60.0
 NPM_TIMEOUT_S = 600.0
 INPROCESS_LIMITS = {
@@ -156,9 +161,15 @@ def in_process_lines() -> list[Row]:
     def post(client: httpx.Client) -> httpx.Response:
         return client.post(URL, json=REQUEST, headers=AUTH)
 
-    def stream(client: httpx.Client) -> bytes:
-        with client.stream("POST", URL, json=STREAM_REQUEST, headers=AUTH) as response:
+    def stream(client: httpx.Client, request: dict[str, Any] = STREAM_REQUEST) -> bytes:
+        with client.stream("POST", URL, json=request, headers=AUTH) as response:
             return b"".join(response.iter_bytes())
+
+    asked = itertools.count()
+
+    def distinct(request: dict[str, Any]) -> dict[str, Any]:
+        """The request with a question never sent before: the kit answers it from scratch."""
+        return {**request, "messages": [{"role": "user", "content": f"{QUESTION} (#{next(asked)})"}]}
 
     with ours_context():  # what the kit answers: the bare route replays the same bytes
         json_response = post(ours_client)
@@ -189,11 +200,33 @@ def in_process_lines() -> list[Row]:
             (ours_context, lambda: stream(ours_client)),
             (lambda: bare_chunked_route(stream_reads, stream_content_type), lambda: stream(bare_client)),
         ),
+        (
+            "json-distinct",
+            (ours_context, lambda: ours_client.post(URL, json=distinct(REQUEST), headers=AUTH)),
+            (
+                lambda: bare_route(json_response.content, "application/json"),
+                lambda: bare_client.post(URL, json=distinct(REQUEST), headers=AUTH),
+            ),
+        ),
+        (
+            "stream-distinct",
+            (ours_context, lambda: stream(ours_client, distinct(STREAM_REQUEST))),
+            (
+                lambda: bare_chunked_route(stream_reads, stream_content_type),
+                lambda: stream(bare_client, distinct(STREAM_REQUEST)),
+            ),
+        ),
     ]
     labels = {
         "json": "in-process mock, JSON round trip through httpx + respx",
         "stream": "in-process mock, stream read to the end (anchor: the same bytes as one static body)",
         "stream-chunked": "in-process mock, stream vs the same chunks streamed statically",
+        "json-distinct": "in-process mock, JSON, every request a new one (answered from scratch, no memo)",
+        "stream-distinct": "in-process mock, stream, every request a new one (answered from scratch, no memo)",
+    }
+    notes = {
+        "json-distinct": "no limit: shows what the answer memo saves (mock/memo.py)",
+        "stream-distinct": "no limit: shows what the answer memo saves (mock/memo.py)",
     }
     for mode, ours, bare in rows:
         timings = interleaved({"contract-kit": ours, "bare-respx": bare})
@@ -205,7 +238,7 @@ def in_process_lines() -> list[Row]:
                 timings["bare-respx"],
                 cost=True,
                 limit=INPROCESS_LIMITS.get(mode),
-                note="anchor: a bare respx route returning the same bytes",
+                note=notes.get(mode, "anchor: a bare respx route returning the same bytes"),
             )
         )
     ours_client.close()

@@ -27,6 +27,8 @@ def apply_faults(response: MockResponse, plan: Plan) -> MockResponse:
     if plan.latency is not None:
         response.first_byte_delay = plan.latency.ttft
         response.chunk_delay = plan.latency.between_chunks
+    if plan.malformed is None and plan.cut is None:
+        return response
     if response.chunks is not None:
         events = list(response.chunks)
         if (

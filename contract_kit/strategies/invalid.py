@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hypothesis import reject
 from hypothesis import strategies as st
 
 from contract_kit import _json
@@ -148,10 +149,7 @@ class InvalidBuilder:
                 f"a valid JSON body sent as {media!r}",
                 base,
             )
-        sites = self.finder.sites(base)
-        site = draw(st.sampled_from([s for s in sites if s.kind == kind] or sites))
-        value = None if site.part_schema is None else [draw(self._part(site.part_schema))]
-        broken = site.apply(base, value)
+        site, broken = self._draw_break(draw, kind, base)
         return InvalidCase(
             site.kind,
             _json.dumps(broken),
@@ -161,6 +159,24 @@ class InvalidBuilder:
             site.description,
             broken,
         )
+
+    def _draw_break(self, draw: st.DrawFn, kind: str, base: dict[str, Any]) -> tuple[mu.Site, Any]:
+        """A site of ``kind`` (else of any kind) and the request it breaks.
+
+        A break the whole request still passes is skipped: a combinator above the broken place
+        may take any value there (``stop``'s ``anyOf`` has a bare ``{}`` branch, which takes
+        ``[7]`` as readily as ``["x"]``), so a site judged from its own subschema can be no break.
+        """
+        sites = self.finder.sites(base)
+        candidates = [site for site in sites if site.kind == kind] or sites
+        while candidates:
+            site = draw(st.sampled_from(candidates))
+            value = None if site.part_schema is None else [draw(self._part(site.part_schema))]
+            broken = site.apply(base, value)
+            if not self.finder.accepts(self.finder.view.root, broken):
+                return site, broken
+            candidates = [other for other in candidates if other is not site]
+        reject()  # every break of this request is absorbed: draw another request
 
     def _part(self, schema: Schema) -> st.SearchStrategy[dict[str, Any]]:
         """A valid part of another role's kind (cached: the schema belongs to the contract)."""

@@ -465,3 +465,18 @@ def test_strategies_are_built_once_per_contract_and_options() -> None:
     assert chat_requests(contract, tools=True) is chat_requests(contract, tools=True)
     assert chat_requests(contract, tools=True) is not chat_requests(contract, tools=False)
     assert isinstance(st.data(), st.SearchStrategy)
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_break_a_combinator_above_absorbs_is_never_drawn(data: st.DataObject) -> None:
+    """``stop``'s ``anyOf`` has a bare ``{}`` branch: ``stop: [7]`` passes, so ``stop[0]`` as an
+    integer is no break, though the item schema alone says ``string``."""
+    from contract_kit.strategies.invalid import InvalidBuilder
+
+    contract = load_contract("documented")
+    builder = InvalidBuilder(contract.request_schema, ("wrong-type",))
+    base = {"model": contract.models[0], "messages": [{"role": "user", "content": "hi"}], "stop": ["x"]}
+    assert not [v for v in contract.validate_request({**base, "stop": [7]}) if v.severity == "error"]
+    site, broken = builder._draw_break(data.draw, "wrong-type", base)
+    assert [v for v in contract.validate_request(broken) if v.severity == "error"], site.description
