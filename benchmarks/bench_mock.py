@@ -66,7 +66,8 @@ STREAM_REQUEST: dict[str, Any] = {**REQUEST, "stream": True}
 CONNECTIONS = 8
 WARMUP_S = 1.0
 DURATION_S = float(os.environ.get("BENCH_MOCK_SECONDS", "3"))
-ROUNDS = max(MIN_ROUNDS, int(os.environ.get("BENCH_MOCK_ROUNDS", "5")))  # a shared machine: 5 for steadier medians
+# a shared machine: 5 rounds for steadier medians
+ROUNDS = max(MIN_ROUNDS, int(os.environ.get("BENCH_MOCK_ROUNDS", "5")))
 STARTUP_TIMEOUT_S = 60.0
 NPM_TIMEOUT_S = 600.0
 INPROCESS_LIMITS = {
