@@ -140,8 +140,7 @@ class RuleBook:
         self._lock = threading.Lock()
 
     def __bool__(self) -> bool:
-        with self._lock:
-            return bool(self._rules)
+        return bool(self._rules)  # one atomic read, asked on every call: no lock needed
 
     @property
     def rules(self) -> list[Rule]:

@@ -10,6 +10,7 @@ moves the bytes and gives up at the right moment.
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
@@ -61,6 +62,7 @@ class BodyDeadlines:
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopReads] = (
             weakref.WeakKeyDictionary()
         )
+        self._last: _LoopReads | None = None
 
     async def read(self, receive: Receive, limit: int, declared: int | None) -> bytes | None:
         """The request body, or ``None`` once it is known to exceed ``limit``.
@@ -73,7 +75,8 @@ class BodyDeadlines:
         task = asyncio.current_task()
         if task is None:  # not in a task (a test driving the coroutine by hand): no deadline to enforce
             return await _receive_body(receive, limit)
-        reads = self._reads_of(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        reads = self._last if self._last is not None and self._last.loop is loop else self._reads_of(loop)
         reads.start(task, self.timeout)
         try:
             return await _receive_body(receive, limit)
@@ -91,6 +94,7 @@ class BodyDeadlines:
         reads = self._loops.get(loop)
         if reads is None:
             reads = self._loops[loop] = _LoopReads(loop, self.interval)
+        self._last = reads  # one loop serves nearly every request: skip the weak lookup next time
         return reads
 
 
@@ -142,10 +146,14 @@ async def _receive_body(receive: Receive, limit: int) -> bytes | None:
 
 
 def start_message(response: MockResponse) -> Message:
-    headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in wire_headers(response)
-    ]
+    headers = [(_wire_name(name), value.encode("latin-1")) for name, value in wire_headers(response)]
     return {"type": "http.response.start", "status": response.status, "headers": headers}
+
+
+@functools.lru_cache(maxsize=256)
+def _wire_name(name: str) -> bytes:
+    """A header name as ASGI sends it (lower-case bytes); the mock sends the same few names each time."""
+    return name.lower().encode("latin-1")
 
 
 async def send_whole(send: Send, response: MockResponse) -> None:

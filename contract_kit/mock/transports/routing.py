@@ -93,10 +93,14 @@ def wire_headers(response: MockResponse) -> list[tuple[str, str]]:
     a fixed body. A cut response never gets one: with a length the client would
     see a complete body and the cut would go unnoticed."""
     headers = list(response.headers)
-    framed = response.header("content-length") or response.header("transfer-encoding")
-    if not response.is_stream and not response.cut and not framed:
+    if response.is_stream or response.cut:
+        return headers
+    if not any(name.lower() in _FRAMING for name, _value in headers):
         headers.append(("content-length", str(len(response.body or b""))))
     return headers
+
+
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
 def needs_paced_stream(response: MockResponse) -> bool:
