@@ -179,7 +179,7 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
     check_request_budget(request)
     rng = request_rng(request, opts.seed)
     base_id = uuid_like(rng)
-    completion_id = "chatcmpl-" + call_id(base_id, opts.call)
+    this_id = completion_id(base_id, opts.call)
     topic, has_image = _topic(request, rng)
     budget = token_budget(request)
     reasoning, reasoning_tokens = _reasoning(rng, topic, opts, budget)
@@ -199,7 +199,7 @@ def complete(request: Mapping[str, Any], options: EngineOptions | None = None) -
         refusal=answer.refusal,
         finish_reason=answer.finish_reason,
         usage=usage,
-        id=completion_id,
+        id=this_id,
         created=opts.clock(),
         model=response_model(request, opts.profile),
         split_seed=id_number(base_id),
@@ -280,6 +280,15 @@ def _bounded(value: Any, depth: int) -> Any:
     if isinstance(value, list):
         return [_bounded(item, depth - 1) for item in value]
     return value
+
+
+ID_PREFIX = "chatcmpl-"
+"""What every completion id starts with (the live API's ``chatcmpl-`` ids)."""
+
+
+def completion_id(base: str | int, call: int) -> str:
+    """The completion id of the ``call``-th call whose first id is ``base`` (see :func:`call_id`)."""
+    return ID_PREFIX + call_id(base, call)
 
 
 _ID_STRIDE = 0x9E3779B97F4A7C15F39CC0605CEDC835

@@ -42,7 +42,7 @@ def apply_faults(response: MockResponse, plan: Plan) -> MockResponse:
             events = events[: min(plan.cut.after, complete)]
             response.cut = True
         response.chunks = events
-    elif response.body is not None and (plan.malformed is not None or plan.cut is not None):
+    elif response.body is not None:
         response.body = response.body[: len(response.body) // 2]
         response.cut = plan.cut is not None
     return response

@@ -22,11 +22,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from contract_kit.mock.engine import call_id, id_number
+from contract_kit.mock.engine import ID_PREFIX, completion_id, id_number
 from contract_kit.mock.limits import MEMO_ENTRIES, MEMO_MAX_ANSWER_BYTES, MEMO_MAX_REQUEST_BYTES
 from contract_kit.mock.types import MockResponse
 
-PLACEHOLDER_ID = f"chatcmpl-{uuid.uuid4()}"
+PLACEHOLDER_ID = f"{ID_PREFIX}{uuid.uuid4()}"
 """Shaped like a real id (a schema's pattern sees no difference), random per process (so it
 cannot occur in generated text)."""
 _PLACEHOLDER = PLACEHOLDER_ID.encode()
@@ -43,11 +43,11 @@ class AnswerTemplate:
     stream: bool
     size: int
     base: int
-    """The first call's id as a number, from which every call's id follows (``engine.call_id``)."""
+    """The first call's id as a number, from which every call's id follows (``engine.completion_id``)."""
 
     def response(self, call: int) -> MockResponse:
         """The answer for the service's ``call``-th call: the pieces joined with that call's id."""
-        stamp = ("chatcmpl-" + call_id(self.base, call)).encode()
+        stamp = completion_id(self.base, call).encode()
         parts = [stamp.join(piece) for piece in self.pieces]
         if self.stream:
             return MockResponse(200, list(self.headers), chunks=parts)
@@ -55,14 +55,17 @@ class AnswerTemplate:
 
 
 def template_of(
-    headers: Sequence[tuple[str, str]], parts: Sequence[bytes], base_id: str, *, stream: bool
+    headers: Sequence[tuple[str, str]], parts: Sequence[bytes], first_id: str, *, stream: bool
 ) -> AnswerTemplate | None:
     """The template of an answer rendered with :data:`PLACEHOLDER_ID` (``parts``: its body, or its
-    events); ``None`` when the id is nowhere in it, so it must be rendered per call."""
+    events) whose first call's id is ``first_id``; ``None`` when the placeholder is nowhere in it,
+    so it must be rendered per call."""
     pieces = tuple(tuple(part.split(_PLACEHOLDER)) for part in parts)
     if not any(len(piece) > 1 for piece in pieces):
         return None
-    return AnswerTemplate(tuple(headers), pieces, stream, sum(map(len, parts)), id_number(base_id))
+    return AnswerTemplate(
+        tuple(headers), pieces, stream, sum(map(len, parts)), id_number(first_id.removeprefix(ID_PREFIX))
+    )
 
 
 class _Bounded:

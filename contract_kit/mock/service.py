@@ -76,16 +76,17 @@ from contract_kit.mock.conform import (
 )
 from contract_kit.mock.control import CONTROL_PREFIX, ControlPlane, ScenarioSessions
 from contract_kit.mock.engine import (
+    ID_PREFIX,
     EngineOptions,
     EngineRequestError,
     GeneratedCompletion,
     as_clock,
-    call_id,
     complete,
+    completion_id,
     render_chunks,
     render_json,
 )
-from contract_kit.mock.errors_body import error_bytes, error_response, json_response
+from contract_kit.mock.errors_body import error_bytes, error_response
 from contract_kit.mock.faults import apply_faults
 from contract_kit.mock.limits import MAX_CALLS, MAX_CALLS_BYTES
 from contract_kit.mock.memo import PLACEHOLDER_ID, AnswerMemo, AnswerTemplate, template_of
@@ -293,7 +294,7 @@ class MockService:
             first = self._complete(body, options)  # call 0: its id is the base of every call's id
             template = self._template(first, body, options)
             if template is None:  # the document fitted the answer: render it for this call
-                stamped = dataclasses.replace(first, id=_completion_id(first, call))
+                stamped = dataclasses.replace(first, id=completion_id(first.id.removeprefix(ID_PREFIX), call))
                 return self._render(stamped, body, options)
             if key is not None:
                 self.memo.put(key, template)
@@ -320,29 +321,34 @@ class MockService:
         self, completion: GeneratedCompletion, body: Mapping[str, Any], options: EngineOptions
     ) -> MockResponse:
         """The completion as the client asked for it, checked against the document (fitted if need be)."""
-        if body.get("stream") is True:
-            chunks = render_chunks(completion, body, options)
-            if self.check_answers:
-                chunks = conformed_chunks(self.contract, chunks)
-            return MockResponse(200, list(_STREAM_HEADERS), chunks=sse_events(chunks))
-        answer = render_json(completion, body, options)
-        return json_response(200, conformed(self.contract, answer) if self.check_answers else answer)
+        stream, writes, _as_rendered = self._writes(completion, body, options)
+        if stream:
+            return MockResponse(200, list(_STREAM_HEADERS), chunks=writes)
+        return MockResponse(200, list(_JSON_HEADERS), writes[0])
 
     def _template(
         self, completion: GeneratedCompletion, body: Mapping[str, Any], options: EngineOptions
     ) -> AnswerTemplate | None:
         """The answer rendered with a placeholder id, when it conforms as rendered; else ``None``."""
         placeheld = dataclasses.replace(completion, id=PLACEHOLDER_ID)
-        base_id = completion.id.removeprefix("chatcmpl-")
-        if body.get("stream") is True:
-            chunks = render_chunks(placeheld, body, options)
-            if self.check_answers and conformed_chunks(self.contract, chunks) is not chunks:
-                return None
-            return template_of(_STREAM_HEADERS, sse_events(chunks), base_id, stream=True)
-        answer = render_json(placeheld, body, options)
-        if self.check_answers and conformed(self.contract, answer) is not answer:
+        stream, writes, as_rendered = self._writes(placeheld, body, options)
+        if not as_rendered:
             return None
-        return template_of(_JSON_HEADERS, [_json.dumps(answer)], base_id, stream=False)
+        headers = _STREAM_HEADERS if stream else _JSON_HEADERS
+        return template_of(headers, writes, completion.id, stream=stream)
+
+    def _writes(
+        self, completion: GeneratedCompletion, body: Mapping[str, Any], options: EngineOptions
+    ) -> tuple[bool, list[bytes], bool]:
+        """(stream or not, the bytes of each write, whether it conformed as rendered): a stream's
+        events, or the JSON body as one write, checked against the document and fitted if need be."""
+        if body.get("stream") is True:
+            chunks = render_chunks(completion, body, options)
+            checked = conformed_chunks(self.contract, chunks) if self.check_answers else chunks
+            return True, sse_events(checked), checked is chunks
+        answer = render_json(completion, body, options)
+        sent = conformed(self.contract, answer) if self.check_answers else answer
+        return False, [_json.dumps(sent)], sent is answer
 
     # --- recording ------------------------------------------------------------------------------
 
@@ -387,11 +393,6 @@ def sse_events(chunks: list[dict[str, Any]]) -> list[bytes]:
     events = [b"data: " + _json.dumps(chunk) + b"\n\n" for chunk in chunks]
     events.append(_DONE_EVENT)
     return events
-
-
-def _completion_id(first: GeneratedCompletion, call: int) -> str:
-    """The id of the service's ``call``-th call, from the id the engine gave call 0."""
-    return "chatcmpl-" + call_id(first.id.removeprefix("chatcmpl-"), call)
 
 
 def _scenario_error(scenario: ErrorReply) -> MockResponse:
