@@ -45,7 +45,7 @@ from contract_kit.drift.findings import DriftChecker, Finding
 from contract_kit.drift.live import Exchange, public_url
 from contract_kit.drift.recording import recorded_request, recorded_response
 from contract_kit.mock import MockRequest, error_bytes, violation_param
-from contract_kit.mock.transports import DeliberateCut, hide_deliberate_cuts
+from contract_kit.mock.transports import DeliberateCut, header_map, hide_deliberate_cuts
 from contract_kit.redact import Redactor, Secret
 
 TEST_HEADER = "x-contract-test"
@@ -255,10 +255,7 @@ async def _read_request(scope: Any, receive: Any) -> MockRequest:
         parts.append(message.get("body", b""))
         if message["type"] == "http.disconnect" or not message.get("more_body", False):
             break
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", []):
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    headers = header_map(scope.get("headers", []))
     return MockRequest(scope["method"], _path_with_query(scope), scope["path"], headers, b"".join(parts))
 
 

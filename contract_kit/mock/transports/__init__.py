@@ -8,7 +8,13 @@ only on demand), uvicorn by ``server``.
 from contract_kit.mock.transports.asgi import hide_deliberate_cuts, make_app
 from contract_kit.mock.transports.asgi_body import DeliberateCut
 from contract_kit.mock.transports.inprocess import RoutedMock, routed
-from contract_kit.mock.transports.routing import BaseURL, PacedChunks, parse_base_urls, wire_headers
+from contract_kit.mock.transports.routing import (
+    BaseURL,
+    PacedChunks,
+    header_map,
+    parse_base_urls,
+    wire_headers,
+)
 from contract_kit.mock.transports.server import BackgroundServer, serve
 
 __all__ = [
@@ -17,6 +23,7 @@ __all__ = [
     "DeliberateCut",
     "PacedChunks",
     "RoutedMock",
+    "header_map",
     "hide_deliberate_cuts",
     "make_app",
     "parse_base_urls",

@@ -45,6 +45,7 @@ drops exactly those records (matched on the exception type, not the text).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
@@ -63,6 +64,7 @@ from contract_kit.mock.transports.asgi_body import (
     send_whole,
     start_message,
 )
+from contract_kit.mock.transports.routing import header_map
 from contract_kit.mock.types import Handler, MockRequest, MockResponse
 
 Scope = MutableMapping[str, Any]
@@ -131,7 +133,8 @@ class MockASGIApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_headers = scope.get("headers", [])
-        headers, size = _header_map(raw_headers)
+        headers = header_map(raw_headers)
+        size = sum(map(len, itertools.chain.from_iterable(raw_headers)))  # names and values
         early = self._too_many_headers(len(raw_headers), size) or self._foreign_host(scope, headers)
         if early is not None:
             await send_whole(send, early)
@@ -265,17 +268,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def _header_map(raw: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], int]:
-    """The headers by lower-case name (repeats joined with ``, ``), and their size in bytes: one pass."""
-    headers: dict[str, str] = {}
-    size = 0
-    for raw_name, raw_value in raw:
-        size += len(raw_name) + len(raw_value)
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers, size
 
 
 def _full_url(scope: Scope, headers: dict[str, str]) -> str:

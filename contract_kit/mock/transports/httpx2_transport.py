@@ -35,6 +35,7 @@ from contract_kit.mock.transports.routing import (
     BaseURL,
     PacedChunks,
     find_base,
+    header_map,
     needs_paced_stream,
     parse_base_urls,
     wire_headers,
@@ -54,7 +55,7 @@ def to_mock_request(request: httpx2.Request, body: bytes) -> MockRequest:
         method=request.method,
         url=str(request.url),
         path=request.url.path,
-        headers={name.lower(): value for name, value in request.headers.items()},
+        headers=header_map(request.headers.raw, request.headers.encoding),
         body=body,
     )
 

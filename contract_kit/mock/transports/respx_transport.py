@@ -37,6 +37,7 @@ from contract_kit.mock.transports.routing import (
     CUT_MESSAGE,
     BaseURL,
     PacedChunks,
+    header_map,
     needs_paced_stream,
     parse_base_urls,
     wire_headers,
@@ -64,20 +65,9 @@ def to_mock_request(request: httpx.Request) -> MockRequest:
         method=request.method,
         url=str(request.url),
         path=request.url.path,
-        headers=_header_dict(request.headers),
+        headers=header_map(request.headers.raw, request.headers.encoding),
         body=request.content,
     )
-
-
-def _header_dict(headers: httpx.Headers) -> dict[str, str]:
-    """``{name.lower(): value}`` as ``headers.items()`` gives it (repeats joined with ``", "``), with the
-    encoding looked up once: ``items()`` looks it up twice per header, which costs more than the rest."""
-    encoding = headers.encoding
-    found: dict[str, str] = {}
-    for raw_name, raw_value in headers.raw:
-        name, value = raw_name.decode(encoding).lower(), raw_value.decode(encoding)
-        found[name] = f"{found[name]}, {value}" if name in found else value
-    return found
 
 
 def to_httpx_response(response: MockResponse, request: httpx.Request | None = None) -> httpx.Response:

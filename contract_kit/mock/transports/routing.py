@@ -88,6 +88,15 @@ def body_chunks(response: MockResponse) -> list[bytes]:
     return [response.body] if response.body else []
 
 
+def header_map(raw: Iterable[tuple[bytes, bytes]], encoding: str = "latin-1") -> dict[str, str]:
+    """Request headers as the mock reads them: by lower-case name, repeats joined with ``, ``."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in raw:
+        name, value = raw_name.decode(encoding).lower(), raw_value.decode(encoding)
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
 def wire_headers(response: MockResponse) -> list[tuple[str, str]]:
     """The handler's headers plus the ``content-length`` a real server adds to
     a fixed body. A cut response never gets one: with a length the client would
